@@ -1,0 +1,22 @@
+// The binding functions that addon.cc exports, one per native entry point.
+#pragma once
+
+#include <napi.h>
+
+namespace bert {
+namespace addon {
+
+#define BERT_BINDINGS(X)                                                                           \
+  X(gemm) X(biasBackward) X(attentionForward) X(attentionBackward) X(layerNormForward)            \
+  X(layerNormBackward) X(residualLayerNormForward) X(biasGeluForward) X(geluBackward)             \
+  X(tanhForward) X(tanhBackward) X(dropoutForward) X(dropoutBackward) X(embeddingForward)         \
+  X(embeddingBackward) X(softmaxCrossEntropy) X(softmaxForward) X(bceWithLogits) X(mse)           \
+  X(adamw) X(sumSquares) X(isa) X(availableIsas) X(setIsa) X(numThreads) X(setNumThreads)         \
+  X(buildInfo) X(peerBlas) X(peerBlasSgemm) X(peerBlasSetThreads)
+
+#define BERT_DECLARE_BINDING(name) Napi::Value name(const Napi::CallbackInfo& info);
+BERT_BINDINGS(BERT_DECLARE_BINDING)
+#undef BERT_DECLARE_BINDING
+
+}  // namespace addon
+}  // namespace bert

@@ -36,6 +36,8 @@ void adamw(float* params, const float* grads, float* m, float* v, const uint8_t*
         alignas(64) float f[W];
         for (int l = 0; l < cnt; ++l) f[l] = decay[i + l] ? shrink : 1.0f;
         p = p * load_n(f, cnt);
+      } else {
+        p = p * set1(shrink);
       }
       vf denom = fmadd(vsqrt(vi), vib, veps);
       store_n(params + i, fnmadd(vss, mi / denom, p), cnt);

@@ -94,7 +94,8 @@ struct KernelTable {
   // Mean squared error over N predictions.
   double (*mse)(float* dpred, const float* pred, const float* targets, int64_t N, float grad_scale);
 
-  // One AdamW step over a flat buffer; decay[i] != 0 applies weight decay to parameter i.
+  // One AdamW step over a flat buffer; decay[i] != 0 applies weight decay to parameter i (a null
+  // mask decays every parameter, as torch does for one parameter group).
   void (*adamw)(float* params, const float* grads, float* m, float* v, const uint8_t* decay,
                 int64_t N, const AdamWParams* hp);
   // Σ x² in float64, in fixed blocks (global gradient norm for clipping).

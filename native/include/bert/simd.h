@@ -68,6 +68,34 @@ static inline vf exp2_int(vf n) {
   return {_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(i, _mm512_set1_epi32(127)), 23))};
 }
 
+
+// Transposes `rows` ≤ W rows of W floats (row stride lds; missing rows read as zero) into W rows of
+// W floats at stride ldd, written in increasing order: with ldd < W a row spills into the next one,
+// which the next store then overwrites (the caller leaves W floats of slack at the end).
+static inline void transpose_block(const float* src, int64_t lds, int rows, float* dst, int64_t ldd) {
+  __m512 r[16], t[16], u[16];
+  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(src + i * lds) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 4; ++g) {  // u[4g+c], 128-bit lane l: rows 4g..4g+3 of column 4l+c
+    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {  // 4×4 transpose of 128-bit lanes
+    __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xEE);
+    __m512 x2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44), x3 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xEE);
+    r[c] = _mm512_shuffle_f32x4(x0, x2, 0x88);
+    r[4 + c] = _mm512_shuffle_f32x4(x0, x2, 0xDD);
+    r[8 + c] = _mm512_shuffle_f32x4(x1, x3, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(x1, x3, 0xDD);
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ldd, r[i]);
+}
+
 #elif defined(__AVX2__) && defined(__FMA__)
 
 constexpr int W = 8;
@@ -119,6 +147,28 @@ static inline vf exp2_int(vf n) {
   return {_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(i, _mm256_set1_epi32(127)), 23))};
 }
 
+
+// See the AVX-512 version: the same contract, W = 8.
+static inline void transpose_block(const float* src, int64_t lds, int rows, float* dst, int64_t ldd) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_loadu_ps(src + i * lds) : _mm256_setzero_ps();
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 2; ++g) {
+    u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+    r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+  }
+  for (int i = 0; i < 8; ++i) _mm256_storeu_ps(dst + i * ldd, r[i]);
+}
+
 #else  // portable: 4 lanes of GCC's generic vectors (SSE2 on x86-64, NEON on aarch64)
 
 constexpr int W = 4;
@@ -163,6 +213,16 @@ static inline vf exp2_int(vf n) {
     std::memcpy(&r.v[i], &bits, 4);
   }
   return r;
+}
+
+
+// See the AVX-512 version: the same contract, W = 4.
+static inline void transpose_block(const float* src, int64_t lds, int rows, float* dst, int64_t ldd) {
+  float tmp[W][W];
+  for (int i = 0; i < W; ++i)
+    for (int j = 0; j < W; ++j) tmp[j][i] = i < rows ? src[i * lds + j] : 0.f;
+  for (int j = 0; j < W; ++j)
+    for (int i = 0; i < W; ++i) dst[j * ldd + i] = tmp[j][i];
 }
 
 #endif

@@ -1,0 +1,46 @@
+// npm run bench [-- --quick] [-- --only gemm,attention]: every section, bert-cli beside the peers
+// installed on this machine, measured in one run; ratios > 1 mean bert-cli is faster. Raw figures go
+// to bench/results/latest.json. A peer that is missing is reported as skipped.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { native } from '../lib/native.js';
+import { benchAttention } from './attention.js';
+import { benchGemm } from './gemm.js';
+import { printTable } from './table.js';
+import { peakRssMiB } from './timing.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : null;
+const want = (name: string) => !only || only.has(name);
+
+const machine = {
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  isa: native.isa(),
+  threads: native.numThreads(),
+  node: process.version,
+  peers: { blas: native.peerBlas() ?? 'skipped (apt-get install libopenblas-dev)' },
+};
+process.stdout.write(`bert-cli bench — ${machine.cpu}, ${machine.threads} threads, ${machine.isa} kernels\n`);
+process.stdout.write(`peers: BLAS ${machine.peers.blas}\n`);
+
+const results: Record<string, unknown> = { machine };
+if (want('gemm')) {
+  const r = benchGemm({ quick });
+  printTable('GEMM (GFLOP/s; ratio = bert-cli ÷ peer, ≥ 0.90 is the bar)', r.rows);
+  results.gemm = r.raw;
+}
+if (want('attention')) {
+  const r = benchAttention({ quick });
+  printTable('Attention (ratio = fused kernel ÷ the GEMMs it holds)', r.rows);
+  results.attention = r.raw;
+}
+const rss = peakRssMiB();
+process.stdout.write(`\npeak RSS ${rss.toFixed(0)} MiB\n`);
+results.peakRssMiB = rss;
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');

@@ -1,0 +1,37 @@
+// Timing for a shared, noisy machine: candidates run interleaved in rounds (so a burst of outside
+// load hits all of them), each round long enough to dwarf the clock, and the best round counts.
+export interface Timed {
+  /** seconds per call, best round */
+  best: number;
+  /** seconds per call, median round */
+  median: number;
+}
+
+function round(fn: () => void, minSeconds: number): number {
+  let calls = 0;
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0;
+  do {
+    fn();
+    calls++;
+    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  } while (elapsed < minSeconds);
+  return elapsed / calls;
+}
+
+/** Times every candidate over `rounds` interleaved rounds. */
+export function compare(cands: Record<string, () => void>, opts: { rounds?: number; minSeconds?: number } = {}): Record<string, Timed> {
+  const rounds = opts.rounds ?? 5, minSeconds = opts.minSeconds ?? 0.05;
+  const names = Object.keys(cands);
+  for (const n of names) cands[n](); // warm-up: page in buffers, spin up threads, pack once
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) for (const n of names) samples[n].push(round(cands[n], minSeconds));
+  return Object.fromEntries(names.map((n) => {
+    const s = samples[n].sort((a, b) => a - b);
+    return [n, { best: s[0], median: s[Math.floor(s.length / 2)] }];
+  }));
+}
+
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}

@@ -1,0 +1,36 @@
+// The program: every subcommand, and the one error handler (one line on stderr, exit code 2 for
+// usage errors and 1 for everything else, a stack trace only with --verbose or BERT_DEBUG=1).
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor, formatError, UsageError } from '../lib/errors.js';
+import { infoCommand } from './commands/info.js';
+
+export function buildProgram(): Command {
+  const program = new Command('bert-cli')
+    .description('BERT end to end: tokenize, pretrain, fine-tune and predict on a native SIMD engine')
+    .option('--verbose', 'print stack traces on errors');
+  program.addCommand(infoCommand());
+  for (const cmd of [program, ...program.commands]) {
+    // commander's own messages ("error: unknown option '--x'") get our one-line prefix.
+    cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`bert-cli: ${str.trimEnd()}\n`) });
+  }
+  return program;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const verbose = argv.includes('--verbose') || process.env.BERT_DEBUG === '1';
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0 and their text already printed.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (verbose && err instanceof Error) process.stderr.write((err.stack ?? err.message) + '\n');
+    process.stderr.write(`bert-cli: error: ${formatError(err)}\n`);
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+export { UsageError };

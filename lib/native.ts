@@ -1,0 +1,93 @@
+// Loads the native engine once and types its whole contract. Every function checks its arguments
+// natively (a wrong length or shape throws a RangeError/TypeError naming the argument) and works on
+// the caller's typed arrays in place, without copies. Shapes use the legend of
+// native/include/bert/kernels.h: B batch, T tokens, C hidden, NH heads, HS head size, R rows, V vocab.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Isa = 'avx512' | 'avx2' | 'scalar';
+type F32 = Float32Array;
+type Maybe<T> = T | null;
+
+export interface NativeEngine {
+  /** C[M,N] = alpha·op(A)·op(B) + beta·C (+ bias on every row); transB with a Linear weight [out,in] gives X·Wᵀ. */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+       A: F32, B: F32, beta: number, C: F32, bias: Maybe<F32>): void;
+  /** dbias[N] += Σ_rows dy[R,N] */
+  biasBackward(dbias: F32, dy: F32, R: number, N: number): void;
+  /** out[B,T,NH·HS] from packed qkv[B,T,3·NH·HS]; probs[B,NH,T,T] saved for backward (null in inference). */
+  attentionForward(out: F32, probs: Maybe<F32>, qkv: F32, mask: Maybe<F32>, B: number, T: number,
+                   NH: number, HS: number, dropoutP: number, seed: number | bigint): void;
+  attentionBackward(dqkv: F32, dout: F32, probs: F32, qkv: F32, B: number, T: number, NH: number,
+                    HS: number, dropoutP: number, seed: number | bigint): void;
+  layerNormForward(out: F32, mean: Maybe<F32>, rstd: Maybe<F32>, x: F32, gamma: F32, beta: F32,
+                   R: number, C: number, eps: number): void;
+  /** dx (overwritten, or added to with accumulate), dgamma += , dbeta += */
+  layerNormBackward(dx: F32, dgamma: Maybe<F32>, dbeta: Maybe<F32>, dout: F32, x: F32, mean: F32,
+                    rstd: F32, gamma: F32, R: number, C: number, accumulate: boolean): void;
+  /** sum = x + residual (kept for backward when given); out = LayerNorm(sum) */
+  residualLayerNormForward(out: F32, sum: Maybe<F32>, mean: Maybe<F32>, rstd: Maybe<F32>, x: F32,
+                           residual: F32, gamma: F32, beta: F32, R: number, C: number, eps: number): void;
+  /** pre += bias; out = gelu(pre) (erf form) */
+  biasGeluForward(out: F32, pre: F32, bias: Maybe<F32>, R: number, C: number): void;
+  geluBackward(dpre: F32, dout: F32, pre: F32): void;
+  tanhForward(out: F32, x: F32): void;
+  /** dx = dout·(1 − out²) */
+  tanhBackward(dx: F32, dout: F32, out: F32): void;
+  dropoutForward(out: F32, x: F32, p: number, seed: number | bigint): void;
+  dropoutBackward(dx: F32, dout: F32, p: number, seed: number | bigint): void;
+  /** out[R,C] (= or +=) table[ids[r]] for a table of V rows */
+  embeddingForward(out: F32, ids: Int32Array, table: F32, R: number, C: number, V: number,
+                   accumulate: boolean): void;
+  /** dtable[ids[r]] += dout[r], skipping paddingIdx (−1: none) */
+  embeddingBackward(dtable: F32, dout: F32, ids: Int32Array, R: number, C: number, V: number,
+                    paddingIdx: number): void;
+  /** Mean cross-entropy over rows whose target is not −100; dlogits = (softmax − onehot)·gradScale/count. */
+  softmaxCrossEntropy(dlogits: Maybe<F32>, losses: Maybe<F32>, logits: F32, targets: Int32Array,
+                      R: number, V: number, gradScale: number): { loss: number; count: number };
+  softmaxForward(out: F32, x: F32, R: number, C: number): void;
+  bceWithLogits(dlogits: Maybe<F32>, logits: F32, targets: F32, gradScale: number): number;
+  mse(dpred: Maybe<F32>, pred: F32, targets: F32, gradScale: number): number;
+  /** One torch.optim.AdamW step; decay[i] ≠ 0 applies weight decay to parameter i. */
+  adamw(params: F32, grads: F32, m: F32, v: F32, decay: Maybe<Uint8Array>, lr: number, beta1: number,
+        beta2: number, eps: number, weightDecay: number, step: number, gradScale: number): void;
+  sumSquares(x: F32): number;
+
+  isa(): Isa;
+  availableIsas(): Isa[];
+  setIsa(name: Isa): void;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  buildInfo(): { blas: boolean; compiler: string };
+  /** The system BLAS opened for benchmarking ("OpenBLAS", "BLIS"), or null. */
+  peerBlas(): string | null;
+  peerBlasSgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+                A: F32, B: F32, beta: number, C: F32): void;
+  peerBlasSetThreads(n: number): void;
+}
+
+/** The package root: the nearest folder above this file holding package.json (works from lib/ and dist/lib/). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('bert-cli: cannot find the package root above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+function load(): NativeEngine {
+  const root = packageRoot();
+  const candidates = [process.env.BERT_NATIVE_PATH, join(root, 'build', 'Release', 'bert_native.node')]
+    .filter((p): p is string => !!p);
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new Error(`bert-cli: the native engine is not built (looked for ${candidates.join(', ')}); run \`npm run build:native\``);
+  }
+  return createRequire(import.meta.url)(path) as NativeEngine;
+}
+
+export const native: NativeEngine = load();

@@ -45,6 +45,9 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = a.dim(0, "n");
   if (n > kMaxThreads) a.range_error("Expected at most " + std::to_string(kMaxThreads) + " threads");
   set_num_threads((int)n);
+  // Linked against a system BLAS, its threads follow ours: one thread budget, never two pools
+  // competing for the same cores.
+  if (gemm_uses_blas()) peer_blas_set_threads((int)n);
   return info.Env().Undefined();
 }
 

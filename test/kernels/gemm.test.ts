@@ -5,10 +5,12 @@ import { expectClose } from '../helpers/compare.js';
 import { gemmRef } from '../helpers/reference.js';
 import { mulberry32, randomF32 } from '../helpers/random.js';
 
-// Sizes off every multiple of the tile (14×32 on AVX-512, 6×16 on AVX2, 4×8 portable), size 1,
-// a K past the 256-deep k-block, and an N past the 2048-wide column block.
+// Sizes off every multiple of the tile (8×48 on AVX-512, 6×16 on AVX2, 4×8 portable), size 1,
+// a K past the 256-deep k-block, and an N past the ~2048-wide column block with a full k-block
+// (the case where packing fills the most buffer).
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 17, 3], [15, 1, 7], [13, 37, 29], [29, 33, 300], [100, 70, 513], [3, 2100, 5], [47, 95, 1],
+  [9, 2100, 260],
 ];
 
 // fp32 sums of K products of values in [−1, 1]: error grows like √K·2⁻²⁴; 2e-6·K is a safe bound
@@ -25,12 +27,18 @@ describe.each(native.availableIsas())('gemm on %s', (isa) => {
           const rand = mulberry32(M * 1000003 + N * 1009 + K * 7 + (ta ? 1 : 0) + (tb ? 2 : 0));
           const A = randomF32(M * K, rand), B = randomF32(K * N, rand);
           const C0 = randomF32(M * N, rand), bias = randomF32(N, rand);
-          for (const [alpha, beta, withBias] of [[1, 0, false], [0.5, 1, true], [-2, 0.25, false]] as const) {
-            const C = C0.slice();
-            native.gemm(ta, tb, M, N, K, alpha, A, B, beta, C, withBias ? bias : null);
-            const want = gemmRef(ta, tb, M, N, K, alpha, A, B, beta, C0, withBias ? bias : null);
-            expectClose(C, want, tolFor(K * Math.abs(alpha)), `alpha=${alpha} beta=${beta}`);
+          const saved = native.numThreads();
+          // one thread sees the whole N (the threaded split hands each thread a part of it)
+          for (const threads of [1, saved]) {
+            native.setNumThreads(threads);
+            for (const [alpha, beta, withBias] of [[1, 0, false], [0.5, 1, true], [-2, 0.25, false]] as const) {
+              const C = C0.slice();
+              native.gemm(ta, tb, M, N, K, alpha, A, B, beta, C, withBias ? bias : null);
+              const want = gemmRef(ta, tb, M, N, K, alpha, A, B, beta, C0, withBias ? bias : null);
+              expectClose(C, want, tolFor(K * Math.abs(alpha)), `threads=${threads} alpha=${alpha} beta=${beta}`);
+            }
           }
+          native.setNumThreads(saved);
         });
       }
     }

@@ -7,7 +7,7 @@ import type { Row } from './table.js';
 
 const LAYERS: [number, number][] = [[768, 768], [768, 3072], [3072, 768]];
 
-export function benchGemm(opts: { quick: boolean }): { rows: Row[]; raw: unknown[] } {
+export function benchGemm(opts: { quick: boolean }): { rows: Row[]; raw: unknown[]; summary: Row[] } {
   const peer = native.peerBlas();
   const rowsM = opts.quick ? [128, 1024] : [128, 512, 1024, 4096];
   const rows: Row[] = [];
@@ -48,5 +48,17 @@ export function benchGemm(opts: { quick: boolean }): { rows: Row[]; raw: unknown
     }
   }
   native.setNumThreads(maxThreads);
-  return { rows, raw };
+  return { rows, raw, summary: summarize(rows) };
+}
+
+/** Per thread count: the geometric mean and the minimum of the ratios. */
+function summarize(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (const threads of [...new Set(rows.map((r) => r.threads))]) {
+    const ratios = rows.filter((r) => r.threads === threads && typeof r.ratio === 'number').map((r) => r.ratio as number);
+    if (ratios.length === 0) continue;
+    const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
+    out.push({ threads, shapes: ratios.length, 'geo-mean ratio': geo, 'min ratio': Math.min(...ratios) });
+  }
+  return out;
 }

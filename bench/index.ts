@@ -1,6 +1,10 @@
 // npm run bench [-- --quick] [-- --only gemm,attention]: every section, bert-cli beside the peers
 // installed on this machine, measured in one run; ratios > 1 mean bert-cli is faster. Raw figures go
 // to bench/results/latest.json. A peer that is missing is reported as skipped.
+// OpenBLAS's workers spin for a long while after each call; beside our pool on two cores that steals
+// a core from whichever library runs next. Its shortest spin keeps the interleaved rounds fair. It is
+// read when the library is opened, at the first peerBlas() call below.
+process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
@@ -32,6 +36,7 @@ const results: Record<string, unknown> = { machine };
 if (want('gemm')) {
   const r = benchGemm({ quick });
   printTable('GEMM (GFLOP/s; ratio = bert-cli ÷ peer, ≥ 0.90 is the bar)', r.rows);
+  printTable('GEMM summary', r.summary);
   results.gemm = r.raw;
 }
 if (want('attention')) {

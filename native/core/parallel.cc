@@ -4,6 +4,7 @@
 #include "bert/parallel.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -22,6 +23,8 @@
 
 namespace bert {
 namespace {
+
+constexpr std::chrono::microseconds kSpin{100};
 
 int default_threads() {
   if (const char* env = std::getenv("BERT_NUM_THREADS")) {
@@ -60,11 +63,14 @@ struct Pool {
   void loop(int tid) {
     uint64_t seen = 0;
     for (;;) {
+      // Spin up to kSpin for the next job, then sleep. Long enough to bridge the JS between two
+      // kernels of a training step; short enough not to steal a core from another pool (another
+      // process, or a BLAS that the benchmark runs beside us) for a whole scheduler slice.
       uint64_t g;
-      int spins = 0;
-      while ((g = generation.load(std::memory_order_acquire)) == seen && spins < 200000) {
+      const auto deadline = std::chrono::steady_clock::now() + kSpin;
+      for (int i = 0; (g = generation.load(std::memory_order_acquire)) == seen; ++i) {
         BERT_PAUSE();
-        ++spins;
+        if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) break;
       }
       if (g == seen) {
         std::unique_lock<std::mutex> lock(mu);

@@ -1,0 +1,228 @@
+// The BERT tokenizer: special tokens split out of the raw text → BertNormalizer → BertPreTokenizer →
+// WordPiece → truncation → [CLS] … [SEP] → padding. Gives the ids, type ids, offsets and words that
+// HF's BertTokenizerFast gives for the same vocabulary and casing.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BertError } from '../errors.js';
+import { pad, postProcess, truncate, type Encoding, type Pieces, type TruncationStrategy } from './encoding.js';
+import { BertNormalizer } from './normalizer.js';
+import { splitWords } from './pre-tokenizer.js';
+import { SPECIAL_TOKENS, Vocab } from './vocab.js';
+import { WordPiece } from './wordpiece.js';
+
+export interface TokenizerOptions {
+  /** do_lower_case: lowercase (and, unless stripAccents says otherwise, strip accents). Default true. */
+  lowercase?: boolean;
+  /** strip_accents: defaults to `lowercase`, as in HF. */
+  stripAccents?: boolean;
+  /** tokenize_chinese_chars: spaces around CJK ideographs. Default true. */
+  handleChineseChars?: boolean;
+  /** clean_text: drop control characters, turn whitespace into spaces. Default true. */
+  cleanText?: boolean;
+  maxInputCharsPerWord?: number;
+}
+
+export interface EncodeOptions {
+  /** add [CLS] and [SEP] (default true) */
+  addSpecialTokens?: boolean;
+  /** total length including special tokens; longer inputs are truncated */
+  maxLength?: number;
+  truncation?: TruncationStrategy;
+}
+
+export interface BatchOptions extends EncodeOptions {
+  /** 'longest': to the longest in the batch; 'max_length': to maxLength */
+  padding?: 'longest' | 'max_length';
+}
+
+export type TextInput = string | [string, string];
+
+export class Tokenizer {
+  readonly vocab: Vocab;
+  readonly options: Required<Omit<TokenizerOptions, 'stripAccents'>> & { stripAccents: boolean };
+  private readonly normalizer: BertNormalizer;
+  private readonly wordpiece: WordPiece;
+  private readonly specials: { token: string; id: number }[];
+  private readonly specialSet: Set<number>;
+
+  constructor(vocab: Vocab, opts: TokenizerOptions = {}) {
+    this.vocab = vocab;
+    const lowercase = opts.lowercase ?? true;
+    this.options = {
+      lowercase,
+      stripAccents: opts.stripAccents ?? lowercase,
+      handleChineseChars: opts.handleChineseChars ?? true,
+      cleanText: opts.cleanText ?? true,
+      maxInputCharsPerWord: opts.maxInputCharsPerWord ?? 100,
+    };
+    this.normalizer = new BertNormalizer(this.options);
+    this.wordpiece = new WordPiece(vocab, { maxInputCharsPerWord: this.options.maxInputCharsPerWord });
+    // Longest first, so that leftmost-longest matching needs no backtracking.
+    this.specials = SPECIAL_TOKENS.filter((t) => vocab.ids.has(t))
+      .map((t) => ({ token: t, id: vocab.ids.get(t)! }))
+      .sort((x, y) => y.token.length - x.token.length);
+    this.specialSet = new Set(this.specials.map((s) => s.id));
+  }
+
+  static fromVocabFile(path: string, opts: TokenizerOptions = {}): Tokenizer {
+    return new Tokenizer(Vocab.fromFile(path), opts);
+  }
+
+  /**
+   * A model directory's tokenizer: vocab.txt plus tokenizer_config.json (do_lower_case,
+   * strip_accents, tokenize_chinese_chars; HF's defaults where absent). `opts` overrides.
+   */
+  static fromModelDir(dir: string, opts: TokenizerOptions = {}): Tokenizer {
+    const vocabPath = join(dir, 'vocab.txt');
+    if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+    if (!existsSync(vocabPath)) throw new BertError('model directory has no vocab.txt', { where: dir });
+    const fromConfig: TokenizerOptions = {};
+    const cfgPath = join(dir, 'tokenizer_config.json');
+    if (existsSync(cfgPath)) {
+      let cfg: Record<string, unknown>;
+      try {
+        cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+      } catch (err) {
+        throw new BertError(`invalid JSON (${(err as Error).message})`, { where: cfgPath });
+      }
+      const bool = (key: string): boolean | undefined => {
+        const v = cfg[key];
+        if (v === undefined || v === null) return undefined;
+        if (typeof v !== 'boolean') throw new BertError(`${key} must be true or false`, { where: cfgPath });
+        return v;
+      };
+      fromConfig.lowercase = bool('do_lower_case');
+      fromConfig.stripAccents = bool('strip_accents');
+      fromConfig.handleChineseChars = bool('tokenize_chinese_chars');
+    }
+    const merged: TokenizerOptions = { ...fromConfig };
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+    return new Tokenizer(Vocab.fromFile(vocabPath), merged);
+  }
+
+  /** tokenizer_config.json for a model directory written with this tokenizer. */
+  configJson(): Record<string, unknown> {
+    return {
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: this.options.lowercase,
+      strip_accents: this.options.stripAccents === this.options.lowercase ? null : this.options.stripAccents,
+      tokenize_chinese_chars: this.options.handleChineseChars,
+      unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]',
+    };
+  }
+
+  /** WordPiece pieces of one text, special tokens kept whole, offsets into `text`. */
+  pieces(text: string): Pieces {
+    const out: Pieces = { ids: [], offsets: [], words: [] };
+    let word = 0;
+    let from = 0;
+    const plain = (s: number, e: number) => {
+      if (e > s) word = this.plainPieces(text, s, e, out, word);
+    };
+    if (text.indexOf('[') >= 0 && this.specials.length > 0) {
+      for (let i = text.indexOf('['); i >= 0 && i < text.length; ) {
+        const hit = this.specials.find((sp) => text.startsWith(sp.token, i));
+        if (!hit) {
+          i = text.indexOf('[', i + 1);
+          continue;
+        }
+        plain(from, i);
+        out.ids.push(hit.id);
+        out.offsets.push(i, i + hit.token.length);
+        out.words.push(word++);
+        i += hit.token.length;
+        from = i;
+        i = text.indexOf('[', i);
+      }
+    }
+    plain(from, text.length);
+    return out;
+  }
+
+  private plainPieces(text: string, s: number, e: number, out: Pieces, word: number): number {
+    const segment = s === 0 && e === text.length ? text : text.slice(s, e);
+    const norm = this.normalizer.normalize(segment);
+    const spans: number[] = [];
+    splitWords(norm.text, spans);
+    const wspans: number[] = [];
+    for (let w = 0; w < spans.length; w += 2) {
+      const before = out.ids.length;
+      wspans.length = 0;
+      // WordPiece appends in step with `out.ids`; its spans are normalized units of this segment
+      const ids = out.ids;
+      const n = this.wordpiece.tokenizeWord(norm.text, spans[w], spans[w + 1], ids, wspans);
+      for (let k = 0; k < n; k++) {
+        const ns = wspans[2 * k], ne = wspans[2 * k + 1];
+        const os = norm.start ? norm.start[ns] : ns;
+        const oe = norm.end ? norm.end[ne - 1] : ne;
+        out.offsets.push(s + os, s + oe);
+        out.words.push(word);
+      }
+      if (out.ids.length > before) word++;
+    }
+    return word;
+  }
+
+  /** The WordPiece tokens of a text, without [CLS]/[SEP]. */
+  tokenize(text: string): string[] {
+    return this.pieces(text).ids.map((id) => this.vocab.tokens[id]);
+  }
+
+  encode(text: string, pair: string | null = null, opts: EncodeOptions = {}): Encoding {
+    const a = this.pieces(text);
+    const b = pair === null ? null : this.pieces(pair);
+    const addSpecial = opts.addSpecialTokens ?? true;
+    if (opts.maxLength !== undefined) {
+      const added = addSpecial ? (b ? 3 : 2) : 0;
+      if (opts.maxLength < added) {
+        throw new BertError(`max length ${opts.maxLength} leaves no room for the ${added} special tokens`);
+      }
+      truncate(a, b, opts.maxLength - added, opts.truncation ?? 'longest_first');
+    }
+    const sp = addSpecial
+      ? { cls: this.vocab.special('[CLS]'), sep: this.vocab.special('[SEP]'), clsToken: '[CLS]', sepToken: '[SEP]' }
+      : null;
+    return postProcess(a, b, this.vocab.tokens, sp);
+  }
+
+  encodeBatch(inputs: TextInput[], opts: BatchOptions = {}): Encoding[] {
+    const encs = inputs.map((x) => (typeof x === 'string' ? this.encode(x, null, opts) : this.encode(x[0], x[1], opts)));
+    if (opts.padding) {
+      let length = 0;
+      if (opts.padding === 'max_length') {
+        if (opts.maxLength === undefined) throw new BertError('padding to max_length needs a max length');
+        length = opts.maxLength;
+      } else {
+        for (const e of encs) length = Math.max(length, e.ids.length);
+      }
+      const padId = this.vocab.ids.get('[PAD]');
+      if (padId === undefined) throw new BertError('vocabulary has no [PAD] token, which padding needs', { where: this.vocab.source });
+      for (const e of encs) pad(e, length, padId, '[PAD]');
+    }
+    return encs;
+  }
+
+  /**
+   * ids → text as HF's WordPiece decoder: tokens joined by spaces, "##" pieces glued to the one
+   * before, then the cleanup of spaces before punctuation and contractions.
+   */
+  decode(ids: ArrayLike<number>, opts: { skipSpecialTokens?: boolean } = {}): string {
+    const tokens: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (opts.skipSpecialTokens && this.specialSet.has(id)) continue;
+      const t = this.vocab.tokens[id];
+      if (t === undefined) throw new BertError(`token id ${id} is outside the vocabulary of ${this.vocab.size}`);
+      tokens.push(t);
+    }
+    let s = '';
+    tokens.forEach((t, i) => {
+      if (i > 0 && t.startsWith('##')) s += t.slice(2);
+      else s += (i > 0 ? ' ' : '') + t;
+    });
+    return s
+      .replaceAll(' .', '.').replaceAll(' ?', '?').replaceAll(' !', '!').replaceAll(' ,', ',')
+      .replaceAll(" ' ", "'").replaceAll(" n't", "n't").replaceAll(" 'm", "'m").replaceAll(' do not', " don't")
+      .replaceAll(" 's", "'s").replaceAll(" 've", "'ve").replaceAll(" 're", "'re");
+  }
+}

@@ -5,12 +5,15 @@
 // a core from whichever library runs next. Its shortest spin keeps the interleaved rounds fair. It is
 // read when the library is opened, at the first peerBlas() call below.
 process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+// HF tokenizers' Rust thread pool reads this when it starts: the single-thread comparison.
+process.env.RAYON_NUM_THREADS ??= '1';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { native } from '../lib/native.js';
 import { benchAttention } from './attention.js';
 import { benchGemm } from './gemm.js';
+import { benchTokenizer } from './tokenizer.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -43,6 +46,11 @@ if (want('attention')) {
   const r = benchAttention({ quick });
   printTable('Attention (ratio = fused kernel ÷ the GEMMs it holds)', r.rows);
   results.attention = r.raw;
+}
+if (want('tokenizer')) {
+  const r = await benchTokenizer({ quick });
+  printTable('Tokenization (State of the Union, 10.7 MB; ratio = HF best single-thread time ÷ ours, target ≥ 4)', r.rows);
+  results.tokenizer = r.raw;
 }
 const rss = peakRssMiB();
 process.stdout.write(`\npeak RSS ${rss.toFixed(0)} MiB\n`);

@@ -3,11 +3,15 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, formatError, UsageError } from '../lib/errors.js';
 import { infoCommand } from './commands/info.js';
+import { tokenizeCommand } from './commands/tokenize.js';
+import { vocabCommand } from './commands/vocab.js';
 
 export function buildProgram(): Command {
   const program = new Command('bert-cli')
     .description('BERT end to end: tokenize, pretrain, fine-tune and predict on a native SIMD engine')
     .option('--verbose', 'print stack traces on errors');
+  program.addCommand(tokenizeCommand());
+  program.addCommand(vocabCommand());
   program.addCommand(infoCommand());
   for (const cmd of [program, ...program.commands]) {
     // commander's own messages ("error: unknown option '--x'") get our one-line prefix.

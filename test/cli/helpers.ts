@@ -11,6 +11,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
     env: { ...process.env, ...opts.env },
     input: opts.input,
     timeout: 120_000,
+    maxBuffer: 1 << 30,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

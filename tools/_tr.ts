@@ -1,0 +1,10 @@
+import { WordCounter, trainWordPiece } from '../lib/tokenizer/trainer.js';
+import { Tokenizer } from '../lib/tokenizer/tokenizer.js';
+import { sotuLines } from '../test/tokenizer/cases.js';
+const wc = new WordCounter(true);
+console.time('count'); for (const l of sotuLines(1e9)) wc.addLine(l); console.timeEnd('count');
+console.log('distinct words', wc.counts.size);
+console.time('train'); const v = trainWordPiece(wc.counts, { size: 8000 }); console.timeEnd('train');
+console.log(v.size, v.tokens.slice(0, 8), v.tokens.slice(100, 110), v.tokens.slice(7990));
+const t = new Tokenizer(v);
+console.log(t.tokenize('The Congress shall make no law respecting an establishment of religion, unprecedented mayuko'));

@@ -20,3 +20,15 @@ export function dropThreshold(p: number): number {
 export function dropoutKeeps(seed: bigint, i: number, p: number): boolean {
   return rngU32(seed, BigInt(i)) >= dropThreshold(p);
 }
+
+/** A seed for one dropout site of one step: SplitMix64 over (base, parts…). Distinct parts give unrelated masks. */
+export function subSeed(base: bigint, ...parts: number[]): bigint {
+  let z = base & MASK64;
+  for (const p of parts) {
+    z = (z + 0x9e3779b97f4a7c15n + BigInt(p)) & MASK64;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+    z ^= z >> 31n;
+  }
+  return z;
+}

@@ -75,24 +75,32 @@ describe.each(native.availableIsas())('gemm on %s', (isa) => {
 });
 
 describe('gemm threads', () => {
-  it('gives bit-identical results for 1, 2 and 3 threads', () => {
+  // The built-in GEMM sums every output in the same order whatever the split: bit-identical results.
+  // A system BLAS (BERT_USE_BLAS builds) promises less: the same up to rounding.
+  const blas = native.buildInfo().blas;
+  it(blas ? 'with the system BLAS, agrees to rounding for 1 and 2 threads' : 'gives bit-identical results for 1, 2 and 3 threads', () => {
     const rand = mulberry32(3);
     const [M, N, K] = [301, 203, 777];
     const A = randomF32(M * K, rand), B = randomF32(K * N, rand);
     const saved = native.numThreads();
-    const results: Float32Array[] = [];
-    for (const t of [1, 2, 3]) {
+    const counts = blas ? [1, 2] : [1, 2, 3];
+    const results: Float32Array[][] = [];
+    for (const t of counts) {
       native.setNumThreads(t);
+      const pair: Float32Array[] = [];
       for (const [ta, tb] of [[false, true], [true, false]] as const) {
         const C = new Float32Array(M * N);
         native.gemm(ta, tb, M, N, K, 1, A, B, 0, C, null);
-        results.push(C);
+        pair.push(C);
       }
+      results.push(pair);
     }
     native.setNumThreads(saved);
-    expect(results[2]).toEqual(results[0]);
-    expect(results[4]).toEqual(results[0]);
-    expect(results[3]).toEqual(results[1]);
-    expect(results[5]).toEqual(results[1]);
+    for (const r of results.slice(1)) {
+      for (const v of [0, 1]) {
+        if (blas) expectClose(r[v], results[0][v], tolFor(K), `threads vs 1 thread`);
+        else expect(r[v]).toEqual(results[0][v]);
+      }
+    }
   });
 });

@@ -1,0 +1,247 @@
+// BERT's encoder as the course draws it: embeddings (word + position + token type → LayerNorm →
+// dropout), L post-LN layers (self-attention → dense → dropout → add & LayerNorm → dense + GELU →
+// dense → dropout → add & LayerNorm), and the pooler (tanh dense on [CLS]); forward and backward
+// over the native kernels. Activations live in buffers planned for the largest batch seen and
+// reused, so a training step allocates no buffers. Backward accumulates parameter gradients (+=)
+// into the ParamStore and follows the forward line by line, in reverse.
+import type { BertConfig } from '../config.js';
+import { native } from '../native.js';
+import { subSeed } from '../train/rng.js';
+import type { ParamStore } from './params.js';
+
+/** HF's additive mask value for padding: torch.finfo(float32).min. */
+export const MASK_VALUE = -3.4028234663852886e38;
+
+export interface Batch {
+  B: number;
+  T: number;
+  inputIds: Int32Array;     // [B·T]
+  typeIds: Int32Array;      // [B·T]
+  attentionMask: Int32Array; // [B·T], 1 real token, 0 padding
+}
+
+interface LayerActs {
+  x: Float32Array;    // input [R,H] (the previous layer's y)
+  qkv: Float32Array;  // [R,3H]
+  probs: Float32Array; // [B,NH,T,T]
+  ctx: Float32Array;  // [R,H]
+  s1: Float32Array;   // x + dropout(ctx·Woᵀ + bo) [R,H]
+  mean1: Float32Array; rstd1: Float32Array;
+  a: Float32Array;    // LayerNorm(s1) [R,H]
+  pre: Float32Array;  // a·Wiᵀ + bi [R,I]
+  act: Float32Array;  // gelu(pre) [R,I]
+  s2: Float32Array;   // a + dropout(act·Woutᵀ + bout) [R,H]
+  mean2: Float32Array; rstd2: Float32Array;
+  y: Float32Array;    // LayerNorm(s2) [R,H]
+}
+
+/** Names of one layer's parameters, HF style. */
+export function layerNames(prefix: string, l: number) {
+  const p = `${prefix}encoder.layer.${l}.`;
+  return {
+    qw: `${p}attention.self.query.weight`, kw: `${p}attention.self.key.weight`, vw: `${p}attention.self.value.weight`,
+    qb: `${p}attention.self.query.bias`, kb: `${p}attention.self.key.bias`, vb: `${p}attention.self.value.bias`,
+    ow: `${p}attention.output.dense.weight`, ob: `${p}attention.output.dense.bias`,
+    ln1w: `${p}attention.output.LayerNorm.weight`, ln1b: `${p}attention.output.LayerNorm.bias`,
+    iw: `${p}intermediate.dense.weight`, ib: `${p}intermediate.dense.bias`,
+    outw: `${p}output.dense.weight`, outb: `${p}output.dense.bias`,
+    ln2w: `${p}output.LayerNorm.weight`, ln2b: `${p}output.LayerNorm.bias`,
+  };
+}
+
+export class Encoder {
+  readonly cfg: BertConfig;
+  readonly store: ParamStore;
+  readonly prefix: string;
+  readonly withPooler: boolean;
+  private capR = 0;
+  private capProbs = 0;
+  private acts: LayerActs[] = [];
+  private buf: Record<string, Float32Array> = {};
+  private batch: Batch | null = null;
+  private training = false;
+  private seed = 0n;
+  private posIds = new Int32Array(0);
+
+  constructor(cfg: BertConfig, store: ParamStore, prefix: string, withPooler: boolean) {
+    this.cfg = cfg;
+    this.store = store;
+    this.prefix = prefix;
+    this.withPooler = withPooler;
+  }
+
+  /** Plans buffers for R = B·T rows (grown when a larger batch comes). */
+  private plan(B: number, T: number): void {
+    const R = B * T, { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L } = this.cfg;
+    const probs = B * NH * T * T;
+    if (R <= this.capR && probs <= this.capProbs) return;
+    this.capR = Math.max(R, this.capR);
+    this.capProbs = Math.max(probs, this.capProbs);
+    const cR = this.capR;
+    const f = (n: number) => new Float32Array(n);
+    this.acts = [];
+    let x = f(cR * H);
+    for (let l = 0; l < L; l++) {
+      const y = f(cR * H);
+      this.acts.push({
+        x, qkv: f(cR * 3 * H), probs: f(this.capProbs), ctx: f(cR * H), s1: f(cR * H), mean1: f(cR), rstd1: f(cR),
+        a: f(cR * H), pre: f(cR * I), act: f(cR * I), s2: f(cR * H), mean2: f(cR), rstd2: f(cR), y,
+      });
+      x = y;
+    }
+    this.buf = {
+      emb: f(cR * H), embMean: f(cR), embRstd: f(cR), h0: L ? this.acts[0].x : x, last: x,
+      mask: f(cR), tmpH: f(cR * H), dA: f(cR * H), dB: f(cR * H), dI: f(cR * I), dQKV: f(cR * 3 * H),
+      cls: f(B * H), pooledPre: f(B * H), pooled: f(B * H), dCls: f(B * H),
+    };
+    if (L === 0) this.buf.h0 = x;
+  }
+
+  private v(name: string): Float32Array {
+    return this.store.view(name);
+  }
+  private g(name: string): Float32Array {
+    return this.store.grad(name);
+  }
+
+  /**
+   * Runs the encoder. Returns the last hidden states [B·T, H] and, with a pooler, the pooled output
+   * [B, H]; both are views valid until the next call. Dropout only when training, seeded by `seed`.
+   */
+  forward(batch: Batch, training: boolean, seed: bigint): { hidden: Float32Array; pooled: Float32Array | null } {
+    const { B, T } = batch;
+    const R = B * T;
+    const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, layer_norm_eps: eps } = this.cfg;
+    if (T > this.cfg.max_position_embeddings) throw new Error(`sequence length ${T} is over max_position_embeddings ${this.cfg.max_position_embeddings}`);
+    this.plan(B, T);
+    this.batch = batch;
+    this.training = training;
+    this.seed = seed;
+    const pH = training ? this.cfg.hidden_dropout_prob : 0;
+    const pA = training ? this.cfg.attention_probs_dropout_prob : 0;
+    const rows = (a: Float32Array, w: number) => a.subarray(0, R * w);
+    const p = this.prefix;
+
+    // embeddings
+    if (this.posIds.length < R) this.posIds = new Int32Array(R);
+    const pos = this.posIds.subarray(0, R);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = t;
+    const emb = rows(this.buf.emb, H);
+    native.embeddingForward(emb, batch.inputIds, this.v(`${p}embeddings.word_embeddings.weight`), R, H, this.cfg.vocab_size, false);
+    native.embeddingForward(emb, pos, this.v(`${p}embeddings.position_embeddings.weight`), R, H, this.cfg.max_position_embeddings, true);
+    native.embeddingForward(emb, batch.typeIds, this.v(`${p}embeddings.token_type_embeddings.weight`), R, H, this.cfg.type_vocab_size, true);
+    const h0 = rows(this.buf.h0, H);
+    native.layerNormForward(h0, this.buf.embMean.subarray(0, R), this.buf.embRstd.subarray(0, R), emb,
+      this.v(`${p}embeddings.LayerNorm.weight`), this.v(`${p}embeddings.LayerNorm.bias`), R, H, eps);
+    if (pH > 0) native.dropoutForward(h0, h0, pH, subSeed(seed, 0, 0));
+
+    const mask = this.buf.mask.subarray(0, R);
+    for (let i = 0; i < R; i++) mask[i] = batch.attentionMask[i] ? 0 : MASK_VALUE;
+
+    for (let l = 0; l < this.acts.length; l++) {
+      const A = this.acts[l], n = layerNames(p, l);
+      const x = rows(A.x, H), qkv = rows(A.qkv, 3 * H), ctx = rows(A.ctx, H), tmp = rows(this.buf.tmpH, H);
+      native.gemm(false, true, R, 3 * H, H, 1, x, this.store.span(this.store.params, n.qw, n.vw), 0, qkv,
+        this.store.span(this.store.params, n.qb, n.vb));
+      native.attentionForward(ctx, training ? A.probs.subarray(0, B * NH * T * T) : null, qkv, mask, B, T, NH, H / NH, pA, subSeed(seed, l + 1, 1));
+      native.gemm(false, true, R, H, H, 1, ctx, this.v(n.ow), 0, tmp, this.v(n.ob));
+      if (pH > 0) native.dropoutForward(tmp, tmp, pH, subSeed(seed, l + 1, 2));
+      const a = rows(A.a, H);
+      native.residualLayerNormForward(a, rows(A.s1, H), A.mean1.subarray(0, R), A.rstd1.subarray(0, R), tmp, x,
+        this.v(n.ln1w), this.v(n.ln1b), R, H, eps);
+      const pre = rows(A.pre, I), act = rows(A.act, I);
+      native.gemm(false, true, R, I, H, 1, a, this.v(n.iw), 0, pre, null);
+      native.biasGeluForward(act, pre, this.v(n.ib), R, I);
+      native.gemm(false, true, R, H, I, 1, act, this.v(n.outw), 0, tmp, this.v(n.outb));
+      if (pH > 0) native.dropoutForward(tmp, tmp, pH, subSeed(seed, l + 1, 3));
+      native.residualLayerNormForward(rows(A.y, H), rows(A.s2, H), A.mean2.subarray(0, R), A.rstd2.subarray(0, R), tmp, a,
+        this.v(n.ln2w), this.v(n.ln2b), R, H, eps);
+    }
+    const hidden = rows(this.buf.last, H);
+    let pooled: Float32Array | null = null;
+    if (this.withPooler) {
+      const cls = this.buf.cls.subarray(0, B * H);
+      for (let b = 0; b < B; b++) cls.set(hidden.subarray(b * T * H, b * T * H + H), b * H);
+      const pre = this.buf.pooledPre.subarray(0, B * H);
+      native.gemm(false, true, B, H, H, 1, cls, this.v(`${p}pooler.dense.weight`), 0, pre, this.v(`${p}pooler.dense.bias`));
+      pooled = this.buf.pooled.subarray(0, B * H);
+      native.tanhForward(pooled, pre);
+    }
+    return { hidden, pooled };
+  }
+
+  /**
+   * Backward from gradients of the last hidden states [B·T, H] and/or the pooled output [B, H].
+   * dHidden is used as scratch (overwritten). Parameter gradients accumulate.
+   */
+  backward(dHidden: Float32Array | null, dPooled: Float32Array | null): void {
+    const batch = this.batch;
+    if (!batch || !this.training) throw new Error('backward needs a training forward first');
+    const { B, T } = batch;
+    const R = B * T;
+    const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, hidden_dropout_prob: pH0, attention_probs_dropout_prob: pA } = this.cfg;
+    const pH = pH0;
+    const p = this.prefix;
+    const rows = (a: Float32Array, w: number) => a.subarray(0, R * w);
+    let dY = rows(this.buf.dA, H);
+    if (dHidden) dY.set(dHidden.subarray(0, R * H));
+    else dY.fill(0);
+
+    if (this.withPooler && dPooled) {
+      const pooled = this.buf.pooled.subarray(0, B * H), dPre = this.buf.pooledPre.subarray(0, B * H);
+      native.tanhBackward(dPre, dPooled, pooled);
+      const cls = this.buf.cls.subarray(0, B * H), dCls = this.buf.dCls.subarray(0, B * H);
+      native.gemm(true, false, H, H, B, 1, dPre, cls, 1, this.g(`${p}pooler.dense.weight`), null);
+      native.biasBackward(this.g(`${p}pooler.dense.bias`), dPre, B, H);
+      native.gemm(false, false, B, H, H, 1, dPre, this.v(`${p}pooler.dense.weight`), 0, dCls, null);
+      for (let b = 0; b < B; b++) {
+        const row = dY.subarray(b * T * H, b * T * H + H);
+        for (let j = 0; j < H; j++) row[j] += dCls[b * H + j];
+      }
+    }
+
+    let dX = rows(this.buf.dB, H);
+    const dI = rows(this.buf.dI, I), dQKV = rows(this.buf.dQKV, 3 * H), tmp = rows(this.buf.tmpH, H);
+    for (let l = this.acts.length - 1; l >= 0; l--) {
+      const A = this.acts[l], n = layerNames(p, l);
+      // y = LN2(s2), s2 = a + dropout(act·Woutᵀ + bout)
+      const dA = dX; // receives ds2 (the residual path), then the FFN's contribution
+      native.layerNormBackward(dA, this.g(n.ln2w), this.g(n.ln2b), dY, rows(A.s2, H), A.mean2.subarray(0, R), A.rstd2.subarray(0, R), this.v(n.ln2w), R, H, false);
+      const dOut = tmp;
+      if (pH > 0) native.dropoutBackward(dOut, dA, pH, subSeed(this.seed, l + 1, 3));
+      else dOut.set(dA);
+      native.gemm(true, false, H, I, R, 1, dOut, rows(A.act, I), 1, this.g(n.outw), null);
+      native.biasBackward(this.g(n.outb), dOut, R, H);
+      native.gemm(false, false, R, I, H, 1, dOut, this.v(n.outw), 0, dI, null); // d act
+      native.geluBackward(dI, dI, rows(A.pre, I)); // d pre
+      native.gemm(true, false, I, H, R, 1, dI, rows(A.a, H), 1, this.g(n.iw), null);
+      native.biasBackward(this.g(n.ib), dI, R, I);
+      native.gemm(false, false, R, H, I, 1, dI, this.v(n.iw), 1, dA, null); // dA += dpre·Wi
+      // a = LN1(s1), s1 = x + dropout(ctx·Woᵀ + bo)
+      const dXl = dY; // reuse: dY is no longer needed; receives ds1 (the residual path to x)
+      native.layerNormBackward(dXl, this.g(n.ln1w), this.g(n.ln1b), dA, rows(A.s1, H), A.mean1.subarray(0, R), A.rstd1.subarray(0, R), this.v(n.ln1w), R, H, false);
+      const dProj = tmp;
+      if (pH > 0) native.dropoutBackward(dProj, dXl, pH, subSeed(this.seed, l + 1, 2));
+      else dProj.set(dXl);
+      native.gemm(true, false, H, H, R, 1, dProj, rows(A.ctx, H), 1, this.g(n.ow), null);
+      native.biasBackward(this.g(n.ob), dProj, R, H);
+      const dCtx = dA; // dA is consumed: reuse for d ctx
+      native.gemm(false, false, R, H, H, 1, dProj, this.v(n.ow), 0, dCtx, null);
+      native.attentionBackward(dQKV, dCtx, A.probs.subarray(0, B * NH * T * T), rows(A.qkv, 3 * H), B, T, NH, H / NH, pA, subSeed(this.seed, l + 1, 1));
+      native.gemm(true, false, 3 * H, H, R, 1, dQKV, rows(A.x, H), 1, this.store.span(this.store.grads, n.qw, n.vw), null);
+      native.biasBackward(this.store.span(this.store.grads, n.qb, n.vb), dQKV, R, 3 * H);
+      native.gemm(false, false, R, H, 3 * H, 1, dQKV, this.store.span(this.store.params, n.qw, n.vw), 1, dXl, null); // dx += dqkv·Wqkv
+      // the layer's input gradient becomes the next (lower) layer's output gradient
+      dY = dXl;
+      dX = dA;
+    }
+    // embeddings: h0 = dropout(LN(word + position + type))
+    if (pH > 0) native.dropoutBackward(dY, dY, pH, subSeed(this.seed, 0, 0));
+    const dEmb = dX;
+    native.layerNormBackward(dEmb, this.g(`${p}embeddings.LayerNorm.weight`), this.g(`${p}embeddings.LayerNorm.bias`), dY,
+      rows(this.buf.emb, H), this.buf.embMean.subarray(0, R), this.buf.embRstd.subarray(0, R), this.v(`${p}embeddings.LayerNorm.weight`), R, H, false);
+    native.embeddingBackward(this.g(`${p}embeddings.word_embeddings.weight`), dEmb, batch.inputIds, R, H, this.cfg.vocab_size, this.cfg.pad_token_id);
+    native.embeddingBackward(this.g(`${p}embeddings.position_embeddings.weight`), dEmb, this.posIds.subarray(0, R), R, H, this.cfg.max_position_embeddings, -1);
+    native.embeddingBackward(this.g(`${p}embeddings.token_type_embeddings.weight`), dEmb, batch.typeIds, R, H, this.cfg.type_vocab_size, -1);
+  }
+}

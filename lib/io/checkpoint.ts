@@ -1,0 +1,60 @@
+// Loading HF-named tensors into a model's parameter arena and writing them back out. Accepts HF's
+// variants: names without the `bert.` prefix (a bare BertModel), old `gamma`/`beta` LayerNorm
+// names, float16/bfloat16 (widened on read), and a saved `cls.predictions.decoder.weight` (tied to
+// the word embeddings, so skipped). Shapes must match the config; what the file lacks is reported,
+// so the caller can initialise it (a new head) and say so.
+import { BertError } from '../errors.js';
+import type { ParamStore } from '../model/params.js';
+import { numel } from '../model/params.js';
+import { writeSafetensors, type Tensor } from './safetensors.js';
+
+export interface LoadReport {
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+}
+
+function candidates(name: string): string[] {
+  const out = [name];
+  if (name.startsWith('bert.')) out.push(name.slice(5));
+  else out.push('bert.' + name);
+  for (const n of [...out]) {
+    if (n.endsWith('LayerNorm.weight')) out.push(n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma'));
+    if (n.endsWith('LayerNorm.bias')) out.push(n.replace(/LayerNorm\.bias$/, 'LayerNorm.beta'));
+  }
+  return out;
+}
+
+const TIED = new Set(['cls.predictions.decoder.weight', 'cls.predictions.decoder.bias', 'bert.embeddings.position_ids', 'embeddings.position_ids']);
+
+export function loadTensors(store: ParamStore, tensors: Map<string, Tensor>, where: string): LoadReport {
+  const used = new Set<string>();
+  const report: LoadReport = { loaded: [], missing: [], unexpected: [] };
+  for (const spec of store.specs) {
+    const key = candidates(spec.name).find((k) => tensors.has(k));
+    if (!key) {
+      report.missing.push(spec.name);
+      continue;
+    }
+    const t = tensors.get(key)!;
+    if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+      throw new BertError(`tensor has shape [${t.shape}], the config needs [${spec.shape}]`, { where: `${where}: ${key}` });
+    }
+    store.view(spec.name).set(t.data);
+    used.add(key);
+    report.loaded.push(spec.name);
+  }
+  for (const k of tensors.keys()) if (!used.has(k) && !TIED.has(k)) report.unexpected.push(k);
+  return report;
+}
+
+/** Every parameter under its HF name, in arena order. */
+export function storeTensors(store: ParamStore): [string, Tensor][] {
+  return store.specs.map((s) => [s.name, { shape: s.shape, data: store.view(s.name) }] as [string, Tensor]);
+}
+
+export function saveTensors(store: ParamStore, path: string): void {
+  writeSafetensors(path, storeTensors(store));
+}
+
+export { numel };

@@ -78,6 +78,9 @@ def make_params(cfg, num_labels, gen):
     w("classifier.bias", num_labels, scale=0.1)
     w("qa_outputs.weight", 2, H)
     w("qa_outputs.bias", 2, scale=0.1)
+    # BertForMultipleChoice's classifier is [1, H]; stored under mc.* so one file serves every head
+    w("mc.classifier.weight", 1, H)
+    w("mc.classifier.bias", 1, scale=0.1)
     return p
 
 
@@ -116,6 +119,8 @@ def heads(cfg, p, h, pooled):
         "cls_logits": F.linear(pooled, p["classifier.weight"], p["classifier.bias"]),
         "tok_logits": F.linear(h, p["classifier.weight"], p["classifier.bias"]),
         "qa_logits": F.linear(h, p["qa_outputs.weight"], p["qa_outputs.bias"]),
+        # the batch's 3 rows as the 3 choices of one example: [1, 3]
+        "choice_logits": F.linear(pooled, p["mc.classifier.weight"], p["mc.classifier.bias"]).view(1, -1),
     }
 
 
@@ -165,6 +170,7 @@ def make(name, cfg, num_labels, seed, full=True):
     tok_loss = F.cross_entropy(logits["tok_logits"].reshape(-1, num_labels), tok_labels.reshape(-1)).item()
     qa_start, qa_end = logits["qa_logits"][..., 0], logits["qa_logits"][..., 1]
     qa_loss = ((F.cross_entropy(qa_start, start) + F.cross_entropy(qa_end, end)) / 2).item()
+    choice_loss = F.cross_entropy(logits["choice_logits"], torch.tensor([2])).item()
 
     weights = {n: t.detach().clone() for n, t in p.items()}
     # five AdamW steps of sequence classification, as HF's Trainer groups parameters
@@ -202,7 +208,8 @@ def make(name, cfg, num_labels, seed, full=True):
             "mlm_labels": mlm_labels.flatten().tolist(), "nsp_labels": nsp_labels.tolist(), "labels": cls_labels.tolist(),
             "token_labels": tok_labels.flatten().tolist(), "start_positions": start.tolist(), "end_positions": end.tolist(),
             "losses": {"pretraining": pre_loss.item(), "classification": cls_loss.item(), "token_classification": tok_loss,
-                       "question_answering": qa_loss, "adamw": adam_losses},
+                       "question_answering": qa_loss, "multiple_choice": choice_loss, "adamw": adam_losses},
+            "choice_labels": [2],
         }, f, indent=1)
     print(f"wrote {out}")
 

@@ -32,7 +32,7 @@ function fixture(name: string) {
     expect(rep.missing).toEqual([]);
     return m;
   };
-  return { dir, cfg, b, batch, expected, model };
+  return { dir, cfg, b, batch, expected, model, weights };
 }
 
 const tensor = (m: Map<string, { data: Float32Array }>, name: string) => m.get(name)!.data;
@@ -85,6 +85,13 @@ describe.each(['model-tiny', 'model-vocab30522'])('parity with the PyTorch refer
     const rq = qa.step(f.batch, { startPositions: Int32Array.from(f.b.start_positions), endPositions: Int32Array.from(f.b.end_positions) }, { training: false });
     expectClose(rq.logits!, tensor(f.expected, 'qa_logits'), { atol: 1e-4 }, 'QA logits');
     expect(Math.abs(rq.loss - f.b.losses.question_answering)).toBeLessThan(1e-4);
+    // multiple choice: the batch's 3 rows are the choices of one example; its classifier is stored as mc.*
+    const mc = new BertForTask(f.cfg, 'BertForMultipleChoice');
+    const renamed = new Map([...f.weights].filter(([k]) => !k.startsWith('classifier.')).map(([k, t]) => [k.replace(/^mc\./, ''), t] as const));
+    expect(loadTensors(mc.store, renamed, f.dir).missing).toEqual([]);
+    const rm = mc.step(f.batch, { labels: Int32Array.from(f.b.choice_labels) }, { training: false });
+    expectClose(rm.logits!, tensor(f.expected, 'choice_logits'), { atol: 1e-4 }, 'choice logits');
+    expect(Math.abs(rm.loss - f.b.losses.multiple_choice)).toBeLessThan(1e-4);
   });
 
   it('classification gradients, and five AdamW steps match torch.optim.AdamW', () => {

@@ -1,0 +1,107 @@
+// A model directory, as HuggingFace reads and writes them: config.json, vocab.txt,
+// tokenizer_config.json, model.safetensors (HF tensor names). bert-cli loads one written by HF
+// (and HF's AutoModelFor… loads one written by bert-cli). Every file is written atomically;
+// training state (Adam moments, step, seed, data position) goes beside it for an exact resume.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, type BertConfig } from '../config.js';
+import { BertError } from '../errors.js';
+import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { writeFileAtomic } from './atomic.js';
+import { loadTensors, storeTensors, type LoadReport } from './checkpoint.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
+
+export interface LoadedModel {
+  cfg: BertConfig;
+  model: BertForTask;
+  tokenizer: Tokenizer | null;
+  report: LoadReport;
+  /** parameters the checkpoint lacked, initialised as BERT does (a new head, a missing pooler) */
+  initialized: string[];
+}
+
+/** The architecture a directory's config.json names (its first `architectures` entry), if known. */
+export function architectureOf(cfg: BertConfig): Architecture | null {
+  const a = cfg.architectures?.[0];
+  return a && (ARCHITECTURES as readonly string[]).includes(a) ? (a as Architecture) : null;
+}
+
+/**
+ * Loads a model directory as `arch` (default: the one config.json names, else BertModel). Tensors
+ * the file lacks are initialised by `seed` and listed in `initialized`; a pytorch_model.bin alone
+ * is refused (a pickle runs code when loaded).
+ */
+export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig> } = {}): LoadedModel {
+  if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+  const cfgPath = join(dir, 'config.json');
+  if (!existsSync(cfgPath)) throw new BertError('model directory has no config.json', { where: dir });
+  let cfg = loadConfig(cfgPath);
+  if (opts.config) cfg = { ...cfg, ...opts.config } as BertConfig;
+  const weights = join(dir, 'model.safetensors');
+  if (!existsSync(weights)) {
+    if (existsSync(join(dir, 'pytorch_model.bin'))) {
+      throw new BertError('only pytorch_model.bin is present, and pickle files are never loaded (they can run code)', {
+        where: dir, hint: 'convert it with transformers: model.save_pretrained(dir, safe_serialization=True)',
+      });
+    }
+    throw new BertError('model directory has no model.safetensors', { where: dir });
+  }
+  const arch = opts.arch ?? architectureOf(cfg) ?? 'BertModel';
+  const model = new BertForTask(cfg, arch);
+  const report = loadTensors(model.store, readSafetensors(weights), weights);
+  const initialized = report.missing;
+  if (initialized.length) {
+    const missing = new Set(initialized);
+    model.initialize(opts.seed ?? 42, (n) => missing.has(n));
+  }
+  const tokenizer = existsSync(join(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
+  return { cfg, model, tokenizer, report, initialized };
+}
+
+/** Writes config.json (architectures set), model.safetensors, and the tokenizer's files. */
+export function saveModelDir(dir: string, model: BertForTask, tokenizer: Tokenizer | null, extra: Partial<BertConfig> = {}): void {
+  mkdirSync(dir, { recursive: true });
+  const cfg: BertConfig = { ...model.cfg, ...extra, architectures: [model.arch], model_type: 'bert' };
+  writeSafetensors(join(dir, 'model.safetensors'), storeTensors(model.store));
+  if (tokenizer) {
+    writeFileAtomic(join(dir, 'vocab.txt'), [tokenizer.vocab.toText()]);
+    writeFileAtomic(join(dir, 'tokenizer_config.json'), [JSON.stringify({ ...tokenizer.configJson(), model_max_length: cfg.max_position_embeddings }, null, 2) + '\n']);
+  }
+  writeFileAtomic(join(dir, 'config.json'), [JSON.stringify(cfg, null, 2) + '\n']);
+}
+
+export interface TrainingState {
+  step: number;
+  seed: number;
+  /** where the data stream stands (epoch, position, whatever the loop needs to continue exactly) */
+  data: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+/** Adam moments and the loop's state beside the model, for an exact resume. */
+export function saveTrainingState(dir: string, m: Float32Array, v: Float32Array, adamStep: number, state: TrainingState): void {
+  mkdirSync(dir, { recursive: true });
+  writeSafetensors(join(dir, 'optimizer.safetensors'), [
+    ['adam.m', { shape: [m.length], data: m }],
+    ['adam.v', { shape: [v.length], data: v }],
+  ], { format: 'bert-cli', adam_step: String(adamStep) });
+  writeFileAtomic(join(dir, 'training_state.json'), [JSON.stringify({ ...state, adam_step: adamStep }, null, 2) + '\n']);
+}
+
+export function loadTrainingState(dir: string, size: number): { m: Float32Array; v: Float32Array; adamStep: number; state: TrainingState } {
+  const path = join(dir, 'training_state.json');
+  if (!existsSync(path)) throw new BertError('no training state to resume from', { where: dir });
+  let state: TrainingState & { adam_step: number };
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
+  }
+  const t = readSafetensors(join(dir, 'optimizer.safetensors'));
+  const m = t.get('adam.m'), v = t.get('adam.v');
+  if (!m || !v || m.data.length !== size || v.data.length !== size) {
+    throw new BertError(`optimizer state does not match the model (${size} parameters)`, { where: join(dir, 'optimizer.safetensors') });
+  }
+  return { m: m.data, v: v.data, adamStep: state.adam_step, state };
+}

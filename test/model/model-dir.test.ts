@@ -1,0 +1,133 @@
+// Model directories: what bert-cli writes reads back identically; HF's variants load (no `bert.`
+// prefix, gamma/beta names, float16 and bfloat16 weights); a missing head is initialised and named;
+// a pickle is refused; training state round-trips.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { presetConfig } from '../../lib/config.js';
+import { formatError } from '../../lib/errors.js';
+import { loadModelDir, saveModelDir, saveTrainingState, loadTrainingState } from '../../lib/io/model-dir.js';
+import { readSafetensors, writeSafetensors, type Tensor } from '../../lib/io/safetensors.js';
+import { BertForTask } from '../../lib/model/bert.js';
+import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
+import { bertBaseUncasedVocabPath } from '../helpers/bert-vocab.js';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'model-tiny');
+const tmp = () => mkdtempSync(join(tmpdir(), 'bert-cli-model-'));
+
+function batchFor(V: number) {
+  return { B: 2, T: 5, inputIds: Int32Array.from([1, 4, 7, 2, 9, 3, 5, 8, 0, 0].map((x) => x % V)), typeIds: new Int32Array(10), attentionMask: Int32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]) };
+}
+
+describe('model directories', () => {
+  it('a directory bert-cli writes loads back with identical outputs, in HF layout', () => {
+    const cfg = presetConfig('tiny', 30522);
+    const m = new BertForTask({ ...cfg, id2label: { 0: 'ham', 1: 'spam' }, label2id: { ham: 0, spam: 1 } }, 'BertForSequenceClassification');
+    m.initialize(3);
+    const dir = tmp();
+    saveModelDir(dir, m, Tokenizer.fromVocabFile(bertBaseUncasedVocabPath()));
+    for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json', 'model.safetensors']) expect(existsSync(join(dir, f))).toBe(true);
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(saved.architectures).toEqual(['BertForSequenceClassification']);
+    expect(saved.id2label).toEqual({ 0: 'ham', 1: 'spam' });
+    expect(JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).do_lower_case).toBe(true);
+    const names = [...readSafetensors(join(dir, 'model.safetensors')).keys()];
+    expect(names).toContain('bert.encoder.layer.1.attention.self.query.weight');
+    expect(names).toContain('classifier.weight');
+    const back = loadModelDir(dir);
+    expect(back.model.arch).toBe('BertForSequenceClassification');
+    expect(back.initialized).toEqual([]);
+    const b = batchFor(30522);
+    expect(back.model.step(b, null, { training: false }).logits).toEqual(m.step(b, null, { training: false }).logits);
+    expect(back.tokenizer!.encode('hello world').ids).toEqual([101, 7592, 2088, 102]);
+  });
+
+  it('loads HF variants: no bert. prefix, gamma/beta, float16 and bfloat16', () => {
+    const orig = readSafetensors(join(FIX, 'model.safetensors'));
+    const renamed: [string, Tensor][] = [];
+    for (const [k, t] of orig) {
+      if (!k.startsWith('bert.')) continue;
+      renamed.push([k.slice(5).replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), t]);
+    }
+    const dir = tmp();
+    copyFileSync(join(FIX, 'config.json'), join(dir, 'config.json'));
+    writeSafetensors(join(dir, 'model.safetensors'), renamed);
+    const ref = new BertForTask(loadModelDir(FIX).cfg, 'BertModel');
+    const a = loadModelDir(dir, { arch: 'BertModel' });
+    expect(a.initialized).toEqual([]);
+    ref.store.params.set(a.model.store.params);
+    // half precision: write the same tensors as F16 and BF16 by hand and compare after widening
+    for (const dtype of ['F16', 'BF16'] as const) {
+      const header: Record<string, unknown> = {};
+      const parts: Buffer[] = [];
+      let off = 0;
+      for (const [k, t] of renamed) {
+        const buf = Buffer.alloc(t.data.length * 2);
+        t.data.forEach((v, i) => buf.writeUInt16LE(dtype === 'BF16' ? (new Uint32Array(Float32Array.of(v).buffer)[0] >>> 16) : toHalf(v), 2 * i));
+        header[k] = { dtype, shape: t.shape, data_offsets: [off, off + buf.length] };
+        off += buf.length;
+        parts.push(buf);
+      }
+      const json = Buffer.from(JSON.stringify(header));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(json.length));
+      writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([len, json, ...parts]));
+      const h = loadModelDir(dir, { arch: 'BertModel' });
+      const tol = dtype === 'F16' ? 1e-3 : 1e-2;
+      const p = h.model.store.params, q = a.model.store.params;
+      let worst = 0;
+      for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - q[i]) / Math.max(1, Math.abs(q[i])));
+      expect(worst).toBeLessThan(tol);
+    }
+  });
+
+  it('a missing head is initialised and named; a missing pooler too', () => {
+    const dir = tmp();
+    copyFileSync(join(FIX, 'config.json'), join(dir, 'config.json'));
+    const orig = readSafetensors(join(FIX, 'model.safetensors'));
+    writeSafetensors(join(dir, 'model.safetensors'), [...orig].filter(([k]) => k.startsWith('bert.') && !k.startsWith('bert.pooler')));
+    const r = loadModelDir(dir, { arch: 'BertForSequenceClassification' });
+    expect(r.initialized).toEqual(['bert.pooler.dense.weight', 'bert.pooler.dense.bias', 'classifier.weight', 'classifier.bias']);
+    expect(r.model.store.view('classifier.bias').every((v) => v === 0)).toBe(true);
+    expect(r.model.store.view('classifier.weight').some((v) => v !== 0)).toBe(true);
+  });
+
+  it('refuses pickles, and names what is wrong with a shape', () => {
+    const dir = tmp();
+    copyFileSync(join(FIX, 'config.json'), join(dir, 'config.json'));
+    writeFileSync(join(dir, 'pytorch_model.bin'), 'not really');
+    expect(() => loadModelDir(dir)).toThrow(/pickle files are never loaded/);
+    rmSync(join(dir, 'pytorch_model.bin'));
+    writeSafetensors(join(dir, 'model.safetensors'), [['bert.embeddings.word_embeddings.weight', { shape: [3, 3], data: new Float32Array(9) }]]);
+    try {
+      loadModelDir(dir);
+      expect.unreachable();
+    } catch (err) {
+      expect(formatError(err)).toMatch(/^tensor has shape \[3,3\], the config needs \[50,32\], .*model\.safetensors: bert\.embeddings\.word_embeddings\.weight$/);
+    }
+  });
+
+  it('training state round-trips', () => {
+    const dir = tmp();
+    const m = Float32Array.from([1, 2, 3]), v = Float32Array.from([4, 5, 6]);
+    saveTrainingState(dir, m, v, 17, { step: 17, seed: 5, data: { epoch: 1, position: 40 } });
+    const s = loadTrainingState(dir, 3);
+    expect(Array.from(s.m)).toEqual([1, 2, 3]);
+    expect(Array.from(s.v)).toEqual([4, 5, 6]);
+    expect(s.adamStep).toBe(17);
+    expect(s.state.data).toEqual({ epoch: 1, position: 40 });
+    expect(() => loadTrainingState(dir, 4)).toThrow(/does not match the model/);
+  });
+});
+
+function toHalf(v: number): number {
+  const f = new Float32Array([v]);
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const e = ((x >>> 23) & 0xff) - 127 + 15;
+  const m = x & 0x7fffff;
+  if (e <= 0) return sign;
+  if (e >= 31) return sign | 0x7c00;
+  return sign | (e << 10) | (m >>> 13);
+}

@@ -1,31 +1,53 @@
-// bert-cli info: the engine this machine runs (instruction set, threads, GEMM backend).
+// bert-cli info: the engine this machine runs (instruction set, threads, GEMM backend) and, with
+// --model, what a model directory holds.
 import { Command } from 'commander';
 import { engineInfo, setThreads, type EngineInfo } from '../../lib/engine.js';
 import { parsePositiveInt } from '../../lib/cli/options.js';
+import { describeModelDir, type ModelInfo } from '../../lib/model/describe.js';
 
-export function collectInfo(opts: { threads?: number }): { engine: EngineInfo } {
-  setThreads(opts.threads);
-  return { engine: engineInfo() };
+export interface InfoReport {
+  engine: EngineInfo;
+  model?: ModelInfo;
 }
 
-export function printInfo(info: { engine: EngineInfo }): string {
+export function collectInfo(opts: { threads?: number; model?: string }): InfoReport {
+  setThreads(opts.threads);
+  const report: InfoReport = { engine: engineInfo() };
+  if (opts.model) report.model = describeModelDir(opts.model);
+  return report;
+}
+
+export function printInfo(info: InfoReport): string {
   const e = info.engine;
-  return [
+  const lines: string[] = [];
+  if (info.model) {
+    const m = info.model;
+    lines.push(
+      `model      ${m.dir}`,
+      `arch       ${m.architecture} (L${m.layers} H${m.hidden} A${m.heads}, intermediate ${m.intermediate}, ${m.maxPositions} positions)`,
+      `parameters ${m.parameters.toLocaleString('en-US')} (${(m.parameters / 1e6).toFixed(1)}M)`,
+      `vocabulary ${m.vocabSize} tokens, ${m.lowercase ? 'uncased' : 'cased'}`,
+    );
+    if (m.labels.length) lines.push(`labels     ${m.labels.join(', ')}${m.problemType ? ` (${m.problemType})` : ''}`);
+  }
+  lines.push(
     `engine     ${e.isa} kernels (this CPU can run: ${e.availableIsas.join(', ')})`,
     `threads    ${e.threads}`,
     `gemm       ${e.gemm}`,
     `compiler   ${e.compiler}`,
     `node       ${e.node}`,
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 export function infoCommand(): Command {
   return new Command('info')
-    .description('show the native engine: instruction set, threads, GEMM backend')
+    .description('show the native engine (instruction set, threads, GEMM) and, with --model, a model directory')
+    .option('--model <dir>', 'a model directory: architecture, parameters, labels, vocabulary')
     .option('--threads <n>', 'threads the kernels use (default: every core, or BERT_NUM_THREADS)', parsePositiveInt)
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  $ bert-cli info\n  $ BERT_ISA=avx2 bert-cli info --json\n')
-    .action((opts: { threads?: number; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ bert-cli info\n  $ bert-cli info --model out/model\n  $ BERT_ISA=avx2 bert-cli info --json\n')
+    .action((opts: { threads?: number; json?: boolean; model?: string }) => {
       const info = collectInfo(opts);
       process.stdout.write(opts.json ? JSON.stringify(info, null, 2) + '\n' : printInfo(info) + '\n');
     });

@@ -36,3 +36,37 @@ describe('bert-cli info', () => {
     expect(r.stdout).toMatch(/Examples:\n\s+\$ bert-cli info/);
   });
 });
+
+describe('bert-cli info --model', () => {
+  it('describes a model directory', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { presetConfig } = await import('../../lib/config.js');
+    const { BertForTask } = await import('../../lib/model/bert.js');
+    const { saveModelDir } = await import('../../lib/io/model-dir.js');
+    const { Tokenizer } = await import('../../lib/tokenizer/tokenizer.js');
+    const { bertBaseUncasedVocabPath } = await import('../helpers/bert-vocab.js');
+    const dir = mkdtempSync(join(tmpdir(), 'bert-cli-info-'));
+    const cfg = { ...presetConfig('mini', 30522), id2label: { 0: 'ham', 1: 'spam' }, label2id: { ham: 0, spam: 1 } };
+    const m = new BertForTask(cfg, 'BertForSequenceClassification');
+    saveModelDir(dir, m, Tokenizer.fromVocabFile(bertBaseUncasedVocabPath()));
+    const r = runCli(['info', '--model', dir, '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout).model;
+    expect(info).toMatchObject({ architecture: 'BertForSequenceClassification', layers: 4, hidden: 256, heads: 4, vocabSize: 30522, lowercase: true, labels: ['ham', 'spam'] });
+    expect(info.parameters).toBe(m.store.size);
+    expect(runCli(['info', '--model', dir]).stdout).toMatch(/parameters [\d,]+ \(11\.2M\)/);
+  });
+
+  it('a corrupt config.json is one line naming the file, exit 1', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'bert-cli-info-'));
+    writeFileSync(join(dir, 'config.json'), '{"hidden_size": 30, "num_attention_heads": 4');
+    const r = runCli(['info', '--model', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bert-cli: error: invalid JSON .*config\.json\n$/);
+  });
+});

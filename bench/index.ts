@@ -14,6 +14,7 @@ import { native } from '../lib/native.js';
 import { benchAttention } from './attention.js';
 import { benchGemm } from './gemm.js';
 import { benchTokenizer } from './tokenizer.js';
+import { benchMemory } from './memory.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -51,6 +52,11 @@ if (want('tokenizer')) {
   const r = await benchTokenizer({ quick });
   printTable('Tokenization (State of the Union, 10.7 MB; ratio = HF best single-thread time ÷ ours, target ≥ 4)', r.rows);
   results.tokenizer = r.raw;
+}
+if (want('memory')) {
+  const r = benchMemory({ quick });
+  printTable('Training memory (RSS flat over the steps; by count = params, grads, Adam m and v, activations)', r.rows);
+  results.memory = r.raw;
 }
 const rss = peakRssMiB();
 process.stdout.write(`\npeak RSS ${rss.toFixed(0)} MiB\n`);

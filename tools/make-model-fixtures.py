@@ -6,6 +6,9 @@ and classification losses with every parameter gradient, and the parameters afte
 torch.optim.AdamW. CI never runs this; the fixtures are committed.
 
 Run: /usr/bin/python3 tools/make-model-fixtures.py   (Debian: apt-get install python3-torch)
+
+With --check DIR it runs the other direction: it loads a model directory written by bert-cli
+(tools/export-for-reference.ts) into the reference and compares with the outputs bert-cli recorded.
 """
 import json
 import math
@@ -214,8 +217,55 @@ def make(name, cfg, num_labels, seed, full=True):
     print(f"wrote {out}")
 
 
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        assert e["dtype"] == "F32", (name, e["dtype"])
+        b, en = e["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[b:en]), dtype=torch.float32).reshape(e["shape"])
+    return out
+
+
+def check(dir):
+    """Loads a bert-cli model directory into the reference; compares with bert-cli's outputs."""
+    cfg = json.load(open(os.path.join(dir, "config.json")))
+    assert cfg["architectures"] == ["BertForPreTraining"], cfg["architectures"]
+    p = read_safetensors(os.path.join(dir, "model.safetensors"))
+    want = read_safetensors(os.path.join(dir, "reference-outputs.safetensors"))
+    b = json.load(open(os.path.join(dir, "reference-batch.json")))
+    shape = (b["B"], b["T"])
+    ids, types, mask = (torch.tensor(b[k]).reshape(shape) for k in ("input_ids", "token_type_ids", "attention_mask"))
+    with torch.no_grad():
+        h, pooled = encoder(cfg, p, ids, types, mask)
+        got = {"sequence_output": h, "pooled_output": pooled, **heads_pretraining(cfg, p, h, pooled)}
+    worst = 0.0
+    for k, v in want.items():
+        d = (got[k] - v).abs().max().item()
+        print(f"{k:16s} max |bert-cli - reference| = {d:.2e}")
+        worst = max(worst, d)
+    print("OK" if worst < 1e-4 else "MISMATCH")
+    raise SystemExit(0 if worst < 1e-4 else 1)
+
+
+def heads_pretraining(cfg, p, h, pooled):
+    eps = cfg["layer_norm_eps"]
+    t = gelu(F.linear(h, p["cls.predictions.transform.dense.weight"], p["cls.predictions.transform.dense.bias"]))
+    t = F.layer_norm(t, (cfg["hidden_size"],), p["cls.predictions.transform.LayerNorm.weight"], p["cls.predictions.transform.LayerNorm.bias"], eps)
+    return {"mlm_logits": F.linear(t, p["bert.embeddings.word_embeddings.weight"], p["cls.predictions.bias"]),
+            "nsp_logits": F.linear(pooled, p["cls.seq_relationship.weight"], p["cls.seq_relationship.bias"])}
+
+
 if __name__ == "__main__":
+    import sys
     torch.set_num_threads(1)
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        check(sys.argv[2])
     base = dict(num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=16, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0)
     make("model-tiny", dict(base, vocab_size=50, hidden_size=32, intermediate_size=64), num_labels=3, seed=1)
     make("model-vocab30522", dict(base, vocab_size=30522, hidden_size=4, intermediate_size=8, num_attention_heads=2, num_hidden_layers=1), num_labels=2, seed=2, full=False)

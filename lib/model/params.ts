@@ -94,17 +94,22 @@ export function numel(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Standard normal draws from a seeded xorshift128+ generator and Box–Muller. */
-export function gaussian(seed: number): () => number {
+/** Uniform draws in [0, 1) from a seeded xoshiro128** generator (32-bit lanes). */
+export function uniform(seed: number): () => number {
   let s0 = (seed >>> 0) ^ 0x9e3779b9, s1 = Math.imul(seed | 0, 0x85ebca6b) ^ 0xc2b2ae35, s2 = 0x27d4eb2f, s3 = 0x165667b1;
   const next = () => {
-    // xoshiro128** on 32-bit lanes
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
     s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
     return r / 4294967296;
   };
   for (let i = 0; i < 8; i++) next();
+  return next;
+}
+
+/** Standard normal draws (Box–Muller over `uniform`). */
+export function gaussian(seed: number): () => number {
+  const next = uniform(seed);
   let spare: number | null = null;
   return () => {
     if (spare !== null) {

@@ -5,6 +5,9 @@ import { exitCodeFor, formatError, UsageError } from '../lib/errors.js';
 import { infoCommand } from './commands/info.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { vocabCommand } from './commands/vocab.js';
+import { pretrainCommand } from './commands/pretrain.js';
+import { fillMaskCommand } from './commands/fill-mask.js';
+import { datasetCommand } from './commands/dataset.js';
 
 export function buildProgram(): Command {
   const program = new Command('bert-cli')
@@ -12,6 +15,9 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces on errors');
   program.addCommand(tokenizeCommand());
   program.addCommand(vocabCommand());
+  program.addCommand(pretrainCommand());
+  program.addCommand(fillMaskCommand());
+  program.addCommand(datasetCommand());
   program.addCommand(infoCommand());
   for (const cmd of [program, ...program.commands]) {
     // commander's own messages ("error: unknown option '--x'") get our one-line prefix.

@@ -1,0 +1,40 @@
+// bert-cli fill-mask: the most likely words for [MASK] in a text.
+import { Command } from 'commander';
+import { setThreads } from '../../lib/engine.js';
+import { parsePositiveInt } from '../../lib/cli/options.js';
+import { BertError } from '../../lib/errors.js';
+import { loadModelDir } from '../../lib/io/model-dir.js';
+import { fillMask } from '../../lib/model/fill-mask.js';
+
+export function fillMaskCommand(): Command {
+  return new Command('fill-mask')
+    .description('predict the words hidden behind [MASK] with a pretrained model\'s MLM head')
+    .argument('<text>', 'a text with one or more [MASK]')
+    .requiredOption('--model <dir>', 'a model directory with an MLM head (from bert-cli pretrain, or HF)')
+    .option('--top-k <n>', 'candidates per [MASK]', parsePositiveInt, 5)
+    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--json', 'print JSON (score, token, token_str, sequence per candidate)')
+    .addHelpText('after', `
+Example:
+  $ bert-cli fill-mask --model out/sotu-mini "the congress of the united [MASK]"
+`)
+    .action((text: string, opts: { model: string; topK: number; threads?: number; json?: boolean }) => {
+      setThreads(opts.threads);
+      const loaded = loadModelDir(opts.model, { arch: 'BertForMaskedLM' });
+      if (loaded.initialized.some((n) => n.startsWith('cls.predictions'))) {
+        throw new BertError('the model has no MLM head (cls.predictions.*)', { where: opts.model, hint: 'use a pretrained model, not a fine-tuned classifier' });
+      }
+      if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      const result = fillMask(loaded.model, loaded.tokenizer, text, opts.topK);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(result.length === 1 ? result[0] : result) + '\n');
+        return;
+      }
+      const lines: string[] = [];
+      result.forEach((cands, k) => {
+        if (result.length > 1) lines.push(`[MASK] #${k + 1}`);
+        for (const c of cands) lines.push(`${c.score.toFixed(3).padStart(6)}  ${c.token_str.padEnd(14)}  ${c.sequence}`);
+      });
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

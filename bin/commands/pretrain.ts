@@ -1,0 +1,148 @@
+// bert-cli pretrain: MLM + NSP pretraining on plain text, from scratch or from a checkpoint.
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
+import { UsageError } from '../../lib/errors.js';
+import { setThreads } from '../../lib/engine.js';
+import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { formatDuration, Progress } from '../../lib/cli/progress.js';
+import { expandCorpusPaths } from '../../lib/data/corpus.js';
+import { pretrain } from '../../lib/train/pretrain.js';
+import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
+import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
+import { Vocab } from '../../lib/tokenizer/vocab.js';
+import { loadModelDir } from '../../lib/io/model-dir.js';
+import { join } from 'node:path';
+import { onStopSignal } from '../signals.js';
+
+interface PretrainFlags {
+  out: string;
+  config: string;
+  vocab?: string;
+  vocabSize?: number;
+  init?: string;
+  steps: number;
+  batchSize: number;
+  maxLength: number;
+  lr: number;
+  warmup?: number;
+  maskProb: number;
+  maxPredictions: number;
+  wholeWordMask?: boolean;
+  nsp: boolean;
+  dupeFactor: number;
+  eval?: string[];
+  evalEvery?: number;
+  saveEvery?: number;
+  resume?: boolean;
+  seed: number;
+  threads?: number;
+  lowercase: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export function pretrainCommand(): Command {
+  return new Command('pretrain')
+    .description('pretrain BERT on plain text: masked language model (MLM) and next sentence prediction (NSP)')
+    .argument('<files...>', 'corpus: text files or folders (.gz too), one sentence per line, a blank line between documents')
+    .requiredOption('--out <dir>', 'the model directory to write (checkpoints, metrics.jsonl)')
+    .option('--config <preset|file>', `size: ${PRESET_NAMES.join(', ')}, or a config.json`, 'mini')
+    .option('--vocab <file>', 'a vocab.txt to use')
+    .option('--vocab-size <n>', 'learn a WordPiece vocabulary of N tokens from the corpus first', parsePositiveInt)
+    .option('--no-lowercase', 'a cased model (with --vocab-size)')
+    .option('--init <dir>', 'continue pretraining from this checkpoint')
+    .option('--steps <n>', 'optimizer steps', parsePositiveInt, 10000)
+    .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
+    .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
+    .option('--lr <x>', 'peak learning rate', parseNumber, 1e-4)
+    .option('--warmup <n>', 'warmup steps (default: 1% of the steps)', parseNonNegativeInt)
+    .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
+    .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
+    .option('--whole-word-mask', 'mask all ## pieces of a word together')
+    .option('--no-nsp', 'MLM only, with full-length single segments')
+    .option('--dupe-factor <n>', 'static masks: N fixed maskings cycled by epoch (0: new masks every epoch)', parseNonNegativeInt, 0)
+    .option('--eval <files...>', 'held-out text: MLM accuracy, perplexity, NSP accuracy')
+    .option('--eval-every <n>', 'evaluate every N steps', parsePositiveInt)
+    .option('--save-every <n>', 'checkpoint every N steps', parsePositiveInt, 1000)
+    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, 42)
+    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--json', 'print the final summary as JSON on stdout')
+    .option('--quiet', 'no progress')
+    .addHelpText('after', `
+The output is a model directory (config.json, vocab.txt, tokenizer_config.json, model.safetensors)
+that finetune, predict, fill-mask and HuggingFace's BertForPreTraining load, with metrics.jsonl and
+the training state beside it. Ctrl-C finishes the step, saves, and exits with 130; --resume goes on.
+
+Examples:
+  $ bert-cli dataset sotu --out data/sotu
+  $ bert-cli pretrain data/sotu/train.txt --eval data/sotu/heldout.txt --vocab-size 8000 --config mini --steps 2000 --out out/sotu-mini
+  $ bert-cli pretrain more-text/ --init out/sotu-mini --steps 500 --out out/domain
+`)
+    .action(async (files: string[], f: PretrainFlags) => {
+      setThreads(f.threads);
+      const corpus = expandCorpusPaths(files);
+      const progress = new Progress({ quiet: f.quiet });
+      let tokenizer: Tokenizer;
+      if (f.resume || f.init) {
+        const dir = f.resume ? f.out : f.init!;
+        if (!existsSync(join(dir, 'vocab.txt'))) throw new UsageError(`${dir} has no vocab.txt`, { where: f.resume ? '--resume' : '--init' });
+        tokenizer = Tokenizer.fromModelDir(dir);
+      } else if (f.vocab) {
+        tokenizer = Tokenizer.fromVocabFile(f.vocab, { lowercase: f.lowercase });
+      } else if (f.vocabSize) {
+        progress.update(`learning a ${f.vocabSize}-token WordPiece vocabulary…`, true);
+        const counter = new WordCounter(f.lowercase);
+        await counter.addFiles(corpus);
+        tokenizer = new Tokenizer(trainWordPiece(counter.counts, { size: f.vocabSize }), { lowercase: f.lowercase });
+        progress.log(`vocabulary: ${tokenizer.vocab.size} tokens from ${counter.counts.size} distinct words`);
+      } else {
+        throw new UsageError('give --vocab FILE or --vocab-size N (or --init/--resume with a model directory)');
+      }
+      let config: BertConfig;
+      if (f.resume) config = loadModelDir(f.out).cfg;
+      else if (f.init) config = loadModelDir(f.init).cfg;
+      else if ((PRESET_NAMES as string[]).includes(f.config)) config = presetConfig(f.config as PresetName, tokenizer.vocab.size);
+      else config = validateConfig({ ...loadConfig(f.config), vocab_size: tokenizer.vocab.size }, f.config);
+      if (f.maxLength > config.max_position_embeddings) {
+        throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
+      }
+      if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
+      const stop = onStopSignal();
+      const t0 = Date.now();
+      let evalLine = '';
+      let firstStep: number | null = null; // the step this run started from (resume starts late)
+      const result = await pretrain({
+        files: corpus, out: f.out, config, tokenizer, init: f.init, resume: f.resume, steps: f.steps, batchSize: f.batchSize,
+        lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
+        evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
+        data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
+        shouldStop: stop.requested,
+        onStep: (s) => {
+          if (firstStep === null) firstStep = s.step - 1;
+          const eta = (s.elapsed / Math.max(1, s.step - firstStep)) * (s.steps - s.step);
+          progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
+            (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ETA ${formatDuration(eta)}${evalLine}`);
+        },
+        onEval: (e) => {
+          evalLine = `  | held-out mlm ${(100 * e.mlmAccuracy).toFixed(1)}%` + (Number.isNaN(e.nspAccuracy) ? '' : ` nsp ${(100 * e.nspAccuracy).toFixed(1)}%`);
+          progress.log(`eval at step ${e.step}: MLM accuracy ${(100 * e.mlmAccuracy).toFixed(2)}%, perplexity ${e.perplexity.toFixed(1)}` +
+            (Number.isNaN(e.nspAccuracy) ? '' : `, NSP accuracy ${(100 * e.nspAccuracy).toFixed(2)}%`) +
+            ` (${e.instances} held-out sequences; most-frequent-token baseline ${(100 * e.mlmBaseline).toFixed(1)}%` +
+            (Number.isNaN(e.nspBaseline) ? ')' : `, majority NSP ${(100 * e.nspBaseline).toFixed(1)}%)`));
+        },
+      });
+      stop.dispose();
+      const secs = (Date.now() - t0) / 1000;
+      const summary = {
+        out: f.out, steps: result.step, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
+        eval: result.lastEval,
+      };
+      progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${result.step} steps in ${formatDuration(secs)}` +
+        (result.lastEval ? `, held-out MLM accuracy ${(100 * result.lastEval.mlmAccuracy).toFixed(1)}%` +
+          (Number.isNaN(result.lastEval.nspAccuracy) ? '' : `, NSP ${(100 * result.lastEval.nspAccuracy).toFixed(1)}%`) : ''), !result.stopped);
+      if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      if (result.stopped) process.exitCode = stop.exitCode();
+    });
+}

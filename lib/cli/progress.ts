@@ -1,0 +1,64 @@
+// Progress of long work on stderr: an ora spinner line on a terminal, a plain log line every few
+// seconds without one (pipes, CI), nothing with --quiet. stdout stays for results.
+import ora, { type Ora } from 'ora';
+
+export class Progress {
+  private spinner: Ora | null = null;
+  private lastLog = 0;
+  private readonly quiet: boolean;
+  private readonly tty: boolean;
+
+  constructor(opts: { quiet?: boolean; intervalMs?: number } = {}) {
+    this.quiet = !!opts.quiet;
+    this.tty = !!process.stderr.isTTY;
+    this.interval = opts.intervalMs ?? 5000;
+  }
+  private interval: number;
+
+  /** Shows the current state (throttled to a log line every few seconds without a terminal). */
+  update(text: string, force = false): void {
+    if (this.quiet) return;
+    if (this.tty) {
+      if (!this.spinner) this.spinner = ora({ text, stream: process.stderr }).start();
+      else this.spinner.text = text;
+      return;
+    }
+    const now = Date.now();
+    if (force || now - this.lastLog >= this.interval) {
+      this.lastLog = now;
+      process.stderr.write(text + '\n');
+    }
+  }
+
+  /** A line that stays (a stage's result), above the spinner. */
+  log(text: string): void {
+    if (this.quiet) return;
+    if (this.spinner) {
+      this.spinner.stop();
+      process.stderr.write(text + '\n');
+      this.spinner.start();
+    } else {
+      process.stderr.write(text + '\n');
+    }
+  }
+
+  /** Ends with a one-line summary. */
+  done(summary: string, ok = true): void {
+    if (this.quiet) return;
+    if (this.spinner) {
+      if (ok) this.spinner.succeed(summary);
+      else this.spinner.fail(summary);
+      this.spinner = null;
+    } else {
+      process.stderr.write(summary + '\n');
+    }
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

@@ -1,0 +1,42 @@
+// Pretraining corpora in the original BERT format: text files with one sentence per line and a
+// blank line between documents; directories are read recursively (sorted), .gz files decompressed.
+// Documents stream: only the current one is held.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BertError } from '../errors.js';
+import { readLines } from '../io/lines.js';
+
+/** The files behind a list of files and directories, in a stable order. */
+export function expandCorpusPaths(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new BertError('corpus file not found', { where: p });
+    }
+    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
+    else out.push(p);
+  };
+  for (const p of paths) walk(p);
+  if (out.length === 0) throw new BertError('no corpus files found', { where: paths.join(', ') });
+  return out;
+}
+
+/** Documents (lists of non-empty lines) of the corpus, in order. */
+export async function* readDocuments(files: string[]): AsyncGenerator<string[]> {
+  let doc: string[] = [];
+  for (const file of files) {
+    for await (const line of readLines([file])) {
+      if (line.text.trim() === '') {
+        if (doc.length) yield doc;
+        doc = [];
+      } else {
+        doc.push(line.text);
+      }
+    }
+    if (doc.length) yield doc; // a file ends its last document
+    doc = [];
+  }
+}

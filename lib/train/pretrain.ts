@@ -1,0 +1,280 @@
+// The pretraining loop behind `bert-cli pretrain`: batches of masked instances (padded to their
+// longest), MLM + NSP loss, AdamW with linear warmup and decay and clipping at 1.0, held-out
+// evaluation, a metrics log (JSON Lines), checkpoints with the training state for an exact resume.
+// The data position (epoch, shard, offset) and every seed are part of the state, so a run stopped
+// at step k and resumed reaches step n with the same losses as one that never stopped.
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BertConfig } from '../config.js';
+import { BertError } from '../errors.js';
+import { loadModelDir, loadTrainingState, saveModelDir, saveTrainingState } from '../io/model-dir.js';
+import { BertForTask } from '../model/bert.js';
+import type { Batch } from '../model/encoder.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { AdamW, linearSchedule } from './optimizer.js';
+import { maskInstance, mixSeed, pretrainingShards, Random, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
+import { subSeed } from './rng.js';
+
+export interface PretrainOptions {
+  files: string[];
+  out: string;
+  config: BertConfig;
+  tokenizer: Tokenizer;
+  /** continue from this model directory's weights (a fresh optimizer) */
+  init?: string;
+  resume?: boolean;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  data: PretrainingOptions;
+  evalFiles?: string[];
+  evalEvery?: number;
+  evalBatches?: number;
+  saveEvery?: number;
+  seed: number;
+  /** documents per shard are grouped up to this many tokens */
+  shardTokens?: number;
+  onStep?: (s: StepReport) => void;
+  onEval?: (e: EvalReport) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface StepReport {
+  step: number;
+  steps: number;
+  loss: number;
+  mlmLoss: number;
+  nspLoss: number;
+  mlmAccuracy: number;
+  nspAccuracy: number;
+  lr: number;
+  tokensPerSecond: number;
+  elapsed: number;
+}
+
+export interface EvalReport {
+  step: number;
+  mlmAccuracy: number;
+  mlmLoss: number;
+  perplexity: number;
+  nspAccuracy: number;
+  instances: number;
+  /** always guessing the held-out set's most frequent masked token */
+  mlmBaseline: number;
+  /** always guessing the majority NSP label */
+  nspBaseline: number;
+}
+
+interface Position {
+  epoch: number;
+  shard: number;
+  offset: number;
+}
+
+/** Accuracy of argmax(logits) over the rows of [rows, V] against targets. */
+function accuracy(logits: Float32Array, targets: ArrayLike<number>, V: number): [number, number] {
+  let right = 0;
+  for (let r = 0; r < targets.length; r++) {
+    let best = 0, bv = -Infinity;
+    const o = r * V;
+    for (let j = 0; j < V; j++) if (logits[o + j] > bv) { bv = logits[o + j]; best = j; }
+    if (best === targets[r]) right++;
+  }
+  return [right, targets.length];
+}
+
+/** Stacks masked instances into a batch padded to the longest. */
+export function collate(items: { inputIds: Int32Array; labels: Int32Array; typeIds: Uint8Array; nspLabel: number }[], padId: number): { batch: Batch; mlmLabels: Int32Array; nspLabels: Int32Array } {
+  const B = items.length;
+  const T = Math.max(...items.map((x) => x.inputIds.length));
+  const inputIds = new Int32Array(B * T).fill(padId), typeIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
+  const mlmLabels = new Int32Array(B * T).fill(-100), nspLabels = new Int32Array(B);
+  items.forEach((x, b) => {
+    inputIds.set(x.inputIds, b * T);
+    mlmLabels.set(x.labels, b * T);
+    for (let t = 0; t < x.inputIds.length; t++) {
+      typeIds[b * T + t] = x.typeIds[t];
+      attentionMask[b * T + t] = 1;
+    }
+    nspLabels[b] = x.nspLabel;
+  });
+  return { batch: { B, T, inputIds, typeIds, attentionMask }, mlmLabels, nspLabels };
+}
+
+/** Batches of masked instances from `position` on, forever (epoch after epoch). */
+async function* batches(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, start: Position): AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }> {
+  let pending: ReturnType<typeof maskOne>[] = [];
+  for (let epoch = start.epoch; ; epoch++) {
+    let shard = 0;
+    let any = false;
+    for await (const inst of pretrainingShards(o.files, o.tokenizer, o.data, sp, o.seed, epoch, o.shardTokens)) {
+      any = true;
+      if (epoch === start.epoch && shard < start.shard) { shard++; continue; }
+      const from = epoch === start.epoch && shard === start.shard ? start.offset : 0;
+      for (let i = from; i < inst.length; i++) {
+        pending.push(maskOne(inst[i], o, sp, isCont, epoch, shard, i));
+        if (pending.length === o.batchSize) {
+          const next = i + 1 < inst.length ? { epoch, shard, offset: i + 1 } : { epoch, shard: shard + 1, offset: 0 };
+          yield { items: pending, next };
+          pending = [];
+        }
+      }
+      shard++;
+    }
+    if (!any) throw new BertError('the corpus has no text', { where: o.files.join(', ') });
+  }
+}
+
+function maskOne(inst: Instance, o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, epoch: number, shard: number, index: number) {
+  const maskEpoch = o.data.dupeFactor > 0 ? epoch % o.data.dupeFactor : epoch;
+  const m = maskInstance(inst, o.data, sp, new Random(mixSeed(o.seed, maskEpoch, shard, index, 2)), isCont);
+  return { inputIds: m.inputIds, labels: m.labels, typeIds: inst.typeIds, nspLabel: inst.nspLabel };
+}
+
+export interface PretrainResult {
+  model: BertForTask;
+  step: number;
+  stopped: boolean;
+  lastEval: EvalReport | null;
+  losses: number[];
+}
+
+export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  const tok = o.tokenizer;
+  const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
+  const padId = tok.vocab.special('[PAD]');
+  const isCont = (id: number) => tok.vocab.tokens[id].startsWith('##');
+  const arch = o.data.nsp ? 'BertForPreTraining' : 'BertForMaskedLM';
+  mkdirSync(o.out, { recursive: true });
+  let model: BertForTask;
+  let start: Position = { epoch: 0, shard: 0, offset: 0 };
+  let step = 0;
+  let opt: AdamW;
+  if (o.resume) {
+    if (!existsSync(join(o.out, 'training_state.json'))) throw new BertError('nothing to resume: no training_state.json', { where: o.out });
+    model = loadModelDir(o.out, { arch }).model;
+    opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
+    const st = loadTrainingState(o.out, model.store.size);
+    opt.m.set(st.m);
+    opt.v.set(st.v);
+    opt.t = st.adamStep;
+    step = st.state.step;
+    start = st.state.data as unknown as Position;
+  } else {
+    if (o.init) {
+      model = loadModelDir(o.init, { arch, seed: o.seed }).model;
+    } else {
+      model = new BertForTask(o.config, arch);
+      model.initialize(o.seed);
+    }
+    opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
+  }
+  const V = model.cfg.vocab_size;
+  const schedule = linearSchedule(o.lr, o.warmup, o.steps);
+  const metricsPath = join(o.out, 'metrics.jsonl');
+  const save = (pos: Position) => {
+    saveModelDir(o.out, model, tok);
+    saveTrainingState(o.out, opt.m, opt.v, opt.t, { step, seed: o.seed, data: { ...pos } });
+  };
+
+  const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont) : null;
+  const evaluate = (): EvalReport | null => {
+    if (!evalSet) return null;
+    let right = 0, total = 0, lossSum = 0, nspRight = 0, nspTotal = 0;
+    const freq = new Map<number, number>();
+    let nspOnes = 0, nspCount = 0;
+    for (const x of evalSet) {
+      for (const l of x.labels) if (l !== -100) freq.set(l, (freq.get(l) ?? 0) + 1);
+      if (x.nspLabel !== -100) { nspOnes += x.nspLabel; nspCount++; }
+    }
+    const mlmBaseline = Math.max(0, ...freq.values()) / Math.max(1, [...freq.values()].reduce((a, b) => a + b, 0));
+    const nspBaseline = nspCount ? Math.max(nspOnes, nspCount - nspOnes) / nspCount : NaN;
+    for (let i = 0; i < evalSet.length; i += o.batchSize) {
+      const { batch, mlmLabels, nspLabels } = collate(evalSet.slice(i, i + o.batchSize), padId);
+      const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: false });
+      const rows = r.mlmRows!;
+      const targets = Int32Array.from(rows, (x) => mlmLabels[x]);
+      const [a, n] = accuracy(r.logits!, targets, V);
+      right += a;
+      total += n;
+      lossSum += (r.parts.mlm ?? 0) * n;
+      if (r.nspLogits) {
+        const [na, nn] = accuracy(r.nspLogits, nspLabels, 2);
+        nspRight += na;
+        nspTotal += nn;
+      }
+    }
+    const mlmLoss = lossSum / Math.max(1, total);
+    return { step, mlmAccuracy: right / Math.max(1, total), mlmLoss, perplexity: Math.exp(mlmLoss), nspAccuracy: nspTotal ? nspRight / nspTotal : NaN, instances: evalSet.length, mlmBaseline, nspBaseline };
+  };
+
+  let lastEval: EvalReport | null = null;
+  const losses: number[] = [];
+  const t0 = Date.now();
+  let tokens = 0;
+  let stopped = false;
+  let pos = start;
+  for await (const { items, next } of batches(o, sp, isCont, start)) {
+    if (step >= o.steps) break;
+    const { batch, mlmLabels, nspLabels } = collate(items, padId);
+    model.store.zeroGrad();
+    const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
+    if (!Number.isFinite(r.loss)) throw new BertError(`the loss is ${r.loss} at step ${step + 1}; the last checkpoint is kept`, { where: o.out });
+    const lr = schedule(step);
+    opt.step(lr);
+    step++;
+    pos = next;
+    losses.push(r.loss);
+    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
+    const targets = Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]);
+    const [ma, mn] = accuracy(r.logits!, targets, V);
+    const [na, nn] = r.nspLogits ? accuracy(r.nspLogits, nspLabels, 2) : [0, 0];
+    const elapsed = (Date.now() - t0) / 1000;
+    const report: StepReport = {
+      step, steps: o.steps, loss: r.loss, mlmLoss: r.parts.mlm ?? NaN, nspLoss: r.parts.nsp ?? NaN,
+      mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed,
+    };
+    appendFileSync(metricsPath, JSON.stringify({ type: 'train', ...report }) + '\n');
+    o.onStep?.(report);
+    if (o.evalEvery && step % o.evalEvery === 0) {
+      lastEval = evaluate();
+      if (lastEval) {
+        appendFileSync(metricsPath, JSON.stringify({ type: 'eval', ...lastEval }) + '\n');
+        o.onEval?.(lastEval);
+      }
+    }
+    if (o.saveEvery && step % o.saveEvery === 0) save(pos);
+    if (o.shouldStop?.()) {
+      stopped = true;
+      break;
+    }
+  }
+  if (!stopped && evalSet && (!lastEval || lastEval.step !== step)) {
+    lastEval = evaluate();
+    if (lastEval) {
+      appendFileSync(metricsPath, JSON.stringify({ type: 'eval', ...lastEval }) + '\n');
+      o.onEval?.(lastEval);
+    }
+  }
+  save(pos);
+  return { model, step, stopped, lastEval, losses };
+}
+
+/** Held-out instances with fixed masks (seeded apart from training), at most evalBatches batches. */
+async function evalInstances(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean) {
+  const out: ReturnType<typeof maskOne>[] = [];
+  const limit = (o.evalBatches ?? 50) * o.batchSize;
+  const seed = mixSeed(o.seed, 77);
+  let shard = 0;
+  for await (const inst of pretrainingShards(o.evalFiles!, o.tokenizer, o.data, sp, seed, 0, o.shardTokens)) {
+    for (let i = 0; i < inst.length && out.length < limit; i++) {
+      const m = maskInstance(inst[i], o.data, sp, new Random(mixSeed(seed, shard, i)), isCont);
+      out.push({ inputIds: m.inputIds, labels: m.labels, typeIds: inst[i].typeIds, nspLabel: inst[i].nspLabel });
+    }
+    shard++;
+    if (out.length >= limit) break;
+  }
+  if (!out.length) throw new BertError('the evaluation corpus has no text', { where: o.evalFiles!.join(', ') });
+  return out;
+}

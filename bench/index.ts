@@ -15,6 +15,7 @@ import { benchAttention } from './attention.js';
 import { benchGemm } from './gemm.js';
 import { benchTokenizer } from './tokenizer.js';
 import { benchMemory } from './memory.js';
+import { benchTraining } from './training.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -52,6 +53,11 @@ if (want('tokenizer')) {
   const r = await benchTokenizer({ quick });
   printTable('Tokenization (State of the Union, 10.7 MB; ratio = HF best single-thread time ÷ ours, target ≥ 4)', r.rows);
   results.tokenizer = r.raw;
+}
+if (want('training')) {
+  const r = benchTraining({ quick });
+  printTable('Training and inference steps vs PyTorch CPU (same shapes and threads; ratio = PyTorch time ÷ ours)', r.rows);
+  results.training = r.raw;
 }
 if (want('memory')) {
   const r = benchMemory({ quick });

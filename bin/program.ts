@@ -8,6 +8,9 @@ import { vocabCommand } from './commands/vocab.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { fillMaskCommand } from './commands/fill-mask.js';
 import { datasetCommand } from './commands/dataset.js';
+import { finetuneCommand } from './commands/finetune.js';
+import { predictCommand } from './commands/predict.js';
+import { evalCommand } from './commands/eval.js';
 
 export function buildProgram(): Command {
   const program = new Command('bert-cli')
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   program.addCommand(tokenizeCommand());
   program.addCommand(vocabCommand());
   program.addCommand(pretrainCommand());
+  program.addCommand(finetuneCommand());
+  program.addCommand(predictCommand());
+  program.addCommand(evalCommand());
   program.addCommand(fillMaskCommand());
   program.addCommand(datasetCommand());
   program.addCommand(infoCommand());

@@ -27,11 +27,12 @@ function candidates(name: string): string[] {
 
 const TIED = new Set(['cls.predictions.decoder.weight', 'cls.predictions.decoder.bias', 'bert.embeddings.position_ids', 'embeddings.position_ids']);
 
-export function loadTensors(store: ParamStore, tensors: Map<string, Tensor>, where: string): LoadReport {
+/** Copies tensors into the store; `only` limits which parameters are taken (the rest count as missing). */
+export function loadTensors(store: ParamStore, tensors: Map<string, Tensor>, where: string, only?: (name: string) => boolean): LoadReport {
   const used = new Set<string>();
   const report: LoadReport = { loaded: [], missing: [], unexpected: [] };
   for (const spec of store.specs) {
-    const key = candidates(spec.name).find((k) => tensors.has(k));
+    const key = only && !only(spec.name) ? undefined : candidates(spec.name).find((k) => tensors.has(k));
     if (!key) {
       report.missing.push(spec.name);
       continue;

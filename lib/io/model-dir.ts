@@ -29,10 +29,11 @@ export function architectureOf(cfg: BertConfig): Architecture | null {
 
 /**
  * Loads a model directory as `arch` (default: the one config.json names, else BertModel). Tensors
- * the file lacks are initialised by `seed` and listed in `initialized`; a pytorch_model.bin alone
+ * the file lacks (or, with encoderOnly, every head tensor) are initialised by `seed` and listed in
+ * `initialized`; a pytorch_model.bin alone
  * is refused (a pickle runs code when loaded).
  */
-export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig> } = {}): LoadedModel {
+export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean } = {}): LoadedModel {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new BertError('model directory has no config.json', { where: dir });
@@ -49,7 +50,9 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
   }
   const arch = opts.arch ?? architectureOf(cfg) ?? 'BertModel';
   const model = new BertForTask(cfg, arch);
-  const report = loadTensors(model.store, readSafetensors(weights), weights);
+  // encoderOnly: a fresh head over the pretrained encoder and pooler (fine-tuning)
+  const only = opts.encoderOnly ? (n: string) => n.startsWith('bert.') : undefined;
+  const report = loadTensors(model.store, readSafetensors(weights), weights, only);
   const initialized = report.missing;
   if (initialized.length) {
     const missing = new Set(initialized);

@@ -255,28 +255,28 @@ Napi::Value softmaxForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// bceWithLogits(dlogits|null, logits, targets, gradScale) → mean loss
-Napi::Value bceWithLogits(const Napi::CallbackInfo& info) {
-  Args a(info, "bceWithLogits", 4);
-  if (!info[1].IsTypedArray()) a.type_error("Expected Float32Array for logits");
+// The pointwise losses share one contract: (dx|null, x, targets, gradScale) → mean loss.
+typedef double (*PointwiseLoss)(float*, const float*, const float*, int64_t, float);
+static Napi::Value pointwise_loss(const Napi::CallbackInfo& info, const char* fn, const char* dname,
+                                  const char* xname, PointwiseLoss loss) {
+  Args a(info, fn, 4);
+  if (!info[1].IsTypedArray()) a.type_error(std::string("Expected Float32Array for ") + xname);
   int64_t n = (int64_t)info[1].As<Napi::TypedArray>().ElementLength();
-  float* d = a.f32_or_null(0, "dlogits", n, "N");
-  const float* x = a.f32(1, "logits", n, "N");
+  float* d = a.f32_or_null(0, dname, n, "N");
+  const float* x = a.f32(1, xname, n, "N");
   const float* y = a.f32(2, "targets", n, "N");
   float scale = (float)a.number(3, "gradScale");
-  return Napi::Number::New(info.Env(), K().bce_with_logits(d, x, y, n, scale));
+  return Napi::Number::New(info.Env(), loss(d, x, y, n, scale));
+}
+
+// bceWithLogits(dlogits|null, logits, targets, gradScale) → mean loss
+Napi::Value bceWithLogits(const Napi::CallbackInfo& info) {
+  return pointwise_loss(info, "bceWithLogits", "dlogits", "logits", K().bce_with_logits);
 }
 
 // mse(dpred|null, pred, targets, gradScale) → mean loss
 Napi::Value mse(const Napi::CallbackInfo& info) {
-  Args a(info, "mse", 4);
-  if (!info[1].IsTypedArray()) a.type_error("Expected Float32Array for pred");
-  int64_t n = (int64_t)info[1].As<Napi::TypedArray>().ElementLength();
-  float* d = a.f32_or_null(0, "dpred", n, "N");
-  const float* x = a.f32(1, "pred", n, "N");
-  const float* y = a.f32(2, "targets", n, "N");
-  float scale = (float)a.number(3, "gradScale");
-  return Napi::Number::New(info.Env(), K().mse(d, x, y, n, scale));
+  return pointwise_loss(info, "mse", "dpred", "pred", K().mse);
 }
 
 // adamw(params, grads, m, v, decay|null, lr, beta1, beta2, eps, weightDecay, step, gradScale)

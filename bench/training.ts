@@ -1,0 +1,77 @@
+// Training and inference steps, bert-cli beside PyTorch CPU (Debian's python3-torch, run as a
+// child process with OMP_WAIT_POLICY=PASSIVE, which it needs on 2 cores) on the same model shape,
+// batch, sequence length and thread count: fine-tuning (sequence classification) of mini at batch
+// 32 and of base at batch 8, MLM + NSP pretraining of mini at batch 32 (bert-cli computes the MLM
+// decoder at the masked rows only; PyTorch, as HF, at every row), encoder inference. Ratios are
+// PyTorch's time over ours: above 1, bert-cli is faster.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { presetConfig, validateConfig, type PresetName } from '../lib/config.js';
+import { BertForTask } from '../lib/model/bert.js';
+import { native } from '../lib/native.js';
+import { AdamW } from '../lib/train/optimizer.js';
+import type { Row } from './table.js';
+
+interface Job { mode: 'pretrain' | 'finetune' | 'infer'; preset: PresetName; B: number; T: number; steps: number }
+
+function ours(job: Job): { s: number; rss: number } {
+  const cfg = validateConfig({ ...presetConfig(job.preset, 30522), id2label: { 0: 'a', 1: 'b' } });
+  const arch = job.mode === 'pretrain' ? 'BertForPreTraining' : job.mode === 'finetune' ? 'BertForSequenceClassification' : 'BertModel';
+  const m = new BertForTask(cfg, arch);
+  m.initialize(1);
+  const opt = new AdamW(m.store, { lr: 1e-4, maxGradNorm: 1 });
+  const R = job.B * job.T;
+  const batch = { B: job.B, T: job.T, inputIds: Int32Array.from({ length: R }, (_, i) => 1 + ((i * 7919) % 30000)), typeIds: new Int32Array(R), attentionMask: new Int32Array(R).fill(1) };
+  const mlmLabels = Int32Array.from({ length: R }, (_, i) => ((i % job.T) % 7 === 0 ? batch.inputIds[i] : -100));
+  const nspLabels = Int32Array.from({ length: job.B }, (_, i) => i % 2), labels = nspLabels;
+  const run = () => {
+    if (job.mode === 'infer') return void m.step(batch, null, { training: false });
+    m.store.zeroGrad();
+    m.step(batch, job.mode === 'pretrain' ? { mlmLabels, nspLabels } : { labels }, { training: true, backward: true, seed: 1n });
+    opt.step(1e-4);
+  };
+  run();
+  run();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < job.steps; i++) run();
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: process.memoryUsage().rss / 2 ** 20 };
+}
+
+function torchPeer(job: Job): { s: number; rss: number } | string {
+  if (!existsSync('/usr/bin/python3')) return 'skipped (no /usr/bin/python3)';
+  const [L, H, NH] = { tiny: [2, 128, 2], mini: [4, 256, 4], small: [4, 512, 8], medium: [8, 512, 8], base: [12, 768, 12], large: [24, 1024, 16] }[job.preset];
+  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'peers', 'torch_bert.py'), job.mode, String(L), String(H), String(NH), '30522', String(job.B), String(job.T), String(job.steps), String(native.numThreads())], {
+    encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, timeout: 1_800_000,
+  });
+  if (r.status !== 0) return /No module named 'torch'/.test(r.stderr) ? 'skipped (apt-get install python3-torch)' : `failed: ${r.stderr.trim().split('\n').pop()}`;
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { s: out.seconds_per_step, rss: out.peak_rss_mib };
+}
+
+export function benchTraining(opts: { quick: boolean }): { rows: Row[]; raw: unknown[] } {
+  const jobs: Job[] = opts.quick
+    ? [{ mode: 'finetune', preset: 'mini', B: 32, T: 128, steps: 3 }, { mode: 'pretrain', preset: 'mini', B: 32, T: 128, steps: 3 }]
+    : [
+      { mode: 'infer', preset: 'mini', B: 32, T: 128, steps: 10 },
+      { mode: 'infer', preset: 'base', B: 8, T: 128, steps: 5 },
+      { mode: 'finetune', preset: 'mini', B: 32, T: 128, steps: 10 },
+      { mode: 'pretrain', preset: 'mini', B: 32, T: 128, steps: 10 },
+      { mode: 'finetune', preset: 'base', B: 8, T: 128, steps: 5 },
+    ];
+  const rows: Row[] = [];
+  const raw: unknown[] = [];
+  for (const job of jobs) {
+    const a = ours(job);
+    const p = torchPeer(job);
+    const tokens = job.B * job.T;
+    rows.push({
+      job: `${job.mode} ${job.preset} ${job.B}×${job.T}`,
+      'bert-cli tok/s': tokens / a.s,
+      'PyTorch tok/s': typeof p === 'string' ? p : tokens / p.s,
+      'ratio (target ≥ 1.3)': typeof p === 'string' ? 'n/a' : p.s / a.s,
+    });
+    raw.push({ job, ours_s: a.s, peer: p });
+  }
+  return { rows, raw };
+}

@@ -1,0 +1,97 @@
+// bert-cli finetune: train every parameter of a pretrained BERT under a fresh head on labelled data.
+import { Command, Option } from 'commander';
+import { BertError } from '../../lib/errors.js';
+import { setThreads } from '../../lib/engine.js';
+import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { formatDuration, Progress } from '../../lib/cli/progress.js';
+import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
+import { readRecords } from '../../lib/tasks/records.js';
+import { defaultColumns, encodeExamples, labelConfig, labelNames, SEQUENCE_TASKS, type SequenceTask } from '../../lib/tasks/sequence.js';
+import { finetune } from '../../lib/train/finetune.js';
+import { onStopSignal } from '../signals.js';
+
+interface Flags {
+  model: string; task: SequenceTask; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
+  maxLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
+  shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; textColumn?: string;
+  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
+}
+
+export function finetuneCommand(): Command {
+  return new Command('finetune')
+    .description('fine-tune a pretrained BERT (every parameter, a fresh head) on labelled data')
+    .requiredOption('--model <dir>', 'the pretrained model directory')
+    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel').choices(SEQUENCE_TASKS as unknown as string[]).makeOptionMandatory())
+    .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl')
+    .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
+    .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
+    .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 3)
+    .option('--lr <x>', 'peak learning rate', parseNumber, 2e-5)
+    .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
+    .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted', parsePositiveInt, 128)
+    .option('--warmup-ratio <x>', 'fraction of the steps spent warming up', parseProbability, 0.1)
+    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, 0.01)
+    .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, 1.0)
+    .option('--grad-accum <n>', 'batches per optimizer step', parsePositiveInt, 1)
+    .addOption(new Option('--scheduler <kind>', 'learning-rate schedule after warmup').choices(['linear', 'constant']).default('linear'))
+    .option('--no-shuffle', 'keep the training order')
+    .option('--seed <n>', 'seed for the head, the order and dropout', parseNonNegativeInt, 42)
+    .option('--eval-every <n>', 'also evaluate on --dev every N steps', parsePositiveInt)
+    .option('--early-stopping <n>', 'stop after N evaluations without improvement', parsePositiveInt)
+    .option('--text-column <name>', 'the text column (default text, or text_a for pair)')
+    .option('--text-pair-column <name>', 'the second text column for pair (default text_b)')
+    .option('--label-column <name>', 'the label column', 'label')
+    .option('--skip-bad', 'skip malformed rows (reported) instead of stopping')
+    .option('--resume', 'continue from --out/last')
+    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--json', 'print the final summary as JSON on stdout')
+    .option('--quiet', 'no progress')
+    .addHelpText('after', `
+Label names found in the training data go to config.json (id2label, label2id), so predict prints names.
+The output directory loads in HF's AutoModelForSequenceClassification.
+
+Examples:
+  $ bert-cli finetune --model out/sotu-mini --task classify --train data/spam/train.tsv --dev data/spam/test.tsv --out out/spam
+  $ bert-cli finetune --model my-bert --task pair --train mrpc/train.tsv --text-column sentence1 --text-pair-column sentence2 --out out/mrpc
+`)
+    .action(async (f: Flags) => {
+      setThreads(f.threads);
+      const progress = new Progress({ quiet: f.quiet });
+      const cols = { ...defaultColumns(f.task) };
+      if (f.textColumn) cols.text = f.textColumn;
+      if (f.textPairColumn) cols.pair = f.textPairColumn;
+      if (f.labelColumn) cols.label = f.labelColumn;
+      const tok = Tokenizer.fromModelDir(f.resume ? `${f.out}/last` : f.model);
+      const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
+      const labels = labelNames(trainSrc, f.task, cols.label);
+      const train = encodeExamples(trainSrc, tok, f.task, cols, labels, f.maxLength);
+      const devSrc = f.dev ? readRecords(f.dev, { skipBad: f.skipBad }) : null;
+      const dev = devSrc ? encodeExamples(devSrc, tok, f.task, cols, labels, f.maxLength) : null;
+      for (const [name, s] of [['train', trainSrc], ['dev', devSrc]] as const) {
+        if (s?.skipped.length) progress.log(`${name}: skipped ${s.skipped.length} malformed rows (lines ${s.skipped.slice(0, 10).map((x) => x.line).join(', ')}${s.skipped.length > 10 ? ', …' : ''})`);
+      }
+      if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${f.maxLength} tokens`);
+      if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${f.maxLength} tokens`);
+      if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
+      const stop = onStopSignal();
+      const t0 = Date.now();
+      let devLine = '';
+      const r = await finetune({
+        modelDir: f.model, out: f.out, task: f.task, labels, labelConfig: labelConfig(f.task, labels), train: train.examples, dev: dev?.examples,
+        epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
+        gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
+        resume: f.resume, shouldStop: stop.requested,
+        onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
+        onEval: (e) => {
+          const name = f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : 'accuracy';
+          devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
+          progress.log(`dev at step ${e.step}: loss ${e.loss.toFixed(4)}, ${name} ${(100 * e.score).toFixed(2)}%`);
+        },
+      }, tok);
+      stop.dispose();
+      const secs = (Date.now() - t0) / 1000;
+      progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.steps} steps in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : ''), !r.stopped);
+      if (f.json) process.stdout.write(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
+      if (r.stopped) process.exitCode = stop.exitCode();
+    });
+}

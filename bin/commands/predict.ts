@@ -1,0 +1,68 @@
+// bert-cli predict: a fine-tuned model's predictions for texts, as JSON Lines in input order.
+import { Command } from 'commander';
+import { BertError } from '../../lib/errors.js';
+import { setThreads } from '../../lib/engine.js';
+import { parsePositiveInt } from '../../lib/cli/options.js';
+import { Progress } from '../../lib/cli/progress.js';
+import { loadModelDir } from '../../lib/io/model-dir.js';
+import { LineWriter } from '../../lib/io/writer.js';
+import { labelsOf } from '../../lib/config.js';
+import { readInputs } from '../../lib/tasks/inputs.js';
+import { defaultColumns, encodeExamples, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
+import { predictLogits } from '../../lib/train/finetune.js';
+
+export function predictCommand(): Command {
+  return new Command('predict')
+    .description('predict with a fine-tuned model: JSON Lines, one per input, in input order')
+    .argument('[files...]', ".tsv/.csv/.jsonl (label column ignored) or text lines ('-' or none: standard input; TAB separates a pair)")
+    .requiredOption('--model <dir>', 'a fine-tuned model directory')
+    .option('-o, --output <file>', 'write here instead of standard output')
+    .option('--batch-size <n>', 'texts per batch (sorted by length, padded to the longest)', parsePositiveInt, 32)
+    .option('--max-length <n>', 'tokens per text; longer ones are truncated', parsePositiveInt, 128)
+    .option('--top-k <n>', 'only the N most likely labels in "scores"', parsePositiveInt)
+    .option('--text-column <name>', 'the text column of .tsv/.csv/.jsonl input')
+    .option('--text-pair-column <name>', 'the second text column for pair models')
+    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--quiet', 'no progress')
+    .addHelpText('after', `
+Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
+multilabel {"labels":[…],"scores":{…}}.
+
+Examples:
+  $ echo "Congratulations, you won a FREE prize" | bert-cli predict --model out/spam
+  $ bert-cli predict --model out/spam data/spam/test.tsv -o predictions.jsonl
+`)
+    .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean }) => {
+      setThreads(opts.threads);
+      const loaded = loadModelDir(opts.model, { arch: 'BertForSequenceClassification' });
+      if (loaded.initialized.some((n) => n.startsWith('classifier'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
+      if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      const task = taskOfConfig(loaded.cfg);
+      const labels = labelsOf(loaded.cfg);
+      const cols = defaultColumns(task);
+      if (opts.textColumn) cols.text = opts.textColumn;
+      if (opts.textPairColumn) cols.pair = opts.textPairColumn;
+      const progress = new Progress({ quiet: opts.quiet });
+      const writer = new LineWriter(opts.output ?? null);
+      const t0 = Date.now();
+      let n = 0;
+      try {
+        for (const src of await readInputs(files, task, cols)) {
+          const { examples } = encodeExamples(src, loaded.tokenizer, task, cols, null, opts.maxLength);
+          // in slices, so progress shows and memory stays flat on large inputs
+          for (let i = 0; i < examples.length; i += 4096) {
+            const slice = examples.slice(i, i + 4096);
+            const logits = predictLogits(loaded.model, slice, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task, labels, opts.topK)));
+            n += slice.length;
+            progress.update(`predicted ${n} texts, ${(n / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`);
+          }
+        }
+        await writer.close();
+      } catch (err) {
+        writer.abort();
+        throw err;
+      }
+      progress.done(`predicted ${n} texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    });
+}

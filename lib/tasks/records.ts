@@ -1,0 +1,135 @@
+// Labelled and unlabelled text records from TSV, CSV (with a header row) and JSON Lines, the
+// formats finetune, predict and eval read. Quoted fields (RFC 4180: "" inside quotes, newlines in
+// quotes) work in both delimited formats; a BOM and CRLF are handled. A malformed row is an error
+// naming the file and line, or, with skipBad, skipped and reported.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { BertError } from '../errors.js';
+
+export type Row = Record<string, string | number | boolean | string[] | number[] | null | undefined>;
+
+export interface RecordSource {
+  rows: Row[];
+  /** 1-based line of each row in the file */
+  lines: number[];
+  columns: string[];
+  file: string;
+  skipped: { line: number; reason: string }[];
+}
+
+export type Format = 'tsv' | 'csv' | 'jsonl';
+
+export function formatOf(path: string): Format {
+  const ext = extname(path.endsWith('.gz') ? path.slice(0, -3) : path).toLowerCase();
+  if (ext === '.tsv' || ext === '.tab') return 'tsv';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  throw new BertError(`cannot tell the format from the extension '${ext || '(none)'}'`, { where: path, hint: 'use .tsv, .csv or .jsonl' });
+}
+
+/** Splits delimited text into records of fields, honouring quotes; returns each record's first line. */
+export function parseDelimited(text: string, delim: string): { fields: string[][]; lines: number[] } {
+  const fields: string[][] = [];
+  const lines: number[] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1, rowLine = 1;
+  let atFieldStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+      } else {
+        if (c === '\n') line++;
+        field += c;
+      }
+      continue;
+    }
+    if (c === '"' && atFieldStart) { quoted = true; atFieldStart = false; continue; }
+    if (c === delim) { row.push(field); field = ''; atFieldStart = true; continue; }
+    if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (!(row.length === 1 && row[0] === '')) { fields.push(row); lines.push(rowLine); }
+      row = []; field = ''; atFieldStart = true;
+      line++;
+      rowLine = line;
+      continue;
+    }
+    field += c;
+    atFieldStart = false;
+  }
+  if (quoted) throw new BertError('a quoted field is never closed', { where: `line ${rowLine}` });
+  if (field !== '' || row.length) {
+    row.push(field);
+    fields.push(row);
+    lines.push(rowLine);
+  }
+  return { fields, lines };
+}
+
+export function readRecords(path: string, opts: { skipBad?: boolean } = {}): RecordSource {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BertError(code === 'ENOENT' ? 'file not found' : `cannot read (${code})`, { where: path });
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const fmt = formatOf(path);
+  const src: RecordSource = { rows: [], lines: [], columns: [], file: path, skipped: [] };
+  const bad = (line: number, reason: string) => {
+    if (!opts.skipBad) throw new BertError(reason, { where: `${path}:${line}`, hint: '--skip-bad skips such rows' });
+    src.skipped.push({ line, reason });
+  };
+  if (fmt === 'jsonl') {
+    const cols = new Set<string>();
+    text.split('\n').forEach((raw, i) => {
+      const l = raw.trim();
+      if (!l) return;
+      let v: unknown;
+      try {
+        v = JSON.parse(l);
+      } catch {
+        return bad(i + 1, 'not a JSON object');
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(i + 1, 'not a JSON object');
+      for (const k of Object.keys(v)) cols.add(k);
+      src.rows.push(v as Row);
+      src.lines.push(i + 1);
+    });
+    src.columns = [...cols];
+  } else {
+    let parsed;
+    try {
+      parsed = parseDelimited(text, fmt === 'tsv' ? '\t' : ',');
+    } catch (err) {
+      throw err instanceof BertError ? new BertError(err.message, { where: `${path}:${err.where?.replace('line ', '')}` }) : err;
+    }
+    const [header, ...rest] = parsed.fields;
+    if (!header) throw new BertError('the file is empty (a header row is expected)', { where: path });
+    src.columns = header.map((h) => h.trim());
+    rest.forEach((f, i) => {
+      const line = parsed.lines[i + 1];
+      if (f.length !== header.length) return bad(line, `expected ${header.length} fields as the header has, found ${f.length}`);
+      const row: Row = {};
+      src.columns.forEach((c, k) => (row[c] = f[k]));
+      src.rows.push(row);
+      src.lines.push(line);
+    });
+  }
+  if (src.rows.length === 0 && src.skipped.length === 0) throw new BertError('no rows', { where: path });
+  return src;
+}
+
+/** A column's text in a row, or an error naming the file, line and column. */
+export function textField(src: RecordSource, i: number, column: string): string {
+  const v = src.rows[i][column];
+  if (v === undefined || v === null) {
+    throw new BertError(`no '${column}' field`, { where: `${src.file}:${src.lines[i]}`, hint: `columns are: ${src.columns.join(', ')}` });
+  }
+  return String(v);
+}

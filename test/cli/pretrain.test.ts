@@ -1,0 +1,86 @@
+// bert-cli dataset, pretrain and fill-mask, spawned as a user runs them: a model directory comes
+// out, fill-mask reads it, Ctrl-C saves a checkpoint that --resume continues, errors are one line.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { CLI, runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bert-cli-pt-'));
+const small = join(dir, 'small.txt');
+const cfg = join(dir, 'config.json');
+const args = (out: string, steps: number) => [
+  'pretrain', small, '--vocab-size', '600', '--config', cfg, '--steps', String(steps), '--batch-size', '4', '--max-length', '48', '--out', out, '--seed', '3',
+];
+
+beforeAll(() => {
+  const r = runCli(['dataset', 'sotu', '--out', join(dir, 'sotu'), '--quiet']);
+  expect(r.code).toBe(0);
+  const text = readFileSync(join(dir, 'sotu', 'heldout.txt'), 'utf8').split('\n\n').slice(0, 4).join('\n\n');
+  writeFileSync(small, text + '\n');
+  writeFileSync(cfg, JSON.stringify({ hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64, type_vocab_size: 2, vocab_size: 1 }));
+});
+
+describe('bert-cli dataset sotu', () => {
+  it('writes the corpus in BERT format with 5% of the addresses held out', () => {
+    const train = readFileSync(join(dir, 'sotu', 'train.txt'), 'utf8'), held = readFileSync(join(dir, 'sotu', 'heldout.txt'), 'utf8');
+    expect(train.trim().split('\n\n')).toHaveLength(222);
+    expect(held.trim().split('\n\n')).toHaveLength(11);
+    expect(train.startsWith('Fellow-Citizens of the Senate and House of Representatives:')).toBe(true);
+  });
+});
+
+describe('bert-cli pretrain and fill-mask', () => {
+  it('pretrains a model directory that fill-mask uses', () => {
+    const out = join(dir, 'model');
+    const r = runCli([...args(out, 8), '--json', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ steps: 8, stopped: false });
+    for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json', 'model.safetensors', 'metrics.jsonl', 'training_state.json']) {
+      expect(existsSync(join(out, f))).toBe(true);
+    }
+    const fm = runCli(['fill-mask', '--model', out, 'the congress of the united [MASK] .', '--top-k', '3', '--json']);
+    expect(fm.code).toBe(0);
+    const cands = JSON.parse(fm.stdout);
+    expect(cands).toHaveLength(3);
+    expect(cands[0].score).toBeGreaterThanOrEqual(cands[1].score);
+    expect(cands[0].sequence).toMatch(/^the congress of the united \S+ \.$/);
+    const none = runCli(['fill-mask', '--model', out, 'no mask here']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^bert-cli: error: the text has no \[MASK\] token/);
+  });
+
+  it('Ctrl-C finishes the step, saves, exits 130; --resume goes on', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [CLI, ...args(out, 100000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const metrics = join(out, 'metrics.jsonl');
+    for (let i = 0; i < 600 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 3); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/SIGINT: finishing this step and saving a checkpoint/);
+    const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
+    expect(state.step).toBeGreaterThan(2);
+    const resumed = runCli(['pretrain', small, '--config', cfg, '--steps', String(state.step + 2), '--batch-size', '4', '--max-length', '48', '--out', out, '--resume', '--json', '--quiet']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).steps).toBe(state.step + 2);
+  }, 120_000);
+
+  it('errors are one line with the flag or the file', () => {
+    const noVocab = runCli(['pretrain', small, '--out', join(dir, 'x')]);
+    expect(noVocab.code).toBe(2);
+    expect(noVocab.stderr).toMatch(/^bert-cli: error: give --vocab FILE or --vocab-size N/);
+    const missing = runCli(['pretrain', join(dir, 'nope.txt'), '--vocab-size', '100', '--out', join(dir, 'x')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^bert-cli: error: corpus file not found, .*nope\.txt\n$/);
+    const badLen = runCli(['pretrain', small, '--vocab-size', '100', '--max-length', '9999', '--out', join(dir, 'x')]);
+    expect(badLen.code).toBe(2);
+    expect(badLen.stderr).toMatch(/--max-length 9999 is over max_position_embeddings 512/);
+    const badCfg = runCli(['fill-mask', '--model', join(dir, 'nope'), 'a [MASK]']);
+    expect(badCfg.code).toBe(1);
+    expect(badCfg.stderr).toMatch(/model directory not found/);
+  });
+});

@@ -1,0 +1,118 @@
+// Fine-tuning end to end on small synthetic data that only the text can explain: each sequence task
+// family learns well above chance, and finetune → predict → eval works through the CLI.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { presetConfig, validateConfig } from '../../lib/config.js';
+import { saveModelDir } from '../../lib/io/model-dir.js';
+import { BertForTask } from '../../lib/model/bert.js';
+import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
+import { Vocab } from '../../lib/tokenizer/vocab.js';
+import { runCli } from '../cli/helpers.js';
+import { mulberry32 } from '../helpers/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bert-cli-ft-'));
+const WORDS = ['apple', 'river', 'stone', 'cloud', 'green', 'quick', 'seven', 'table', 'light', 'sound', 'paper', 'storm'];
+const rand = mulberry32(2024);
+const pick = () => WORDS[Math.floor(rand() * WORDS.length)];
+const sentence = (n: number, extra: string[] = []) => {
+  const w = Array.from({ length: n }, pick);
+  for (const e of extra) w.splice(Math.floor(rand() * (w.length + 1)), 0, e);
+  return w.join(' ');
+};
+let pretrained: string;
+
+function write(name: string, header: string[], rows: (string | number)[][]): string {
+  const p = join(dir, name);
+  writeFileSync(p, [header.join('\t'), ...rows.map((r) => r.join('\t'))].join('\n') + '\n');
+  return p;
+}
+
+beforeAll(() => {
+  // a small "pretrained" model: BERT's init over a vocabulary of the words above
+  const vocab = new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS, 'spam', 'ham', 'win', 'prize', 'meeting']);
+  const cfg = validateConfig({ ...presetConfig('tiny', vocab.size), hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64 });
+  const m = new BertForTask(cfg, 'BertForPreTraining');
+  m.initialize(1);
+  pretrained = join(dir, 'pretrained');
+  saveModelDir(pretrained, m, new Tokenizer(vocab));
+});
+
+const ft = (args: string[]) => runCli(['finetune', '--model', pretrained, '--quiet', '--json', '--lr', '3e-3', '--batch-size', '16', ...args]);
+
+describe('fine-tuning end to end', () => {
+  it('classify: finetune → predict → eval, well above chance', () => {
+    const rows = (n: number) => Array.from({ length: n }, () => (rand() < 0.5 ? [sentence(5, ['win', 'prize']), 'spam'] : [sentence(5, ['meeting']), 'ham']));
+    const train = write('cls-train.tsv', ['text', 'label'], rows(200)), test = write('cls-test.tsv', ['text', 'label'], rows(60));
+    const out = join(dir, 'cls');
+    const r = ft(['--task', 'classify', '--train', train, '--dev', test, '--out', out, '--epochs', '10']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.9);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg.id2label).toEqual({ 0: 'ham', 1: 'spam' });
+    expect(cfg.architectures).toEqual(['BertForSequenceClassification']);
+    const p = runCli(['predict', '--model', out, '--quiet'], { input: 'apple win prize stone\nmeeting river table\n' });
+    expect(p.code).toBe(0);
+    const preds = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(preds.map((x) => x.label)).toEqual(['spam', 'ham']);
+    expect(Object.keys(preds[0])).toEqual(['label', 'score', 'scores', 'logits']);
+    expect(preds[0].scores.spam + preds[0].scores.ham).toBeCloseTo(1, 5);
+    const e = runCli(['eval', '--model', out, test]);
+    expect(e.code).toBe(0);
+    const m = JSON.parse(e.stdout);
+    expect(m.accuracy).toBeGreaterThan(0.9);
+    expect(m).toHaveProperty('macro_f1');
+    expect(m).toHaveProperty('mcc');
+    expect(m.per_class.spam).toHaveProperty('precision');
+  });
+
+  it('pair: whether the two texts share their first word', () => {
+    const rows = (n: number) => Array.from({ length: n }, () => {
+      const a = sentence(4), same = rand() < 0.5;
+      const first = same ? a.split(' ')[0] : WORDS.find((w) => w !== a.split(' ')[0] && rand() < 0.3) ?? 'storm';
+      return [a, `${first} ${sentence(3)}`, same ? 'same' : 'different'];
+    });
+    const train = write('pair-train.tsv', ['text_a', 'text_b', 'label'], rows(300)), dev = write('pair-dev.tsv', ['text_a', 'text_b', 'label'], rows(80));
+    const r = ft(['--task', 'pair', '--train', train, '--dev', dev, '--out', join(dir, 'pair'), '--epochs', '20']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.75);
+  });
+
+  it('regression: the number of times "storm" occurs', () => {
+    const rows = (n: number) => Array.from({ length: n }, () => {
+      const k = Math.floor(rand() * 4);
+      return [sentence(4, new Array(k).fill('storm')).replace(/storm/g, 'storm'), k];
+    });
+    const train = write('reg-train.tsv', ['text', 'label'], rows(200)), dev = write('reg-dev.tsv', ['text', 'label'], rows(60));
+    const r = ft(['--task', 'regression', '--train', train, '--dev', dev, '--out', join(dir, 'reg'), '--epochs', '15']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.8); // Pearson
+  });
+
+  it('multilabel: which of "win" and "meeting" occur', () => {
+    const rows = (n: number) => Array.from({ length: n }, () => {
+      const a = rand() < 0.5, b = rand() < 0.5;
+      return [sentence(4, [...(a ? ['win'] : []), ...(b ? ['meeting'] : [])]), [a ? 'money' : '', b ? 'work' : ''].filter(Boolean).join(',') || 'none'];
+    });
+    const train = write('ml-train.tsv', ['text', 'label'], rows(200)), dev = write('ml-dev.tsv', ['text', 'label'], rows(60));
+    const r = ft(['--task', 'multilabel', '--train', train, '--dev', dev, '--out', join(dir, 'ml'), '--epochs', '15']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.85); // micro F1
+    const p = runCli(['predict', '--model', join(dir, 'ml'), '--quiet'], { input: 'apple win meeting\n' });
+    expect(JSON.parse(p.stdout).labels.sort()).toEqual(['money', 'work']);
+  });
+
+  it('bad input: an unknown label column and a malformed row name the file and line', () => {
+    const bad = join(dir, 'bad.tsv');
+    writeFileSync(bad, 'text\tlabel\napple\tspam\nriver\n');
+    const r = ft(['--task', 'classify', '--train', bad, '--out', join(dir, 'x')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bert-cli: error: expected 2 fields as the header has, found 1, .*bad\.tsv:3 \(--skip-bad skips such rows\)\n$/);
+    const noLabel = ft(['--task', 'classify', '--train', bad, '--label-column', 'y', '--out', join(dir, 'x'), '--skip-bad']);
+    expect(noLabel.code).toBe(1);
+    expect(noLabel.stderr).toMatch(/no 'y' field, .*bad\.tsv:2/);
+    const tag = ft(['--task', 'tag', '--train', bad, '--out', join(dir, 'x')]);
+    expect(tag.code).toBe(2);
+  });
+});

@@ -11,6 +11,7 @@ import { datasetCommand } from './commands/dataset.js';
 import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
 import { evalCommand } from './commands/eval.js';
+import { embedCommand } from './commands/embed.js';
 
 export function buildProgram(): Command {
   const program = new Command('bert-cli')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(finetuneCommand());
   program.addCommand(predictCommand());
   program.addCommand(evalCommand());
+  program.addCommand(embedCommand());
   program.addCommand(fillMaskCommand());
   program.addCommand(datasetCommand());
   program.addCommand(infoCommand());

@@ -1,0 +1,42 @@
+// bert-cli embed: each pooling gives the vectors the model computes (checked against the library).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { presetConfig, validateConfig } from '../../lib/config.js';
+import { saveModelDir, loadModelDir } from '../../lib/io/model-dir.js';
+import { BertForTask } from '../../lib/model/bert.js';
+import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
+import { Vocab } from '../../lib/tokenizer/vocab.js';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bert-cli-embed-'));
+beforeAll(() => {
+  const vocab = new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'congress', 'law', 'shall']);
+  const cfg = validateConfig({ ...presetConfig('tiny', vocab.size), hidden_size: 16, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 });
+  const m = new BertForTask(cfg, 'BertModel');
+  m.initialize(4);
+  saveModelDir(join(dir, 'm'), m, new Tokenizer(vocab));
+});
+
+describe('bert-cli embed', () => {
+  it('cls, pooler, mean and tokens, in input order; padding does not change a text\'s vector', () => {
+    const input = 'the congress\nthe law shall the congress\tthe law\n';
+    const out = (pooling: string) => runCli(['embed', '--model', join(dir, 'm'), '--pooling', pooling], { input }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const cls = out('cls'), mean = out('mean'), pooler = out('pooler'), tokens = out('tokens');
+    expect(cls).toHaveLength(2);
+    expect(cls[0].embedding).toHaveLength(16);
+    expect(tokens[0].tokens).toEqual(['[CLS]', 'the', 'congress', '[SEP]']);
+    expect(tokens[1].tokens).toEqual(['[CLS]', 'the', 'law', 'shall', 'the', 'congress', '[SEP]', 'the', 'law', '[SEP]']);
+    for (let j = 0; j < 16; j++) {
+      expect(cls[0].embedding[j]).toBeCloseTo(tokens[0].embeddings[0][j], 5);
+      const avg = tokens[0].embeddings.reduce((a: number, v: number[]) => a + v[j], 0) / 4;
+      expect(mean[0].embedding[j]).toBeCloseTo(avg, 5); // the pad row of the batch is excluded
+    }
+    // alone (no padding) the first text gives the same vector
+    const alone = runCli(['embed', '--model', join(dir, 'm')], { input: 'the congress\n' }).stdout;
+    JSON.parse(alone).embedding.forEach((v: number, j: number) => expect(v).toBeCloseTo(cls[0].embedding[j], 5));
+    expect(pooler[0].embedding.every((v: number) => Math.abs(v) <= 1)).toBe(true); // tanh
+    expect(loadModelDir(join(dir, 'm')).model.arch).toBe('BertModel');
+  });
+});

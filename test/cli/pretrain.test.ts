@@ -45,7 +45,9 @@ describe('bert-cli pretrain and fill-mask', () => {
     const cands = JSON.parse(fm.stdout);
     expect(cands).toHaveLength(3);
     expect(cands[0].score).toBeGreaterThanOrEqual(cands[1].score);
-    expect(cands[0].sequence).toMatch(/^the congress of the united \S+ \.$/);
+    // the text with the candidate in place, decoded as HF's pipeline does (a ## piece glues on)
+    expect(cands[0].sequence.startsWith('the congress of the united')).toBe(true);
+    expect(cands[0].sequence.replace(/\s/g, '')).toContain(cands[0].token_str.replace(/^##/, '').replace(/\s/g, ''));
     const none = runCli(['fill-mask', '--model', out, 'no mask here']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^bert-cli: error: the text has no \[MASK\] token/);

@@ -36,7 +36,7 @@ class Layer(nn.Module):
 class Bert(nn.Module):
     def __init__(self, L, H, NH, V, mode, p=0.1):
         super().__init__()
-        self.word, self.pos, self.type = nn.Embedding(V, H, padding_idx=0), nn.Embedding(512, H), nn.Embedding(2, H)
+        self.word, self.pos, self.segment = nn.Embedding(V, H, padding_idx=0), nn.Embedding(512, H), nn.Embedding(2, H)
         self.ln = nn.LayerNorm(H, eps=1e-12)
         self.layers = nn.ModuleList([Layer(H, NH, 4 * H, p) for _ in range(L)])
         self.pool = nn.Linear(H, H)
@@ -48,7 +48,7 @@ class Bert(nn.Module):
 
     def forward(self, ids, types, mask):
         T = ids.shape[1]
-        h = F.dropout(self.ln(self.word(ids) + self.pos(torch.arange(T)) + self.type(types)), self.p, self.training)
+        h = F.dropout(self.ln(self.word(ids) + self.pos(torch.arange(T)) + self.segment(types)), self.p, self.training)
         ext = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
             h = layer(h, ext)

@@ -10,7 +10,6 @@ import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
-import { Vocab } from '../../lib/tokenizer/vocab.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { join } from 'node:path';
 import { onStopSignal } from '../signals.js';

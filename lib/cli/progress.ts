@@ -7,13 +7,13 @@ export class Progress {
   private lastLog = 0;
   private readonly quiet: boolean;
   private readonly tty: boolean;
+  private readonly interval: number;
 
   constructor(opts: { quiet?: boolean; intervalMs?: number } = {}) {
     this.quiet = !!opts.quiet;
     this.tty = !!process.stderr.isTTY;
     this.interval = opts.intervalMs ?? 5000;
   }
-  private interval: number;
 
   /** Shows the current state (throttled to a log line every few seconds without a terminal). */
   update(text: string, force = false): void {

@@ -5,7 +5,6 @@
 // so the caller can initialise it (a new head) and say so.
 import { BertError } from '../errors.js';
 import type { ParamStore } from '../model/params.js';
-import { numel } from '../model/params.js';
 import { writeSafetensors, type Tensor } from './safetensors.js';
 
 export interface LoadReport {
@@ -58,4 +57,3 @@ export function saveTensors(store: ParamStore, path: string): void {
   writeSafetensors(path, storeTensors(store));
 }
 
-export { numel };

@@ -8,7 +8,6 @@
 //              it where HF has one.
 import type { BertConfig } from '../config.js';
 import { native } from '../native.js';
-import { subSeed } from '../train/rng.js';
 import type { ParamSpec, ParamStore } from './params.js';
 
 export class MlmHead {
@@ -128,4 +127,3 @@ export class LinearHead {
   }
 }
 
-export { subSeed };

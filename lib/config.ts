@@ -1,7 +1,7 @@
 // BertConfig with HuggingFace's field names (a config.json needs no translation either way), the
 // size presets, and validation with one clear error per problem, before anything is allocated.
-import { readFileSync } from 'node:fs';
 import { BertError } from './errors.js';
+import { readInput } from './io/read.js';
 
 export interface BertConfig {
   architectures?: string[];
@@ -120,13 +120,7 @@ export function validateConfig(raw: Record<string, unknown>, where?: string): Be
 }
 
 export function loadConfig(path: string): BertConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BertError(code === 'ENOENT' ? 'config file not found' : `cannot read (${code})`, { where: path });
-  }
+  const text = readInput(path, 'config file', 'utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -2,8 +2,8 @@
 // {name: {dtype, shape, data_offsets: [begin, end)}, __metadata__?}, then the raw tensors. Reading
 // trusts nothing: the header length, every offset, dtype and shape is checked against the file
 // before a byte is used, and F16/BF16 are widened to float32. Writing emits F32 (atomically).
-import { readFileSync } from 'node:fs';
 import { BertError } from '../errors.js';
+import { readInput } from './read.js';
 import { writeFileAtomic } from './atomic.js';
 
 export interface Tensor {
@@ -25,14 +25,7 @@ function f16ToF32(h: number): number {
 
 /** Reads every tensor of a safetensors file as float32. */
 export function readSafetensors(path: string): Map<string, Tensor> {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BertError(code === 'ENOENT' ? 'checkpoint not found' : `cannot read (${code})`, { where: path });
-  }
-  return parseSafetensors(buf, path);
+  return parseSafetensors(readInput(path, 'checkpoint'), path);
 }
 
 export function parseSafetensors(buf: Uint8Array, where = '(buffer)'): Map<string, Tensor> {

@@ -2,9 +2,9 @@
 // formats finetune, predict and eval read. Quoted fields (RFC 4180: "" inside quotes, newlines in
 // quotes) work in both delimited formats; a BOM and CRLF are handled. A malformed row is an error
 // naming the file and line, or, with skipBad, skipped and reported.
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { BertError } from '../errors.js';
+import { readInput } from '../io/read.js';
 
 export type Row = Record<string, string | number | boolean | string[] | number[] | null | undefined>;
 
@@ -71,13 +71,7 @@ export function parseDelimited(text: string, delim: string): { fields: string[][
 }
 
 export function readRecords(path: string, opts: { skipBad?: boolean } = {}): RecordSource {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BertError(code === 'ENOENT' ? 'file not found' : `cannot read (${code})`, { where: path });
-  }
+  let text = readInput(path, 'file', 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const fmt = formatOf(path);
   const src: RecordSource = { rows: [], lines: [], columns: [], file: path, skipped: [] };

@@ -1,7 +1,7 @@
 // A WordPiece vocabulary: vocab.txt, one token a line, the id being the line number (0-based), as
 // BERT and HF read it (trailing whitespace trimmed; a repeated token keeps its last line).
-import { readFileSync } from 'node:fs';
 import { BertError } from '../errors.js';
+import { readInput } from '../io/read.js';
 
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 export type SpecialToken = (typeof SPECIAL_TOKENS)[number];
@@ -19,14 +19,7 @@ export class Vocab {
   }
 
   static fromFile(path: string): Vocab {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new BertError(code === 'ENOENT' ? 'vocabulary file not found' : `cannot read vocabulary (${code ?? err})`, { where: path });
-    }
-    return Vocab.fromText(text, path);
+    return Vocab.fromText(readInput(path, 'vocabulary file', 'utf8'), path);
   }
 
   static fromText(text: string, source = '(in memory)'): Vocab {

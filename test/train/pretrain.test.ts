@@ -61,3 +61,20 @@ describe('pretraining', () => {
     expect(r.lastEval!.perplexity).toBeGreaterThan(1);
   });
 });
+
+describe('training health', () => {
+  it('a non-finite loss stops the run, naming the step, and leaves the last checkpoint as it was', async () => {
+    const out = join(dir, 'nan');
+    await pretrain(options(out, { steps: 2 }));
+    const before = readFileSync(join(out, 'model.safetensors'));
+    // poison one weight of the saved model, then continue from it
+    const { loadModelDir: load, saveModelDir: save } = await import('../../lib/io/model-dir.js');
+    const m = load(out);
+    m.model.store.view('bert.encoder.layer.0.intermediate.dense.weight')[3] = NaN;
+    const poisoned = join(dir, 'poisoned');
+    save(poisoned, m.model, m.tokenizer);
+    const out2 = join(dir, 'nan2');
+    await expect(pretrain(options(out2, { init: poisoned, steps: 3 }))).rejects.toThrow(/the loss is NaN at step 1/);
+    expect(readFileSync(join(out, 'model.safetensors'))).toEqual(before);
+  });
+});

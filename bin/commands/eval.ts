@@ -6,15 +6,16 @@ import { parsePositiveInt } from '../../lib/cli/options.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
 import { readRecords } from '../../lib/tasks/records.js';
-import { defaultColumns, encodeExamples, taskOfConfig, SEQUENCE_TASKS, type SequenceTask } from '../../lib/tasks/sequence.js';
-import { evaluateExamples } from '../../lib/train/finetune.js';
+import { defaultColumns, encodeExamples, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
+import { encodeTagged, readTagged } from '../../lib/tasks/tagging.js';
+import { sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
     .description('evaluate a fine-tuned model on labelled data: metrics as JSON')
-    .argument('<file>', 'labelled data: .tsv, .csv or .jsonl')
+    .argument('<file>', 'labelled data: .tsv, .csv or .jsonl; CoNLL or .jsonl {words, tags} for tag')
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
-    .option('--task <task>', `the task family (default: the model's): ${SEQUENCE_TASKS.join(', ')}`)
+    .option('--task <task>', `the task family (default: the model's): ${TASKS.join(', ')}`)
     .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
     .option('--max-length <n>', 'tokens per example', parsePositiveInt, 128)
     .option('--text-column <name>', 'the text column')
@@ -24,25 +25,34 @@ export function evalCommand(): Command {
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .addHelpText('after', `
 Metrics: accuracy, macro and micro F1, per-class precision/recall/F1, MCC and the confusion matrix for
-classify/pair; Pearson, Spearman and MSE for regression; micro/macro F1 and subset accuracy for multilabel.
+classify/pair; Pearson, Spearman and MSE for regression; micro/macro F1 and subset accuracy for multilabel;
+entity-level precision/recall/F1 (conlleval/seqeval chunking of IOB tags) and token accuracy for tag.
 
 Example:
   $ bert-cli eval --model out/spam data/spam/test.tsv
 `)
     .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number }) => {
       setThreads(opts.threads);
-      const loaded = loadModelDir(opts.model, { arch: 'BertForSequenceClassification' });
+      if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
+      const task = (opts.task as Task | undefined) ?? taskOfConfig(loadModelDir(opts.model, { arch: 'BertModel' }).cfg);
+      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : 'BertForSequenceClassification' });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
-      if (opts.task && !(SEQUENCE_TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
-      const task = (opts.task as SequenceTask | undefined) ?? taskOfConfig(loaded.cfg);
       const labels = labelsOf(loaded.cfg);
-      const cols = defaultColumns(task);
+      const pad = loaded.tokenizer.vocab.special('[PAD]');
+      if (task === 'tag') {
+        const t = readTagged(file, { skipBad: opts.skipBad });
+        const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, opts.maxLength);
+        const r = taggingAdapter(labels, pad).evaluate(loaded.model, examples, opts.batchSize);
+        process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length }, null, 2) + '\n');
+        return;
+      }
+      const cols = defaultColumns(task as SequenceTask);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;
       cols.label = opts.labelColumn;
       const src = readRecords(file, { skipBad: opts.skipBad });
-      const { examples, truncated } = encodeExamples(src, loaded.tokenizer, task, cols, labels, opts.maxLength);
-      const r = evaluateExamples(loaded.model, examples, task, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+      const { examples, truncated } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, labels, opts.maxLength);
+      const r = sequenceAdapter(task as SequenceTask, labels, pad).evaluate(loaded.model, examples, opts.batchSize);
       process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length }, null, 2) + '\n');
     });
 }

@@ -6,12 +6,14 @@ import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } 
 import { formatDuration, Progress } from '../../lib/cli/progress.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
-import { defaultColumns, encodeExamples, labelConfig, labelNames, SEQUENCE_TASKS, type SequenceTask } from '../../lib/tasks/sequence.js';
+import { defaultColumns, encodeExamples, labelConfig, labelNames, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
+import { encodeTagged, readTagged, tagNames } from '../../lib/tasks/tagging.js';
+import { sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
 import { finetune } from '../../lib/train/finetune.js';
 import { onStopSignal } from '../signals.js';
 
 interface Flags {
-  model: string; task: SequenceTask; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
+  model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
   maxLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
   shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; textColumn?: string;
   textPairColumn?: string; labelColumn?: string; skipBad?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
@@ -21,8 +23,8 @@ export function finetuneCommand(): Command {
   return new Command('finetune')
     .description('fine-tune a pretrained BERT (every parameter, a fresh head) on labelled data')
     .requiredOption('--model <dir>', 'the pretrained model directory')
-    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel').choices(SEQUENCE_TASKS as unknown as string[]).makeOptionMandatory())
-    .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl')
+    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel | tag').choices(TASKS as unknown as string[]).makeOptionMandatory())
+    .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl; for tag CoNLL (token … tag per line) or .jsonl {words, tags}')
     .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
     .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 3)
@@ -57,18 +59,43 @@ Examples:
     .action(async (f: Flags) => {
       setThreads(f.threads);
       const progress = new Progress({ quiet: f.quiet });
-      const cols = { ...defaultColumns(f.task) };
-      if (f.textColumn) cols.text = f.textColumn;
-      if (f.textPairColumn) cols.pair = f.textPairColumn;
-      if (f.labelColumn) cols.label = f.labelColumn;
       const tok = Tokenizer.fromModelDir(f.resume ? `${f.out}/last` : f.model);
-      const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
-      const labels = labelNames(trainSrc, f.task, cols.label);
-      const train = encodeExamples(trainSrc, tok, f.task, cols, labels, f.maxLength);
-      const devSrc = f.dev ? readRecords(f.dev, { skipBad: f.skipBad }) : null;
-      const dev = devSrc ? encodeExamples(devSrc, tok, f.task, cols, labels, f.maxLength) : null;
-      for (const [name, s] of [['train', trainSrc], ['dev', devSrc]] as const) {
-        if (s?.skipped.length) progress.log(`${name}: skipped ${s.skipped.length} malformed rows (lines ${s.skipped.slice(0, 10).map((x) => x.line).join(', ')}${s.skipped.length > 10 ? ', …' : ''})`);
+      const padId = tok.vocab.special('[PAD]');
+      let labels: string[];
+      let adapter: TaskAdapter<unknown>;
+      let train: { examples: unknown[]; truncated: number };
+      let dev: { examples: unknown[]; truncated: number } | null = null;
+      const skipped: [string, number[]][] = [];
+      if (f.task === 'tag') {
+        const t = readTagged(f.train, { skipBad: f.skipBad });
+        labels = tagNames(t.sentences);
+        train = encodeTagged(t.sentences, tok, labels, f.maxLength);
+        skipped.push(['train', t.skipped]);
+        if (f.dev) {
+          const d = readTagged(f.dev, { skipBad: f.skipBad });
+          dev = encodeTagged(d.sentences, tok, labels, f.maxLength);
+          skipped.push(['dev', d.skipped]);
+        }
+        adapter = taggingAdapter(labels, padId) as TaskAdapter<unknown>;
+      } else {
+        const task = f.task as SequenceTask;
+        const cols = { ...defaultColumns(task) };
+        if (f.textColumn) cols.text = f.textColumn;
+        if (f.textPairColumn) cols.pair = f.textPairColumn;
+        if (f.labelColumn) cols.label = f.labelColumn;
+        const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
+        labels = labelNames(trainSrc, task, cols.label);
+        train = encodeExamples(trainSrc, tok, task, cols, labels, f.maxLength);
+        skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
+        if (f.dev) {
+          const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
+          dev = encodeExamples(devSrc, tok, task, cols, labels, f.maxLength);
+          skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
+        }
+        adapter = sequenceAdapter(task, labels, padId) as TaskAdapter<unknown>;
+      }
+      for (const [name, lines] of skipped) {
+        if (lines.length) progress.log(`${name}: skipped ${lines.length} malformed rows (lines ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
       }
       if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${f.maxLength} tokens`);
       if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${f.maxLength} tokens`);
@@ -77,13 +104,14 @@ Examples:
       const t0 = Date.now();
       let devLine = '';
       const r = await finetune({
-        modelDir: f.model, out: f.out, task: f.task, labels, labelConfig: labelConfig(f.task, labels), train: train.examples, dev: dev?.examples,
+        modelDir: f.model, out: f.out, adapter, labelConfig: { ...labelConfig(f.task === 'tag' ? 'classify' : f.task, labels), ...(f.task === 'tag' ? { problem_type: undefined, bert_cli_task: 'tag' } : {}) },
+        train: train.examples, dev: dev?.examples,
         epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
         gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
         resume: f.resume, shouldStop: stop.requested,
         onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
         onEval: (e) => {
-          const name = f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : 'accuracy';
+          const name = f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
           devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
           progress.log(`dev at step ${e.step}: loss ${e.loss.toFixed(4)}, ${name} ${(100 * e.score).toFixed(2)}%`);
         },

@@ -7,14 +7,15 @@ import { Progress } from '../../lib/cli/progress.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
-import { readInputs } from '../../lib/tasks/inputs.js';
+import { readInputs, readTaggedInputs } from '../../lib/tasks/inputs.js';
 import { defaultColumns, encodeExamples, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
-import { predictLogits } from '../../lib/train/finetune.js';
+import { encodeTagged } from '../../lib/tasks/tagging.js';
+import { predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
 
 export function predictCommand(): Command {
   return new Command('predict')
     .description('predict with a fine-tuned model: JSON Lines, one per input, in input order')
-    .argument('[files...]', ".tsv/.csv/.jsonl (label column ignored) or text lines ('-' or none: standard input; TAB separates a pair)")
+    .argument('[files...]', ".tsv/.csv/.jsonl (label column ignored), CoNLL for tag models, or text lines ('-' or none: standard input; TAB separates a pair)")
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('-o, --output <file>', 'write here instead of standard output')
     .option('--batch-size <n>', 'texts per batch (sorted by length, padded to the longest)', parsePositiveInt, 32)
@@ -26,7 +27,7 @@ export function predictCommand(): Command {
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
-multilabel {"labels":[…],"scores":{…}}.
+multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…]} (input: one sentence a line, or CoNLL).
 
 Examples:
   $ echo "Congratulations, you won a FREE prize" | bert-cli predict --model out/spam
@@ -34,12 +35,13 @@ Examples:
 `)
     .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean }) => {
       setThreads(opts.threads);
-      const loaded = loadModelDir(opts.model, { arch: 'BertForSequenceClassification' });
+      const probe = loadModelDir(opts.model, { arch: 'BertModel' });
+      const task = taskOfConfig(probe.cfg);
+      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : 'BertForSequenceClassification' });
       if (loaded.initialized.some((n) => n.startsWith('classifier'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
-      const task = taskOfConfig(loaded.cfg);
       const labels = labelsOf(loaded.cfg);
-      const cols = defaultColumns(task);
+      const cols = defaultColumns(task === 'tag' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;
       const progress = new Progress({ quiet: opts.quiet });
@@ -47,13 +49,20 @@ Examples:
       const t0 = Date.now();
       let n = 0;
       try {
-        for (const src of await readInputs(files, task, cols)) {
-          const { examples } = encodeExamples(src, loaded.tokenizer, task, cols, null, opts.maxLength);
+        if (task === 'tag') {
+          const sents = await readTaggedInputs(files);
+          const { examples } = encodeTagged(sents, loaded.tokenizer, null, opts.maxLength);
+          const tags = predictTags(loaded.model, examples, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+          for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
+          n = sents.length;
+        }
+        for (const src of task === 'tag' ? [] : await readInputs(files, task, cols)) {
+          const { examples } = encodeExamples(src, loaded.tokenizer, task as Exclude<typeof task, 'tag'>, cols, null, opts.maxLength);
           // in slices, so progress shows and memory stays flat on large inputs
           for (let i = 0; i < examples.length; i += 4096) {
             const slice = examples.slice(i, i + 4096);
-            const logits = predictLogits(loaded.model, slice, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
-            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task, labels, opts.topK)));
+            const logits = sequenceLogits(loaded.model, slice, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task as Exclude<typeof task, 'tag'>, labels, opts.topK)));
             n += slice.length;
             progress.update(`predicted ${n} texts, ${(n / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`);
           }

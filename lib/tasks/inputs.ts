@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import { readLines } from '../io/lines.js';
 import { readRecords, type RecordSource } from './records.js';
 import { recordsFromLines, type Columns, type SequenceTask } from './sequence.js';
+import { readTagged, sentencesFromLines, type TaggedSentence } from './tagging.js';
 
 export async function readInputs(paths: string[], task: SequenceTask, cols: Columns, opts: { skipBad?: boolean } = {}): Promise<RecordSource[]> {
   const out: RecordSource[] = [];
@@ -17,6 +18,22 @@ export async function readInputs(paths: string[], task: SequenceTask, cols: Colu
     const lines: { text: string; file: string; line: number }[] = [];
     for await (const l of readLines([p])) lines.push(l);
     if (lines.length) out.push(recordsFromLines(lines, task, cols));
+  }
+  return out;
+}
+
+/** Sentences to tag: CoNLL or .jsonl files (tags ignored), or plain lines (one sentence a line). */
+export async function readTaggedInputs(paths: string[]): Promise<TaggedSentence[]> {
+  const out: TaggedSentence[] = [];
+  for (const p of paths.length ? paths : ['-']) {
+    const ext = extname(p).toLowerCase();
+    if (p !== '-' && ['.conll', '.conllu', '.iob', '.bio', '.jsonl', '.ndjson', '.json'].includes(ext)) {
+      out.push(...readTagged(p).sentences);
+    } else {
+      const lines: { text: string; file: string; line: number }[] = [];
+      for await (const l of readLines([p])) lines.push(l);
+      out.push(...sentencesFromLines(lines));
+    }
   }
   return out;
 }

@@ -109,10 +109,14 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
   return { examples: out, truncated };
 }
 
+export const TASKS = [...SEQUENCE_TASKS, 'tag'] as const;
+export type Task = (typeof TASKS)[number];
+
 /** The task family a fine-tuned model directory was trained for. */
-export function taskOfConfig(cfg: BertConfig): SequenceTask {
+export function taskOfConfig(cfg: BertConfig): Task {
   const t = cfg.bert_cli_task;
-  if (typeof t === 'string' && (SEQUENCE_TASKS as readonly string[]).includes(t)) return t as SequenceTask;
+  if (typeof t === 'string' && (TASKS as readonly string[]).includes(t)) return t as Task;
+  if (cfg.architectures?.[0] === 'BertForTokenClassification') return 'tag';
   if (cfg.problem_type === 'regression') return 'regression';
   if (cfg.problem_type === 'multi_label_classification') return 'multilabel';
   return 'classify';

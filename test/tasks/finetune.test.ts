@@ -112,7 +112,7 @@ describe('fine-tuning end to end', () => {
     const noLabel = ft(['--task', 'classify', '--train', bad, '--label-column', 'y', '--out', join(dir, 'x'), '--skip-bad']);
     expect(noLabel.code).toBe(1);
     expect(noLabel.stderr).toMatch(/no 'y' field, .*bad\.tsv:2/);
-    const tag = ft(['--task', 'tag', '--train', bad, '--out', join(dir, 'x')]);
-    expect(tag.code).toBe(2);
+    const qa = ft(['--task', 'qa', '--train', bad, '--out', join(dir, 'x')]);
+    expect(qa.code).toBe(2); // not a task family bert-cli fine-tunes yet
   });
 });

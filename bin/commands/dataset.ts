@@ -5,11 +5,12 @@ import { Command, Argument } from 'commander';
 import { writeFileAtomic } from '../../lib/io/atomic.js';
 import { sotuSplit, toPretrainingText } from '../../lib/data/sotu.js';
 import { spamSplit, toTsv } from '../../lib/data/spam.js';
+import { brownSplit, toConll } from '../../lib/data/brown.js';
 
 export function datasetCommand(): Command {
   return new Command('dataset')
     .description('write a bundled real data set as files the other commands read')
-    .addArgument(new Argument('<name>', 'sotu: State of the Union addresses 1790–2021 (pretraining); spam: SpamAssassin e-mails (classification)').choices(['sotu', 'spam']))
+    .addArgument(new Argument('<name>', 'sotu: State of the Union addresses (pretraining); spam: SpamAssassin e-mails (classify); brown: Brown corpus POS (tag)').choices(['sotu', 'spam', 'brown']))
     .requiredOption('--out <dir>', 'folder to write into')
     .option('--quiet', 'print nothing')
     .addHelpText('after', `
@@ -17,13 +18,23 @@ sotu writes train.txt (222 addresses) and heldout.txt (every 20th address, 11 of
 pretraining format: one sentence per line, a blank line between addresses.
 spam writes train.tsv and test.tsv (text, label = spam|ham): each e-mail's Subject and decoded body
 (MIME, quoted-printable, base64, HTML turned to text), split 80/20 by a hash of the message id.
+brown writes train.conll and test.conll: the Brown corpus's sentences with its tags mapped to the 12
+universal part-of-speech tags, split 80/20 by text (every fifth of the 500 texts is test).
 
 Examples:
   $ bert-cli dataset sotu --out data/sotu
   $ bert-cli dataset spam --out data/spam
+  $ bert-cli dataset brown --out data/brown
 `)
     .action((name: string, opts: { out: string; quiet?: boolean }) => {
       mkdirSync(opts.out, { recursive: true });
+      if (name === 'brown') {
+        const { train, test } = brownSplit();
+        writeFileAtomic(join(opts.out, 'train.conll'), [toConll(train)]);
+        writeFileAtomic(join(opts.out, 'test.conll'), [toConll(test)]);
+        if (!opts.quiet) process.stderr.write(`brown: ${train.length} sentences → ${join(opts.out, 'train.conll')}, ${test.length} → ${join(opts.out, 'test.conll')}\n`);
+        return;
+      }
       if (name === 'spam') {
         const { train, test } = spamSplit();
         writeFileAtomic(join(opts.out, 'train.tsv'), [toTsv(train)]);

@@ -12,6 +12,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { TaskAdapter } from '../tasks/adapters.js';
 import { shuffledOrder } from './data-order.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
+import { yieldToEventLoop } from './pretrain.js';
 import { subSeed } from './rng.js';
 import type { BertConfig } from '../config.js';
 
@@ -123,6 +124,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
       appendFileSync(metricsPath, JSON.stringify({ type: 'train', step, epoch: epoch + offset / order.length, loss, lr }) + '\n');
       o.onStep?.({ step, steps: total, epoch, loss, lr, examplesPerSecond: seen / Math.max(elapsed, 1e-9), elapsed });
       if (o.evalEvery && step % o.evalEvery === 0 && devEval()) break outer; // early stopping
+      await yieldToEventLoop(); // let signal handlers and progress timers run between steps
       if (o.shouldStop?.()) {
         stopped = true;
         break outer;

@@ -245,6 +245,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       }
     }
     if (o.saveEvery && step % o.saveEvery === 0) save(pos);
+    await yieldToEventLoop(); // let signal handlers and progress timers run between steps
     if (o.shouldStop?.()) {
       stopped = true;
       break;
@@ -259,6 +260,15 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   }
   save(pos);
   return { model, step, stopped, lastEval, losses };
+}
+
+/**
+ * One turn of the event loop. A step's work is synchronous and the data generator resolves through
+ * microtasks only, so without this a SIGINT handler or a spinner timer would wait for the next file
+ * read, which on an in-memory shard is thousands of steps away.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Held-out instances with fixed masks (seeded apart from training), at most evalBatches batches. */

@@ -54,8 +54,12 @@ describe('bert-cli pretrain and fill-mask', () => {
   });
 
   it('Ctrl-C finishes the step, saves, exits 130; --resume goes on', async () => {
+    // A corpus of ~40 addresses in one in-memory shard: an epoch is hundreds of steps with no file
+    // read between them, so the signal must be handled between steps, not at the next epoch.
+    const big = join(dir, 'big.txt');
+    writeFileSync(big, readFileSync(join(dir, 'sotu', 'train.txt'), 'utf8').split('\n\n').slice(0, 40).join('\n\n') + '\n');
     const out = join(dir, 'interrupted');
-    const child = spawn(process.execPath, [CLI, ...args(out, 100000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'pretrain', big, '--vocab-size', '600', '--config', cfg, '--steps', '100000', '--batch-size', '4', '--max-length', '48', '--out', out, '--seed', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const metrics = join(out, 'metrics.jsonl');
@@ -66,7 +70,8 @@ describe('bert-cli pretrain and fill-mask', () => {
     expect(stderr).toMatch(/SIGINT: finishing this step and saving a checkpoint/);
     const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
     expect(state.step).toBeGreaterThan(2);
-    const resumed = runCli(['pretrain', small, '--config', cfg, '--steps', String(state.step + 2), '--batch-size', '4', '--max-length', '48', '--out', out, '--resume', '--json', '--quiet']);
+    expect(state.data.epoch).toBe(0); // stopped mid-epoch, within a step or two of the signal
+    const resumed = runCli(['pretrain', big, '--config', cfg, '--steps', String(state.step + 2), '--batch-size', '4', '--max-length', '48', '--out', out, '--resume', '--json', '--quiet']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout).steps).toBe(state.step + 2);
   }, 120_000);

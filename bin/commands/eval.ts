@@ -8,7 +8,8 @@ import { labelsOf } from '../../lib/config.js';
 import { readRecords } from '../../lib/tasks/records.js';
 import { defaultColumns, encodeExamples, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
 import { encodeTagged, readTagged } from '../../lib/tasks/tagging.js';
-import { sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
+import { choiceAdapter, sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
+import { encodeChoices } from '../../lib/tasks/choice.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
@@ -35,7 +36,7 @@ Example:
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(loadModelDir(opts.model, { arch: 'BertModel' }).cfg);
-      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : 'BertForSequenceClassification' });
+      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const pad = loaded.tokenizer.vocab.special('[PAD]');
@@ -44,6 +45,13 @@ Example:
         const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, opts.maxLength);
         const r = taggingAdapter(labels, pad).evaluate(loaded.model, examples, opts.batchSize);
         process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length }, null, 2) + '\n');
+        return;
+      }
+      if (task === 'choice') {
+        const src = readRecords(file, { skipBad: opts.skipBad });
+        const { examples, truncated } = encodeChoices(src, loaded.tokenizer, opts.maxLength, true, opts.labelColumn);
+        const r = choiceAdapter(pad).evaluate(loaded.model, examples, opts.batchSize);
+        process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length }, null, 2) + '\n');
         return;
       }
       const cols = defaultColumns(task as SequenceTask);

@@ -8,7 +8,8 @@ import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
 import { defaultColumns, encodeExamples, labelConfig, labelNames, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
 import { encodeTagged, readTagged, tagNames } from '../../lib/tasks/tagging.js';
-import { sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
+import { choiceAdapter, sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
+import { encodeChoices } from '../../lib/tasks/choice.js';
 import { finetune } from '../../lib/train/finetune.js';
 import { onStopSignal } from '../signals.js';
 
@@ -23,7 +24,7 @@ export function finetuneCommand(): Command {
   return new Command('finetune')
     .description('fine-tune a pretrained BERT (every parameter, a fresh head) on labelled data')
     .requiredOption('--model <dir>', 'the pretrained model directory')
-    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel | tag').choices(TASKS as unknown as string[]).makeOptionMandatory())
+    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel | tag | choice').choices(TASKS as unknown as string[]).makeOptionMandatory())
     .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl; for tag CoNLL (token … tag per line) or .jsonl {words, tags}')
     .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
     .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
@@ -77,6 +78,18 @@ Examples:
           skipped.push(['dev', d.skipped]);
         }
         adapter = taggingAdapter(labels, padId) as TaskAdapter<unknown>;
+      } else if (f.task === 'choice') {
+        const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
+        const enc = encodeChoices(trainSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
+        labels = Array.from({ length: enc.choices }, (_, i) => `ending${i}`);
+        train = enc;
+        skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
+        if (f.dev) {
+          const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
+          dev = encodeChoices(devSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
+          skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
+        }
+        adapter = choiceAdapter(padId) as TaskAdapter<unknown>;
       } else {
         const task = f.task as SequenceTask;
         const cols = { ...defaultColumns(task) };
@@ -104,7 +117,9 @@ Examples:
       const t0 = Date.now();
       let devLine = '';
       const r = await finetune({
-        modelDir: f.model, out: f.out, adapter, labelConfig: { ...labelConfig(f.task === 'tag' ? 'classify' : f.task, labels), ...(f.task === 'tag' ? { problem_type: undefined, bert_cli_task: 'tag' } : {}) },
+        modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'tag' || f.task === 'choice'
+          ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
+          : labelConfig(f.task, labels),
         train: train.examples, dev: dev?.examples,
         epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
         gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,

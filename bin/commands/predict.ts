@@ -10,7 +10,10 @@ import { labelsOf } from '../../lib/config.js';
 import { readInputs, readTaggedInputs } from '../../lib/tasks/inputs.js';
 import { defaultColumns, encodeExamples, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
 import { encodeTagged } from '../../lib/tasks/tagging.js';
-import { predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
+import { predictChoices, predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
+import { encodeChoices } from '../../lib/tasks/choice.js';
+import { readRecords } from '../../lib/tasks/records.js';
+import type { SequenceTask } from '../../lib/tasks/sequence.js';
 
 export function predictCommand(): Command {
   return new Command('predict')
@@ -27,7 +30,8 @@ export function predictCommand(): Command {
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
-multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…]} (input: one sentence a line, or CoNLL).
+multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…]} (input: one sentence a line, or CoNLL);
+choice {"choice","scores":[…]} (input: .tsv/.csv/.jsonl with sent1, sent2, ending0…).
 
 Examples:
   $ echo "Congratulations, you won a FREE prize" | bert-cli predict --model out/spam
@@ -37,11 +41,11 @@ Examples:
       setThreads(opts.threads);
       const probe = loadModelDir(opts.model, { arch: 'BertModel' });
       const task = taskOfConfig(probe.cfg);
-      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : 'BertForSequenceClassification' });
+      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
       if (loaded.initialized.some((n) => n.startsWith('classifier'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
-      const cols = defaultColumns(task === 'tag' ? 'classify' : task);
+      const cols = defaultColumns(task === 'tag' || task === 'choice' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;
       const progress = new Progress({ quiet: opts.quiet });
@@ -56,13 +60,23 @@ Examples:
           for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
           n = sents.length;
         }
-        for (const src of task === 'tag' ? [] : await readInputs(files, task, cols)) {
-          const { examples } = encodeExamples(src, loaded.tokenizer, task as Exclude<typeof task, 'tag'>, cols, null, opts.maxLength);
+        if (task === 'choice') {
+          if (!files.length) throw new BertError('multiple-choice input is a .tsv/.csv/.jsonl file with sent1, sent2, ending0…', { where: 'FILE' });
+          for (const f of files) {
+            const { examples } = encodeChoices(readRecords(f), loaded.tokenizer, opts.maxLength, false);
+            for (const p of predictChoices(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'))) {
+              await writer.write(JSON.stringify({ choice: p.indexOf(Math.max(...p)), scores: p }));
+              n++;
+            }
+          }
+        }
+        for (const src of task === 'tag' || task === 'choice' ? [] : await readInputs(files, task, cols)) {
+          const { examples } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, null, opts.maxLength);
           // in slices, so progress shows and memory stays flat on large inputs
           for (let i = 0; i < examples.length; i += 4096) {
             const slice = examples.slice(i, i + 4096);
             const logits = sequenceLogits(loaded.model, slice, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
-            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task as Exclude<typeof task, 'tag'>, labels, opts.topK)));
+            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task as SequenceTask, labels, opts.topK)));
             n += slice.length;
             progress.update(`predicted ${n} texts, ${(n / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`);
           }

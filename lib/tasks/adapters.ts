@@ -4,6 +4,7 @@ import type { Architecture, BertForTask, StepResult } from '../model/bert.js';
 import { classificationMetrics, multilabelMetrics, pearson, spearman } from './metrics.js';
 import { collateExamples, predictionOf, targetsOf, type Example, type SequenceTask } from './sequence.js';
 import { collateTagged, taggingMetrics, type TagExample } from './tagging.js';
+import { collateChoices, type ChoiceExample } from './choice.js';
 
 export interface StepOptions {
   training: boolean;
@@ -100,6 +101,39 @@ export function taggingAdapter(labels: string[], padId: number): TaskAdapter<Tag
       // words cut by the max length are scored as 'O' on both sides; entity F1 for IOB tags, else token accuracy
       const m = taggingMetrics(gold, pred);
       return { loss, score: iob ? m.f1 : m.token_accuracy, metrics: { ...m } };
+    },
+  };
+  return a;
+}
+
+/** Softmax over each example's candidate scores, in input order. */
+export function predictChoices(model: BertForTask, xs: ChoiceExample[], batchSize: number, padId: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < xs.length; i += batchSize) {
+    const b = xs.slice(i, i + batchSize);
+    const r = model.step(collateChoices(b, padId), null, { training: false });
+    let row = 0;
+    for (const x of b) {
+      const scores = Array.from(r.logits!.subarray(row, row + x.ids.length));
+      row += x.ids.length;
+      const m = Math.max(...scores), e = scores.map((v) => Math.exp(v - m)), z = e.reduce((p, q) => p + q, 0);
+      out.push(e.map((v) => v / z));
+    }
+  }
+  return out;
+}
+
+export function choiceAdapter(padId: number): TaskAdapter<ChoiceExample> {
+  const a: TaskAdapter<ChoiceExample> = {
+    arch: 'BertForMultipleChoice',
+    step: (model, xs, opts) => model.step(collateChoices(xs, padId), { labels: Int32Array.from(xs, (x) => x.label ?? 0) }, opts),
+    evaluate: (model, xs, batchSize) => {
+      const loss = meanLoss(a, model, xs, batchSize);
+      const probs = predictChoices(model, xs, batchSize, padId);
+      let right = 0;
+      probs.forEach((p, i) => { if (p.indexOf(Math.max(...p)) === xs[i].label) right++; });
+      const accuracy = right / xs.length;
+      return { loss, score: accuracy, metrics: { accuracy, count: xs.length } };
     },
   };
   return a;

@@ -109,7 +109,7 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
   return { examples: out, truncated };
 }
 
-export const TASKS = [...SEQUENCE_TASKS, 'tag'] as const;
+export const TASKS = [...SEQUENCE_TASKS, 'tag', 'choice'] as const;
 export type Task = (typeof TASKS)[number];
 
 /** The task family a fine-tuned model directory was trained for. */
@@ -117,6 +117,7 @@ export function taskOfConfig(cfg: BertConfig): Task {
   const t = cfg.bert_cli_task;
   if (typeof t === 'string' && (TASKS as readonly string[]).includes(t)) return t as Task;
   if (cfg.architectures?.[0] === 'BertForTokenClassification') return 'tag';
+  if (cfg.architectures?.[0] === 'BertForMultipleChoice') return 'choice';
   if (cfg.problem_type === 'regression') return 'regression';
   if (cfg.problem_type === 'multi_label_classification') return 'multilabel';
   return 'classify';

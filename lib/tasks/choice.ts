@@ -6,6 +6,7 @@ import { BertError } from '../errors.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { RecordSource } from './records.js';
+import { collateExamples } from './sequence.js';
 
 export interface ChoiceExample {
   /** one encoded pair per candidate */
@@ -50,13 +51,5 @@ export function encodeChoices(src: RecordSource, tok: Tokenizer, maxLength: numb
 
 /** The candidates of every example as rows of one batch ([examples × choices] rows), padded to the longest. */
 export function collateChoices(xs: ChoiceExample[], padId: number): Batch {
-  const rows = xs.flatMap((x) => x.ids.map((ids, k) => ({ ids, typeIds: x.typeIds[k] })));
-  const B = rows.length, T = Math.max(...rows.map((r) => r.ids.length));
-  const inputIds = new Int32Array(B * T).fill(padId), typeIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
-  rows.forEach((r, b) => {
-    inputIds.set(r.ids, b * T);
-    typeIds.set(r.typeIds, b * T);
-    attentionMask.fill(1, b * T, b * T + r.ids.length);
-  });
-  return { B, T, inputIds, typeIds, attentionMask };
+  return collateExamples(xs.flatMap((x) => x.ids.map((ids, k) => ({ ids, typeIds: x.typeIds[k], label: null, index: x.index }))), padId);
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { BertError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
-import { formatDuration, Progress } from '../../lib/cli/progress.js';
+import { formatDuration } from '../../lib/cli/progress.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
 import { defaultColumns, encodeExamples, labelConfig, labelNames, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
@@ -11,7 +11,8 @@ import { encodeTagged, readTagged, tagNames } from '../../lib/tasks/tagging.js';
 import { choiceAdapter, sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { finetune } from '../../lib/train/finetune.js';
-import { onStopSignal } from '../signals.js';
+import { runJob } from '../job.js';
+import type { JobContext } from '../job-worker.js';
 
 interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
@@ -57,84 +58,85 @@ Examples:
   $ bert-cli finetune --model out/sotu-mini --task classify --train data/spam/train.tsv --dev data/spam/test.tsv --out out/spam
   $ bert-cli finetune --model my-bert --task pair --train mrpc/train.tsv --text-column sentence1 --text-pair-column sentence2 --out out/mrpc
 `)
-    .action(async (f: Flags) => {
-      setThreads(f.threads);
-      const progress = new Progress({ quiet: f.quiet });
-      const tok = Tokenizer.fromModelDir(f.resume ? `${f.out}/last` : f.model);
-      const padId = tok.vocab.special('[PAD]');
-      let labels: string[];
-      let adapter: TaskAdapter<unknown>;
-      let train: { examples: unknown[]; truncated: number };
-      let dev: { examples: unknown[]; truncated: number } | null = null;
-      const skipped: [string, number[]][] = [];
-      if (f.task === 'tag') {
-        const t = readTagged(f.train, { skipBad: f.skipBad });
-        labels = tagNames(t.sentences);
-        train = encodeTagged(t.sentences, tok, labels, f.maxLength);
-        skipped.push(['train', t.skipped]);
-        if (f.dev) {
-          const d = readTagged(f.dev, { skipBad: f.skipBad });
-          dev = encodeTagged(d.sentences, tok, labels, f.maxLength);
-          skipped.push(['dev', d.skipped]);
-        }
-        adapter = taggingAdapter(labels, padId) as TaskAdapter<unknown>;
-      } else if (f.task === 'choice') {
-        const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
-        const enc = encodeChoices(trainSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
-        labels = Array.from({ length: enc.choices }, (_, i) => `ending${i}`);
-        train = enc;
-        skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
-        if (f.dev) {
-          const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
-          dev = encodeChoices(devSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
-          skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
-        }
-        adapter = choiceAdapter(padId) as TaskAdapter<unknown>;
-      } else {
-        const task = f.task as SequenceTask;
-        const cols = { ...defaultColumns(task) };
-        if (f.textColumn) cols.text = f.textColumn;
-        if (f.textPairColumn) cols.pair = f.textPairColumn;
-        if (f.labelColumn) cols.label = f.labelColumn;
-        const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
-        labels = labelNames(trainSrc, task, cols.label);
-        train = encodeExamples(trainSrc, tok, task, cols, labels, f.maxLength);
-        skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
-        if (f.dev) {
-          const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
-          dev = encodeExamples(devSrc, tok, task, cols, labels, f.maxLength);
-          skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
-        }
-        adapter = sequenceAdapter(task, labels, padId) as TaskAdapter<unknown>;
-      }
-      for (const [name, lines] of skipped) {
-        if (lines.length) progress.log(`${name}: skipped ${lines.length} malformed rows (lines ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
-      }
-      if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${f.maxLength} tokens`);
-      if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${f.maxLength} tokens`);
-      if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
-      const stop = onStopSignal();
-      const t0 = Date.now();
-      let devLine = '';
-      const r = await finetune({
-        modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'tag' || f.task === 'choice'
-          ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
-          : labelConfig(f.task, labels),
-        train: train.examples, dev: dev?.examples,
-        epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
-        gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
-        resume: f.resume, shouldStop: stop.requested,
-        onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
-        onEval: (e) => {
-          const name = f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
-          devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
-          progress.log(`dev at step ${e.step}: loss ${e.loss.toFixed(4)}, ${name} ${(100 * e.score).toFixed(2)}%`);
-        },
-      }, tok);
-      stop.dispose();
-      const secs = (Date.now() - t0) / 1000;
-      progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.steps} steps in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : ''), !r.stopped);
-      if (f.json) process.stdout.write(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
-      if (r.stopped) process.exitCode = stop.exitCode();
-    });
+    .action((f: Flags) => runJob('finetune', { f }, { quiet: f.quiet }));
+}
+
+/** The command's work, in the job worker (bin/job.ts). */
+export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise<{ stopped: boolean }> {
+  setThreads(f.threads);
+  const progress = ctx.progress;
+  const tok = Tokenizer.fromModelDir(f.resume ? `${f.out}/last` : f.model);
+  const padId = tok.vocab.special('[PAD]');
+  let labels: string[];
+  let adapter: TaskAdapter<unknown>;
+  let train: { examples: unknown[]; truncated: number };
+  let dev: { examples: unknown[]; truncated: number } | null = null;
+  const skipped: [string, number[]][] = [];
+  if (f.task === 'tag') {
+    const t = readTagged(f.train, { skipBad: f.skipBad });
+    labels = tagNames(t.sentences);
+    train = encodeTagged(t.sentences, tok, labels, f.maxLength);
+    skipped.push(['train', t.skipped]);
+    if (f.dev) {
+      const d = readTagged(f.dev, { skipBad: f.skipBad });
+      dev = encodeTagged(d.sentences, tok, labels, f.maxLength);
+      skipped.push(['dev', d.skipped]);
+    }
+    adapter = taggingAdapter(labels, padId) as TaskAdapter<unknown>;
+  } else if (f.task === 'choice') {
+    const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
+    const enc = encodeChoices(trainSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
+    labels = Array.from({ length: enc.choices }, (_, i) => `ending${i}`);
+    train = enc;
+    skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
+    if (f.dev) {
+      const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
+      dev = encodeChoices(devSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
+      skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
+    }
+    adapter = choiceAdapter(padId) as TaskAdapter<unknown>;
+  } else {
+    const task = f.task as SequenceTask;
+    const cols = { ...defaultColumns(task) };
+    if (f.textColumn) cols.text = f.textColumn;
+    if (f.textPairColumn) cols.pair = f.textPairColumn;
+    if (f.labelColumn) cols.label = f.labelColumn;
+    const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
+    labels = labelNames(trainSrc, task, cols.label);
+    train = encodeExamples(trainSrc, tok, task, cols, labels, f.maxLength);
+    skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
+    if (f.dev) {
+      const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
+      dev = encodeExamples(devSrc, tok, task, cols, labels, f.maxLength);
+      skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
+    }
+    adapter = sequenceAdapter(task, labels, padId) as TaskAdapter<unknown>;
+  }
+  for (const [name, lines] of skipped) {
+    if (lines.length) progress.log(`${name}: skipped ${lines.length} malformed rows (lines ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
+  }
+  if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${f.maxLength} tokens`);
+  if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${f.maxLength} tokens`);
+  if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
+  const t0 = Date.now();
+  let devLine = '';
+  const r = await finetune({
+    modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'tag' || f.task === 'choice'
+      ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
+      : labelConfig(f.task, labels),
+    train: train.examples, dev: dev?.examples,
+    epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
+    gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
+    resume: f.resume, shouldStop: ctx.stopRequested, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' ? undefined : labels,
+    onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
+    onEval: (e) => {
+      const name = f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
+      devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
+      progress.log(`dev at step ${e.step}: loss ${e.loss.toFixed(4)}, ${name} ${(100 * e.score).toFixed(2)}%`);
+    },
+  }, tok);
+  const secs = (Date.now() - t0) / 1000;
+  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.steps} steps in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : ''), !r.stopped);
+  if (f.json) ctx.print(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
+  return { stopped: r.stopped };
 }

@@ -5,14 +5,15 @@ import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig
 import { UsageError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
-import { formatDuration, Progress } from '../../lib/cli/progress.js';
+import { formatDuration } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { join } from 'node:path';
-import { onStopSignal } from '../signals.js';
+import { runJob } from '../job.js';
+import type { JobContext } from '../job-worker.js';
 
 interface PretrainFlags {
   out: string;
@@ -79,69 +80,70 @@ Examples:
   $ bert-cli pretrain data/sotu/train.txt --eval data/sotu/heldout.txt --vocab-size 8000 --config mini --steps 2000 --out out/sotu-mini
   $ bert-cli pretrain more-text/ --init out/sotu-mini --steps 500 --out out/domain
 `)
-    .action(async (files: string[], f: PretrainFlags) => {
-      setThreads(f.threads);
-      const corpus = expandCorpusPaths(files);
-      const progress = new Progress({ quiet: f.quiet });
-      let tokenizer: Tokenizer;
-      if (f.resume || f.init) {
-        const dir = f.resume ? f.out : f.init!;
-        if (!existsSync(join(dir, 'vocab.txt'))) throw new UsageError(`${dir} has no vocab.txt`, { where: f.resume ? '--resume' : '--init' });
-        tokenizer = Tokenizer.fromModelDir(dir);
-      } else if (f.vocab) {
-        tokenizer = Tokenizer.fromVocabFile(f.vocab, { lowercase: f.lowercase });
-      } else if (f.vocabSize) {
-        progress.update(`learning a ${f.vocabSize}-token WordPiece vocabulary…`, true);
-        const counter = new WordCounter(f.lowercase);
-        await counter.addFiles(corpus);
-        tokenizer = new Tokenizer(trainWordPiece(counter.counts, { size: f.vocabSize }), { lowercase: f.lowercase });
-        progress.log(`vocabulary: ${tokenizer.vocab.size} tokens from ${counter.counts.size} distinct words`);
-      } else {
-        throw new UsageError('give --vocab FILE or --vocab-size N (or --init/--resume with a model directory)');
-      }
-      let config: BertConfig;
-      if (f.resume) config = loadModelDir(f.out).cfg;
-      else if (f.init) config = loadModelDir(f.init).cfg;
-      else if ((PRESET_NAMES as string[]).includes(f.config)) config = presetConfig(f.config as PresetName, tokenizer.vocab.size);
-      else config = validateConfig({ ...loadConfig(f.config), vocab_size: tokenizer.vocab.size }, f.config);
-      if (f.maxLength > config.max_position_embeddings) {
-        throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
-      }
-      if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
-      const stop = onStopSignal();
-      const t0 = Date.now();
-      let evalLine = '';
-      let firstStep: number | null = null; // the step this run started from (resume starts late)
-      const result = await pretrain({
-        files: corpus, out: f.out, config, tokenizer, init: f.init, resume: f.resume, steps: f.steps, batchSize: f.batchSize,
-        lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
-        evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
-        data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
-        shouldStop: stop.requested,
-        onStep: (s) => {
-          if (firstStep === null) firstStep = s.step - 1;
-          const eta = (s.elapsed / Math.max(1, s.step - firstStep)) * (s.steps - s.step);
-          progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
-            (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ETA ${formatDuration(eta)}${evalLine}`);
-        },
-        onEval: (e) => {
-          evalLine = `  | held-out mlm ${(100 * e.mlmAccuracy).toFixed(1)}%` + (Number.isNaN(e.nspAccuracy) ? '' : ` nsp ${(100 * e.nspAccuracy).toFixed(1)}%`);
-          progress.log(`eval at step ${e.step}: MLM accuracy ${(100 * e.mlmAccuracy).toFixed(2)}%, perplexity ${e.perplexity.toFixed(1)}` +
-            (Number.isNaN(e.nspAccuracy) ? '' : `, NSP accuracy ${(100 * e.nspAccuracy).toFixed(2)}%`) +
-            ` (${e.instances} held-out sequences; most-frequent-token baseline ${(100 * e.mlmBaseline).toFixed(1)}%` +
-            (Number.isNaN(e.nspBaseline) ? ')' : `, majority NSP ${(100 * e.nspBaseline).toFixed(1)}%)`));
-        },
-      });
-      stop.dispose();
-      const secs = (Date.now() - t0) / 1000;
-      const summary = {
-        out: f.out, steps: result.step, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
-        eval: result.lastEval,
-      };
-      progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${result.step} steps in ${formatDuration(secs)}` +
-        (result.lastEval ? `, held-out MLM accuracy ${(100 * result.lastEval.mlmAccuracy).toFixed(1)}%` +
-          (Number.isNaN(result.lastEval.nspAccuracy) ? '' : `, NSP ${(100 * result.lastEval.nspAccuracy).toFixed(1)}%`) : ''), !result.stopped);
-      if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      if (result.stopped) process.exitCode = stop.exitCode();
-    });
+    .action((files: string[], f: PretrainFlags) => runJob('pretrain', { files, f }, { quiet: f.quiet }));
+}
+
+/** The command's work, in the job worker (bin/job.ts). */
+export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFlags }, ctx: JobContext): Promise<{ stopped: boolean }> {
+  setThreads(f.threads);
+  const corpus = expandCorpusPaths(files);
+  const progress = ctx.progress;
+  let tokenizer: Tokenizer;
+  if (f.resume || f.init) {
+    const dir = f.resume ? f.out : f.init!;
+    if (!existsSync(join(dir, 'vocab.txt'))) throw new UsageError(`${dir} has no vocab.txt`, { where: f.resume ? '--resume' : '--init' });
+    tokenizer = Tokenizer.fromModelDir(dir);
+  } else if (f.vocab) {
+    tokenizer = Tokenizer.fromVocabFile(f.vocab, { lowercase: f.lowercase });
+  } else if (f.vocabSize) {
+    progress.update(`learning a ${f.vocabSize}-token WordPiece vocabulary…`, true);
+    const counter = new WordCounter(f.lowercase);
+    await counter.addFiles(corpus);
+    tokenizer = new Tokenizer(trainWordPiece(counter.counts, { size: f.vocabSize }), { lowercase: f.lowercase });
+    progress.log(`vocabulary: ${tokenizer.vocab.size} tokens from ${counter.counts.size} distinct words`);
+  } else {
+    throw new UsageError('give --vocab FILE or --vocab-size N (or --init/--resume with a model directory)');
+  }
+  let config: BertConfig;
+  if (f.resume) config = loadModelDir(f.out).cfg;
+  else if (f.init) config = loadModelDir(f.init).cfg;
+  else if ((PRESET_NAMES as string[]).includes(f.config)) config = presetConfig(f.config as PresetName, tokenizer.vocab.size);
+  else config = validateConfig({ ...loadConfig(f.config), vocab_size: tokenizer.vocab.size }, f.config);
+  if (f.maxLength > config.max_position_embeddings) {
+    throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
+  }
+  if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
+  const t0 = Date.now();
+  let evalLine = '';
+  let firstStep: number | null = null; // the step this run started from (resume starts late)
+  const result = await pretrain({
+    files: corpus, out: f.out, config, tokenizer, init: f.init, resume: f.resume, steps: f.steps, batchSize: f.batchSize,
+    lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
+    evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
+    data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
+    shouldStop: ctx.stopRequested,
+    onStep: (s) => {
+      if (firstStep === null) firstStep = s.step - 1;
+      const eta = (s.elapsed / Math.max(1, s.step - firstStep)) * (s.steps - s.step);
+      progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
+        (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ETA ${formatDuration(eta)}${evalLine}`);
+    },
+    onEval: (e) => {
+      evalLine = `  | held-out mlm ${(100 * e.mlmAccuracy).toFixed(1)}%` + (Number.isNaN(e.nspAccuracy) ? '' : ` nsp ${(100 * e.nspAccuracy).toFixed(1)}%`);
+      progress.log(`eval at step ${e.step}: MLM accuracy ${(100 * e.mlmAccuracy).toFixed(2)}%, perplexity ${e.perplexity.toFixed(1)}` +
+        (Number.isNaN(e.nspAccuracy) ? '' : `, NSP accuracy ${(100 * e.nspAccuracy).toFixed(2)}%`) +
+        ` (${e.instances} held-out sequences; most-frequent-token baseline ${(100 * e.mlmBaseline).toFixed(1)}%` +
+        (Number.isNaN(e.nspBaseline) ? ')' : `, majority NSP ${(100 * e.nspBaseline).toFixed(1)}%)`));
+    },
+  });
+  const secs = (Date.now() - t0) / 1000;
+  const summary = {
+    out: f.out, steps: result.step, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
+    eval: result.lastEval,
+  };
+  progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${result.step} steps in ${formatDuration(secs)}` +
+    (result.lastEval ? `, held-out MLM accuracy ${(100 * result.lastEval.mlmAccuracy).toFixed(1)}%` +
+      (Number.isNaN(result.lastEval.nspAccuracy) ? '' : `, NSP ${(100 * result.lastEval.nspAccuracy).toFixed(1)}%`) : ''), !result.stopped);
+  if (f.json) ctx.print(JSON.stringify(summary) + '\n');
+  return { stopped: result.stopped };
 }

@@ -2,7 +2,14 @@
 // seconds without one (pipes, CI), nothing with --quiet. stdout stays for results.
 import ora, { type Ora } from 'ora';
 
-export class Progress {
+/** What long work reports to: the terminal here, or the main thread from a training worker. */
+export interface ProgressSink {
+  update(text: string, force?: boolean): void;
+  log(text: string): void;
+  done(summary: string, ok?: boolean): void;
+}
+
+export class Progress implements ProgressSink {
   private spinner: Ora | null = null;
   private lastLog = 0;
   private readonly quiet: boolean;
@@ -40,6 +47,12 @@ export class Progress {
     } else {
       process.stderr.write(text + '\n');
     }
+  }
+
+  /** Takes the spinner off the screen (before an error line). */
+  clear(): void {
+    this.spinner?.stop();
+    this.spinner = null;
   }
 
   /** Ends with a one-line summary. */

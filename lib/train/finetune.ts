@@ -3,7 +3,7 @@
 // linear warmup then linear decay (or constant), clipping, gradient accumulation and a seeded
 // shuffle each epoch. The dev set is evaluated after each epoch (and every N steps); the best model
 // is kept in the output directory, the latest state in out/last for --resume.
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, saveModelDir, saveTrainingState } from '../io/model-dir.js';
@@ -15,6 +15,7 @@ import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { yieldToEventLoop } from './pretrain.js';
 import { subSeed } from './rng.js';
 import type { BertConfig } from '../config.js';
+import { writeReport } from '../report/training-report.js';
 
 export interface FinetuneOptions<E> {
   modelDir: string;
@@ -38,6 +39,9 @@ export interface FinetuneOptions<E> {
   resume?: boolean;
   onStep?: (s: { step: number; steps: number; epoch: number; loss: number; lr: number; examplesPerSecond: number; elapsed: number }) => void;
   onEval?: (e: DevReport) => void;
+  /** for the report: the task family and the class names (confusion matrix) */
+  task?: string;
+  labels?: string[];
   shouldStop?: () => boolean;
 }
 
@@ -81,7 +85,9 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
     sinceBest = (st.state.sinceBest as number) ?? 0;
   }
   const metricsPath = join(o.out, 'metrics.jsonl');
+  if (!o.resume) writeFileSync(metricsPath, ''); // a fresh run's log, not appended to an old one
   const t0 = Date.now();
+  const firstStep = step;
   let seen = 0;
   let stopped = false;
   const saveLast = () => {
@@ -134,5 +140,19 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
   }
   saveLast();
   if (!o.dev?.length) saveModelDir(o.out, model, tok); // no dev set to choose by: the final model
+  const seconds = (Date.now() - t0) / 1000;
+  const b = best as DevReport | null;
+  writeReport({
+    kind: 'finetune', out: o.out, config: model.cfg, labels: o.labels,
+    options: { model: o.modelDir, examples: o.train.length, devExamples: o.dev?.length ?? 0, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, resume: !!o.resume },
+    summary: [
+      ['task', o.task ?? o.adapter.arch],
+      ['steps', `${step} of ${total}${stopped ? ' (stopped; --resume goes on)' : ''}`],
+      ['this run', `${step - firstStep} steps in ${seconds.toFixed(1)} s, ${(seen / Math.max(seconds, 1e-9)).toFixed(1)} examples/s`],
+      ['training examples', String(o.train.length)],
+      ['best dev score', b ? `${(100 * b.score).toFixed(2)}% at step ${b.step}` : 'no dev set'],
+    ],
+    best: b,
+  });
   return { model, best, steps: step, stopped };
 }

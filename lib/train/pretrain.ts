@@ -3,7 +3,7 @@
 // evaluation, a metrics log (JSON Lines), checkpoints with the training state for an exact resume.
 // The data position (epoch, shard, offset) and every seed are part of the state, so a run stopped
 // at step k and resumed reaches step n with the same losses as one that never stopped.
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
@@ -14,6 +14,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { maskInstance, mixSeed, pretrainingShards, Random, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
 import { subSeed } from './rng.js';
+import { writeReport } from '../report/training-report.js';
 
 export interface PretrainOptions {
   files: string[];
@@ -173,6 +174,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const V = model.cfg.vocab_size;
   const schedule = linearSchedule(o.lr, o.warmup, o.steps);
   const metricsPath = join(o.out, 'metrics.jsonl');
+  if (!o.resume) writeFileSync(metricsPath, ''); // a fresh run's log, not appended to an old one
   const save = (pos: Position) => {
     saveModelDir(o.out, model, tok);
     saveTrainingState(o.out, opt.m, opt.v, opt.t, { step, seed: o.seed, data: { ...pos } });
@@ -212,6 +214,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let lastEval: EvalReport | null = null;
   const losses: number[] = [];
   const t0 = Date.now();
+  const firstStep = step;
   let tokens = 0;
   let stopped = false;
   let pos = start;
@@ -259,6 +262,17 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     }
   }
   save(pos);
+  const seconds = (Date.now() - t0) / 1000;
+  writeReport({
+    kind: 'pretrain', out: o.out, config: model.cfg,
+    options: { files: o.files, steps: o.steps, batchSize: o.batchSize, lr: o.lr, warmup: o.warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery: o.evalEvery, saveEvery: o.saveEvery, ...o.data },
+    summary: [
+      ['steps', `${step} of ${o.steps}${stopped ? ' (stopped; --resume goes on)' : ''}`],
+      ['this run', `${(step - firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],
+      ['final training loss', losses.length ? losses[losses.length - 1].toFixed(4) : '—'],
+      ['parameters', model.store.size.toLocaleString('en-US')],
+    ],
+  });
   return { model, step, stopped, lastEval, losses };
 }
 

@@ -1,0 +1,43 @@
+// The worker side of bin/job.ts: runs one job with a progress sink and a stop flag that talk to the
+// main thread, and sends back its result or its error.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ProgressSink } from '../lib/cli/progress.js';
+import type { JobMessage, JobName } from './job.js';
+
+/** What a job gets instead of the terminal and signal handlers. */
+export interface JobContext {
+  progress: ProgressSink;
+  /** true once Ctrl-C or SIGTERM arrived: finish the step, save, return { stopped: true } */
+  stopRequested: () => boolean;
+  /** results for standard output (the main thread writes them) */
+  print: (text: string) => void;
+}
+
+export type Job = (args: never, ctx: JobContext) => Promise<{ stopped: boolean }>;
+
+const JOBS: Partial<Record<JobName, () => Promise<Job>>> = {
+  pretrain: async () => (await import('./commands/pretrain.js')).pretrainJob as Job,
+  finetune: async () => (await import('./commands/finetune.js')).finetuneJob as Job,
+  // quickstart: async () => (await import('./commands/quickstart.js')).quickstartJob as Job,
+};
+
+const { name, args, stop } = workerData as { name: JobName; args: never; stop: Int32Array };
+const send = (m: JobMessage) => parentPort!.postMessage(m);
+const ctx: JobContext = {
+  progress: {
+    update: (text, force) => send({ t: 'update', text, force }),
+    log: (text) => send({ t: 'log', text }),
+    done: (summary, ok) => send({ t: 'done', summary, ok }),
+  },
+  stopRequested: () => Atomics.load(stop, 0) !== 0,
+  print: (text) => send({ t: 'stdout', text }),
+};
+
+try {
+  const job = await JOBS[name]!();
+  const r = await job(args, ctx);
+  send({ t: 'result', stopped: r.stopped });
+} catch (err) {
+  const e = err as Error & { where?: string; hint?: string };
+  send({ t: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(err), where: e?.where, hint: e?.hint, stack: e?.stack });
+}

@@ -15,10 +15,10 @@ export interface JobContext {
 
 export type Job = (args: never, ctx: JobContext) => Promise<{ stopped: boolean }>;
 
-const JOBS: Partial<Record<JobName, () => Promise<Job>>> = {
+const JOBS: Record<JobName, () => Promise<Job>> = {
   pretrain: async () => (await import('./commands/pretrain.js')).pretrainJob as Job,
   finetune: async () => (await import('./commands/finetune.js')).finetuneJob as Job,
-  // quickstart: async () => (await import('./commands/quickstart.js')).quickstartJob as Job,
+  quickstart: async () => (await import('./commands/quickstart.js')).quickstartJob as Job,
 };
 
 const { name, args, stop } = workerData as { name: JobName; args: never; stop: Int32Array };
@@ -34,7 +34,7 @@ const ctx: JobContext = {
 };
 
 try {
-  const job = await JOBS[name]!();
+  const job = await JOBS[name]();
   const r = await job(args, ctx);
   send({ t: 'result', stopped: r.stopped });
 } catch (err) {

@@ -32,7 +32,7 @@ export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }):
         case 'update': progress.update(m.text, m.force); break;
         case 'log': progress.log(m.text); break;
         case 'done': progress.done(m.summary, m.ok); break;
-        case 'stdout': process.stdout.write(m.text); break;
+        case 'stdout': progress.print(m.text); break;
         case 'result': stopped = m.stopped; break;
         case 'error': {
           const e = m.name === 'UsageError' ? new UsageError(m.message, m) : m.name === 'BertError' ? new BertError(m.message, m) : new Error(m.message);

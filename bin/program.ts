@@ -12,11 +12,13 @@ import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
 import { evalCommand } from './commands/eval.js';
 import { embedCommand } from './commands/embed.js';
+import { quickstartCommand } from './commands/quickstart.js';
 
 export function buildProgram(): Command {
   const program = new Command('bert-cli')
     .description('BERT end to end: tokenize, pretrain, fine-tune and predict on a native SIMD engine')
     .option('--verbose', 'print stack traces on errors');
+  program.addCommand(quickstartCommand());
   program.addCommand(tokenizeCommand());
   program.addCommand(vocabCommand());
   program.addCommand(pretrainCommand());
@@ -29,7 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(infoCommand());
   for (const cmd of [program, ...program.commands]) {
     // commander's own messages ("error: unknown option '--x'") get our one-line prefix.
-    cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`bert-cli: ${str.trimEnd()}\n`) });
+    cmd.exitOverride().configureOutput({ outputError: (str, write) => write(`bert-cli: ${str.trim().replace(/\s*\n\s*/g, ' ')}\n`) });
   }
   return program;
 }

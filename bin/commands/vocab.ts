@@ -1,5 +1,5 @@
 // bert-cli vocab: learn a WordPiece vocabulary from raw text.
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../../lib/io/atomic.js';
 import { Command } from 'commander';
 import { parseNonNegativeInt, parsePositiveInt } from '../../lib/cli/options.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
@@ -43,9 +43,7 @@ Examples:
         minFrequency: opts.minFrequency,
         limitAlphabet: opts.limitAlphabet,
       });
-      const tmp = `${opts.output}.tmp-${process.pid}`;
-      writeFileSync(tmp, vocab.toText());
-      renameSync(tmp, opts.output);
+      writeFileAtomic(opts.output, [vocab.toText()]);
       const summary = {
         output: opts.output,
         tokens: vocab.size,

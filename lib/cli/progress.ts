@@ -18,7 +18,8 @@ export class Progress implements ProgressSink {
 
   constructor(opts: { quiet?: boolean; intervalMs?: number } = {}) {
     this.quiet = !!opts.quiet;
-    this.tty = !!process.stderr.isTTY;
+    // a terminal that reports no width (a bare pty) gets log lines: ora would erase lines without end
+    this.tty = !!process.stderr.isTTY && (process.stderr.columns ?? 0) > 0;
     this.interval = opts.intervalMs ?? 5000;
   }
 
@@ -46,6 +47,17 @@ export class Progress implements ProgressSink {
       this.spinner.start();
     } else {
       process.stderr.write(text + '\n');
+    }
+  }
+
+  /** Results on standard output, without tearing the spinner line on a shared terminal. */
+  print(text: string): void {
+    if (this.spinner) {
+      this.spinner.clear();
+      process.stdout.write(text);
+      this.spinner.render();
+    } else {
+      process.stdout.write(text);
     }
   }
 

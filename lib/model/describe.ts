@@ -1,9 +1,11 @@
-// What a model directory holds, read without loading the weights: config.json for the shape and
-// labels, the safetensors header for the parameter count, the tokenizer files for the vocabulary.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+// What a model directory holds, without building the model: config.json for the shape and labels,
+// the safetensors file (read and checked whole) for the parameter count, the tokenizer files for the
+// vocabulary.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { labelsOf, loadConfig } from '../config.js';
 import { BertError } from '../errors.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { architectureOf } from '../io/model-dir.js';
 
@@ -22,26 +24,14 @@ export interface ModelInfo {
   problemType?: string;
 }
 
-/** Counts the elements of every tensor in a safetensors header (no data is read). */
+/** Counts the elements of every tensor, after the reader has checked the whole file (offsets, sizes, dtypes). */
 function countTensorElements(path: string): number {
-  const fd = openSync(path, 'r');
-  try {
-    const len = Buffer.alloc(8);
-    readSync(fd, len, 0, 8, 0);
-    const n = Number(len.readBigUInt64LE());
-    if (n > 100 * 1024 * 1024 || 8 + n > statSync(path).size) throw new BertError('safetensors header length is invalid', { where: path });
-    const head = Buffer.alloc(n);
-    readSync(fd, head, 0, n, 8);
-    const header = JSON.parse(head.toString('utf8')) as Record<string, { shape?: number[] }>;
-    let total = 0;
-    for (const [k, v] of Object.entries(header)) {
-      if (k === '__metadata__' || k === 'cls.predictions.decoder.weight' || k.endsWith('position_ids')) continue;
-      total += (v.shape ?? []).reduce((a, b) => a * b, 1);
-    }
-    return total;
-  } finally {
-    closeSync(fd);
+  let total = 0;
+  for (const [k, t] of readSafetensors(path)) {
+    if (k === 'cls.predictions.decoder.weight' || k.endsWith('position_ids')) continue; // tied, or a buffer
+    total += t.shape.reduce((a, b) => a * b, 1);
   }
+  return total;
 }
 
 export function describeModelDir(dir: string): ModelInfo {

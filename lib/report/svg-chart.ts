@@ -28,15 +28,20 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** "Nice" tick values (1, 2, 5 × 10^k steps) covering [lo, hi]. */
+/** "Nice" tick values (1, 2, 5 × 10^k steps) covering [lo, hi]: about `count`, never fewer than 3. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
+  const mag = 10 ** Math.floor(Math.log10((hi - lo) / count));
+  const steps = [0.5, 1, 2, 5, 10].map((m) => m * mag);
+  const ticks = (step: number) => {
+    const out: number[] = [];
+    for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+    return out;
+  };
+  // the coarsest step that is at least (hi − lo)/count, unless that leaves fewer than 3 ticks
+  let i = steps.findIndex((s) => s >= (hi - lo) / count);
+  while (i > 0 && ticks(steps[i]).length < 3) i--;
+  return ticks(steps[i]);
 }
 
 /** At most `max` points: averages of equal runs of x-order, so a long run's curve keeps its shape. */

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..', '..');
 export const CLI = join(root, 'dist', 'bin', 'bert-cli.js');
 
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}) {
+export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...opts.env },
     input: opts.input,
-    timeout: 120_000,
+    timeout: opts.timeout ?? 120_000,
     maxBuffer: 1 << 30,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

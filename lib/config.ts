@@ -72,12 +72,26 @@ const LIMITS: Record<string, number> = {
 };
 const MAX_PARAMETERS = 4e9;
 
+// transformers' BertConfig() defaults (bert-base-uncased): a config.json that leaves a size out means these,
+// exactly as BertConfig.from_dict reads it.
+const HF_DEFAULTS: Record<string, number> = {
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+};
+
 /** Checks a config (from JSON or built) and returns it typed; `where` names its file. */
 export function validateConfig(raw: Record<string, unknown>, where?: string): BertConfig {
   const fail = (msg: string): never => {
     throw new BertError(msg, { where });
   };
   if (raw.model_type !== undefined && raw.model_type !== 'bert') fail(`model_type is '${raw.model_type}', expected 'bert'`);
+  raw = { ...raw };
+  for (const key of Object.keys(HF_DEFAULTS)) if (raw[key] === undefined) raw[key] = HF_DEFAULTS[key];
   for (const key of Object.keys(LIMITS)) {
     const v = raw[key];
     if (!Number.isInteger(v) || (v as number) < 1) fail(`${key} must be a positive integer, got ${JSON.stringify(v)}`);

@@ -178,7 +178,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     print('      reusing spam/\n');
   } else {
     const r = await finetune({
-      modelDir: ptDir, out: ftDir, adapter, labelConfig: labelConfig('classify', labels), train: trainSet.examples, dev: devSet.examples,
+      modelDir: ptDir, out: ftDir, adapter, labelConfig: labelConfig('classify', labels), maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
       epochs: plan.epochs, lr: plan.finetuneLr, batchSize: plan.finetuneBatch, warmupRatio: 0.1, weightDecay: 0.01, maxGradNorm: 1,
       gradAccum: 1, scheduler: 'linear', shuffle: true, seed, task: 'classify', labels, shouldStop: o.shouldStop,
       onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${plan.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}`),

@@ -6,7 +6,7 @@ import { parsePositiveInt } from '../../lib/cli/options.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
 import { readRecords } from '../../lib/tasks/records.js';
-import { defaultColumns, encodeExamples, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
+import { defaultColumns, encodeExamples, maxLengthOfConfig, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
 import { encodeTagged, readTagged } from '../../lib/tasks/tagging.js';
 import { choiceAdapter, sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
@@ -18,7 +18,7 @@ export function evalCommand(): Command {
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('--task <task>', `the task family (default: the model's): ${TASKS.join(', ')}`)
     .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
-    .option('--max-length <n>', 'tokens per example', parsePositiveInt, 128)
+    .option('--max-length <n>', 'tokens per example (default: the length the model was fine-tuned with, else 128)', parsePositiveInt)
     .option('--text-column <name>', 'the text column')
     .option('--text-pair-column <name>', 'the second text column for pair')
     .option('--label-column <name>', 'the label column', 'label')
@@ -32,24 +32,25 @@ entity-level precision/recall/F1 (conlleval/seqeval chunking of IOB tags) and to
 Example:
   $ bert-cli eval --model out/spam data/spam/test.tsv
 `)
-    .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number }) => {
+    .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number }) => {
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(loadModelDir(opts.model, { arch: 'BertModel' }).cfg);
       const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
+      const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
       const pad = loaded.tokenizer.vocab.special('[PAD]');
       if (task === 'tag') {
         const t = readTagged(file, { skipBad: opts.skipBad });
-        const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, opts.maxLength);
+        const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, maxLength);
         const r = taggingAdapter(labels, pad).evaluate(loaded.model, examples, opts.batchSize);
         process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length }, null, 2) + '\n');
         return;
       }
       if (task === 'choice') {
         const src = readRecords(file, { skipBad: opts.skipBad });
-        const { examples, truncated } = encodeChoices(src, loaded.tokenizer, opts.maxLength, true, opts.labelColumn);
+        const { examples, truncated } = encodeChoices(src, loaded.tokenizer, maxLength, true, opts.labelColumn);
         const r = choiceAdapter(pad).evaluate(loaded.model, examples, opts.batchSize);
         process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length }, null, 2) + '\n');
         return;
@@ -59,7 +60,7 @@ Example:
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;
       cols.label = opts.labelColumn;
       const src = readRecords(file, { skipBad: opts.skipBad });
-      const { examples, truncated } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, labels, opts.maxLength);
+      const { examples, truncated } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, labels, maxLength);
       const r = sequenceAdapter(task as SequenceTask, labels, pad).evaluate(loaded.model, examples, opts.batchSize);
       process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length }, null, 2) + '\n');
     });

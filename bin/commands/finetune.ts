@@ -124,7 +124,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'tag' || f.task === 'choice'
       ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
       : labelConfig(f.task, labels),
-    train: train.examples, dev: dev?.examples,
+    maxLength: f.maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
     resume: f.resume, shouldStop: ctx.stopRequested, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' ? undefined : labels,

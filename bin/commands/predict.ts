@@ -8,7 +8,7 @@ import { loadModelDir } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
 import { readInputs, readTaggedInputs } from '../../lib/tasks/inputs.js';
-import { defaultColumns, encodeExamples, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
+import { defaultColumns, encodeExamples, maxLengthOfConfig, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
 import { encodeTagged } from '../../lib/tasks/tagging.js';
 import { predictChoices, predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
@@ -22,7 +22,7 @@ export function predictCommand(): Command {
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('-o, --output <file>', 'write here instead of standard output')
     .option('--batch-size <n>', 'texts per batch (sorted by length, padded to the longest)', parsePositiveInt, 32)
-    .option('--max-length <n>', 'tokens per text; longer ones are truncated', parsePositiveInt, 128)
+    .option('--max-length <n>', 'tokens per text; longer ones are truncated (default: the length the model was fine-tuned with, else 128)', parsePositiveInt)
     .option('--top-k <n>', 'only the N most likely labels in "scores"', parsePositiveInt)
     .option('--text-column <name>', 'the text column of .tsv/.csv/.jsonl input')
     .option('--text-pair-column <name>', 'the second text column for pair models')
@@ -37,7 +37,7 @@ Examples:
   $ echo "Congratulations, you won a FREE prize" | bert-cli predict --model out/spam
   $ bert-cli predict --model out/spam data/spam/test.tsv -o predictions.jsonl
 `)
-    .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean }) => {
+    .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean }) => {
       setThreads(opts.threads);
       const probe = loadModelDir(opts.model, { arch: 'BertModel' });
       const task = taskOfConfig(probe.cfg);
@@ -45,6 +45,7 @@ Examples:
       if (loaded.initialized.some((n) => n.startsWith('classifier'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
+      const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
       const cols = defaultColumns(task === 'tag' || task === 'choice' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;
@@ -55,7 +56,7 @@ Examples:
       try {
         if (task === 'tag') {
           const sents = await readTaggedInputs(files);
-          const { examples } = encodeTagged(sents, loaded.tokenizer, null, opts.maxLength);
+          const { examples } = encodeTagged(sents, loaded.tokenizer, null, maxLength);
           const tags = predictTags(loaded.model, examples, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
           for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
           n = sents.length;
@@ -63,7 +64,7 @@ Examples:
         if (task === 'choice') {
           if (!files.length) throw new BertError('multiple-choice input is a .tsv/.csv/.jsonl file with sent1, sent2, ending0…', { where: 'FILE' });
           for (const f of files) {
-            const { examples } = encodeChoices(readRecords(f), loaded.tokenizer, opts.maxLength, false);
+            const { examples } = encodeChoices(readRecords(f), loaded.tokenizer, maxLength, false);
             for (const p of predictChoices(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'))) {
               await writer.write(JSON.stringify({ choice: p.indexOf(Math.max(...p)), scores: p }));
               n++;
@@ -71,7 +72,7 @@ Examples:
           }
         }
         for (const src of task === 'tag' || task === 'choice' ? [] : await readInputs(files, task, cols)) {
-          const { examples } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, null, opts.maxLength);
+          const { examples } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, null, maxLength);
           // in slices, so progress shows and memory stays flat on large inputs
           for (let i = 0; i < examples.length; i += 4096) {
             const slice = examples.slice(i, i + 4096);

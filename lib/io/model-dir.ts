@@ -8,9 +8,9 @@ import { loadConfig, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
-import { writeFileAtomic } from './atomic.js';
+import { commitFiles, recoverDir } from './atomic.js';
 import { loadTensors, storeTensors, type LoadReport } from './checkpoint.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { readSafetensors, safetensorsChunks } from './safetensors.js';
 
 export interface LoadedModel {
   cfg: BertConfig;
@@ -35,6 +35,7 @@ export function architectureOf(cfg: BertConfig): Architecture | null {
  */
 export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean } = {}): LoadedModel {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+  recoverDir(dir);
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new BertError('model directory has no config.json', { where: dir });
   let cfg = loadConfig(cfgPath);
@@ -62,16 +63,12 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
   return { cfg, model, tokenizer, report, initialized };
 }
 
-/** Writes config.json (architectures set), model.safetensors, and the tokenizer's files. */
-export function saveModelDir(dir: string, model: BertForTask, tokenizer: Tokenizer | null, extra: Partial<BertConfig> = {}): void {
-  mkdirSync(dir, { recursive: true });
-  const cfg: BertConfig = { ...model.cfg, ...extra, architectures: [model.arch], model_type: 'bert' };
-  writeSafetensors(join(dir, 'model.safetensors'), storeTensors(model.store));
-  if (tokenizer) {
-    writeFileAtomic(join(dir, 'vocab.txt'), [tokenizer.vocab.toText()]);
-    writeFileAtomic(join(dir, 'tokenizer_config.json'), [JSON.stringify({ ...tokenizer.configJson(), model_max_length: cfg.max_position_embeddings }, null, 2) + '\n']);
-  }
-  writeFileAtomic(join(dir, 'config.json'), [JSON.stringify(cfg, null, 2) + '\n']);
+/** Adam's moments and the loop's state, saved with the weights for an exact resume. */
+export interface TrainingSnapshot {
+  m: Float32Array;
+  v: Float32Array;
+  adamStep: number;
+  state: TrainingState;
 }
 
 export interface TrainingState {
@@ -82,17 +79,42 @@ export interface TrainingState {
   [extra: string]: unknown;
 }
 
+function trainingFiles(t: TrainingSnapshot): [string, (Uint8Array | string)[]][] {
+  return [
+    ['optimizer.safetensors', safetensorsChunks([
+      ['adam.m', { shape: [t.m.length], data: t.m }],
+      ['adam.v', { shape: [t.v.length], data: t.v }],
+    ], { format: 'bert-cli', adam_step: String(t.adamStep) })],
+    ['training_state.json', [JSON.stringify({ ...t.state, adam_step: t.adamStep }, null, 2) + '\n']],
+  ];
+}
+
+/**
+ * Writes config.json (architectures set), model.safetensors and the tokenizer's files — with a
+ * training snapshot, the optimizer state too — as one commit: a crash leaves the previous checkpoint
+ * or this one, never a mixture.
+ */
+export function saveModelDir(dir: string, model: BertForTask, tokenizer: Tokenizer | null, extra: Partial<BertConfig> = {}, training?: TrainingSnapshot): void {
+  mkdirSync(dir, { recursive: true });
+  const cfg: BertConfig = { ...model.cfg, ...extra, architectures: [model.arch], model_type: 'bert' };
+  const files: [string, (Uint8Array | string)[]][] = [['model.safetensors', safetensorsChunks(storeTensors(model.store))]];
+  if (training) files.push(...trainingFiles(training));
+  if (tokenizer) {
+    files.push(['vocab.txt', [tokenizer.vocab.toText()]]);
+    files.push(['tokenizer_config.json', [JSON.stringify({ ...tokenizer.configJson(), model_max_length: cfg.max_position_embeddings }, null, 2) + '\n']]);
+  }
+  files.push(['config.json', [JSON.stringify(cfg, null, 2) + '\n']]);
+  commitFiles(dir, files);
+}
+
 /** Adam moments and the loop's state beside the model, for an exact resume. */
 export function saveTrainingState(dir: string, m: Float32Array, v: Float32Array, adamStep: number, state: TrainingState): void {
   mkdirSync(dir, { recursive: true });
-  writeSafetensors(join(dir, 'optimizer.safetensors'), [
-    ['adam.m', { shape: [m.length], data: m }],
-    ['adam.v', { shape: [v.length], data: v }],
-  ], { format: 'bert-cli', adam_step: String(adamStep) });
-  writeFileAtomic(join(dir, 'training_state.json'), [JSON.stringify({ ...state, adam_step: adamStep }, null, 2) + '\n']);
+  commitFiles(dir, trainingFiles({ m, v, adamStep, state }));
 }
 
 export function loadTrainingState(dir: string, size: number): { m: Float32Array; v: Float32Array; adamStep: number; state: TrainingState } {
+  recoverDir(dir);
   const path = join(dir, 'training_state.json');
   if (!existsSync(path)) throw new BertError('no training state to resume from', { where: dir });
   let state: TrainingState & { adam_step: number };

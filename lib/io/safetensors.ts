@@ -87,6 +87,11 @@ export function parseSafetensors(buf: Uint8Array, where = '(buffer)'): Map<strin
 
 /** Writes tensors as F32 in the given order, atomically. */
 export function writeSafetensors(path: string, tensors: [string, Tensor][], metadata: Record<string, string> = { format: 'pt' }): void {
+  writeFileAtomic(path, safetensorsChunks(tensors, metadata));
+}
+
+/** The bytes of a safetensors file (F32, in the given order), as chunks for one write. */
+export function safetensorsChunks(tensors: [string, Tensor][], metadata: Record<string, string> = { format: 'pt' }): (Uint8Array | string)[] {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -103,5 +108,5 @@ export function writeSafetensors(path: string, tensors: [string, Tensor][], meta
     const copy = new Float32Array(t.data); // own buffer: little-endian bytes on every supported platform
     chunks.push(new Uint8Array(copy.buffer));
   }
-  writeFileAtomic(path, chunks);
+  return chunks;
 }

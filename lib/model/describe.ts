@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { labelsOf, loadConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
+import { recoverDir } from '../io/atomic.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { architectureOf } from '../io/model-dir.js';
 
@@ -36,6 +37,7 @@ function countTensorElements(path: string): number {
 
 export function describeModelDir(dir: string): ModelInfo {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+  recoverDir(dir);
   const cfg = loadConfig(join(dir, 'config.json'));
   const weights = join(dir, 'model.safetensors');
   const tok = existsSync(join(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;

@@ -112,6 +112,12 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
 export const TASKS = [...SEQUENCE_TASKS, 'tag', 'choice'] as const;
 export type Task = (typeof TASKS)[number];
 
+/** Tokens per example for predict and eval: what the model was fine-tuned with, else BERT's usual 128. */
+export function maxLengthOfConfig(cfg: BertConfig): number {
+  const n = cfg.bert_cli_max_length;
+  return Number.isInteger(n) && (n as number) > 0 ? Math.min(n as number, cfg.max_position_embeddings) : Math.min(128, cfg.max_position_embeddings);
+}
+
 /** The task family a fine-tuned model directory was trained for. */
 export function taskOfConfig(cfg: BertConfig): Task {
   const t = cfg.bert_cli_task;

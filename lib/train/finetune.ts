@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
-import { loadModelDir, loadTrainingState, saveModelDir, saveTrainingState } from '../io/model-dir.js';
+import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
 import type { BertForTask } from '../model/bert.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { TaskAdapter } from '../tasks/adapters.js';
@@ -22,6 +22,8 @@ export interface FinetuneOptions<E> {
   out: string;
   adapter: TaskAdapter<E>;
   labelConfig: Partial<BertConfig>;
+  /** tokens per example in training: recorded in config.json, the default of predict and eval */
+  maxLength?: number;
   train: E[];
   dev?: E[];
   epochs: number;
@@ -63,7 +65,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
     model = loadModelDir(last, { arch: o.adapter.arch }).model;
   } else {
     // a fresh head: only the encoder's weights come from the pretrained model
-    model = loadModelDir(o.modelDir, { arch: o.adapter.arch, seed: o.seed, config: o.labelConfig, encoderOnly: true }).model;
+    model = loadModelDir(o.modelDir, { arch: o.adapter.arch, seed: o.seed, config: { ...o.labelConfig, ...(o.maxLength ? { bert_cli_max_length: o.maxLength } : {}) }, encoderOnly: true }).model;
   }
   const stepsPerEpoch = Math.ceil(o.train.length / (o.batchSize * o.gradAccum));
   const total = stepsPerEpoch * o.epochs;
@@ -91,8 +93,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
   let seen = 0;
   let stopped = false;
   const saveLast = () => {
-    saveModelDir(last, model, tok);
-    saveTrainingState(last, opt.m, opt.v, opt.t, { step, seed: o.seed, data: { epoch, offset }, best, sinceBest });
+    saveModelDir(last, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { epoch, offset }, best, sinceBest } });
   };
   const devEval = (): boolean => {
     if (!o.dev?.length) return false;

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
-import { loadModelDir, loadTrainingState, saveModelDir, saveTrainingState } from '../io/model-dir.js';
+import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
 import { BertForTask } from '../model/bert.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -176,8 +176,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const metricsPath = join(o.out, 'metrics.jsonl');
   if (!o.resume) writeFileSync(metricsPath, ''); // a fresh run's log, not appended to an old one
   const save = (pos: Position) => {
-    saveModelDir(o.out, model, tok);
-    saveTrainingState(o.out, opt.m, opt.v, opt.t, { step, seed: o.seed, data: { ...pos } });
+    saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos } } });
   };
 
   const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont) : null;

@@ -13,6 +13,13 @@ describe('BertConfig', () => {
     expect(presetConfig('tiny', 100)).toMatchObject({ num_hidden_layers: 2, hidden_size: 128, num_attention_heads: 2, intermediate_size: 512, max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12 });
   });
 
+  it('a size left out takes transformers\' BertConfig default, as BertConfig.from_dict does', () => {
+    const cfg = validateConfig({ hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64 });
+    expect(cfg).toMatchObject({ vocab_size: 30522, max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_dropout_prob: 0.1 });
+    expect(validateConfig({})).toMatchObject({ hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072 });
+    expect(() => validateConfig({ type_vocab_size: null })).toThrow(/type_vocab_size must be a positive integer, got null/);
+  });
+
   const ok = presetConfig('tiny', 100) as unknown as Record<string, unknown>;
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ['heads not dividing hidden', { hidden_size: 129 }, /hidden_size 129 is not divisible by num_attention_heads 2/],

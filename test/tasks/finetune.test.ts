@@ -52,6 +52,7 @@ describe('fine-tuning end to end', () => {
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(cfg.id2label).toEqual({ 0: 'ham', 1: 'spam' });
     expect(cfg.architectures).toEqual(['BertForSequenceClassification']);
+    expect(cfg.bert_cli_max_length).toBe(128); // predict and eval default to the length it was trained with
     const p = runCli(['predict', '--model', out, '--quiet'], { input: 'apple win prize stone\nmeeting river table\n' });
     expect(p.code).toBe(0);
     const preds = p.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -1,0 +1,85 @@
+// Nothing lost: a training run killed with SIGKILL in the middle of writing a checkpoint leaves a
+// checkpoint that loads and resumes to the same losses, bit for bit on one thread, as a run that was
+// never killed. BERT_TEST_COMMIT_DELAY_MS holds each save at its two fragile points — new files written
+// but not yet committed, and half of them renamed — long enough for the test to kill it there.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModelDir, loadTrainingState } from '../../lib/io/model-dir.js';
+import { sotuAddresses, toPretrainingText } from '../../lib/data/sotu.js';
+import { CLI, runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bert-cli-crash-'));
+const corpus = join(dir, 'corpus.txt'), cfg = join(dir, 'config.json');
+const STEPS = 10;
+const args = (out: string, steps = STEPS) => ['pretrain', corpus, '--vocab-size', '500', '--config', cfg, '--steps', String(steps), '--batch-size', '4',
+  '--max-length', '32', '--save-every', '1', '--threads', '1', '--seed', '11', '--out', out, '--quiet'];
+const lossesOf = (out: string) => {
+  const byStep = new Map<number, number>(); // a resumed run logs its steps again: the last word counts
+  for (const l of readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')) {
+    const r = JSON.parse(l);
+    if (r.type === 'train') byStep.set(r.step, r.loss);
+  }
+  return byStep;
+};
+let reference: Map<number, number>;
+
+beforeAll(() => {
+  writeFileSync(corpus, toPretrainingText(sotuAddresses().slice(0, 3)));
+  writeFileSync(cfg, JSON.stringify({ hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 32, vocab_size: 1 }));
+  const r = runCli(args(join(dir, 'reference')));
+  expect(r.code, r.stderr).toBe(0);
+  reference = lossesOf(join(dir, 'reference'));
+  expect(reference.size).toBe(STEPS);
+});
+
+/** Runs the training with slow saves and SIGKILLs it once `when` holds for its directory, after step 3. */
+async function killDuringSave(out: string, when: (files: string[]) => boolean): Promise<void> {
+  const child = spawn(process.execPath, [CLI, ...args(out)], { env: { ...process.env, BERT_TEST_COMMIT_DELAY_MS: '1000' }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((r) => child.on('exit', (_, sig) => r(sig === 'SIGKILL' ? -9 : 0)));
+  const step = () => { try { return JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8')).step as number; } catch { return 0; } };
+  for (let i = 0; i < 8000; i++) {
+    if (existsSync(out) && step() >= 3 && when(readdirSync(out))) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  expect(await exited).toBe(-9);
+}
+
+const temps = (files: string[]) => files.filter((f) => /^\..+\.tmp-\d+$/.test(f));
+
+describe('SIGKILL during a checkpoint save', () => {
+  it('before the commit: the previous checkpoint is whole, the half-written files are swept, resume matches', async () => {
+    const out = join(dir, 'killed-before');
+    await killDuringSave(out, (files) => temps(files).length >= 4 && !files.includes('.commit.json'));
+    const left = readdirSync(out);
+    expect(temps(left).length).toBeGreaterThan(0); // killed with new files written but not committed
+    expect(left).not.toContain('.commit.json');
+    const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
+    const loaded = loadModelDir(out);
+    expect(loaded.model.store.size).toBeGreaterThan(0);
+    expect(loadTrainingState(out, loaded.model.store.size).state.step).toBe(state.step);
+    expect(temps(readdirSync(out))).toHaveLength(0); // swept by the reader
+    const r = runCli([...args(out), '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    const losses = lossesOf(out);
+    for (let s = state.step + 1; s <= STEPS; s++) expect(losses.get(s), `step ${s}`).toBe(reference.get(s));
+  }, 120_000);
+
+  it('halfway through the renames: the commit is rolled forward, resume matches', async () => {
+    const out = join(dir, 'killed-during');
+    await killDuringSave(out, (files) => files.includes('.commit.json'));
+    expect(readdirSync(out)).toContain('.commit.json'); // killed inside the commit
+    const before = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8')).step;
+    const loaded = loadModelDir(out); // rolls the commit forward
+    expect(readdirSync(out)).not.toContain('.commit.json');
+    const after = loadTrainingState(out, loaded.model.store.size).state.step;
+    expect(after).toBe(before + 1); // the state that was being written is the one now on disk
+    const r = runCli([...args(out), '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    const losses = lossesOf(out);
+    for (let s = after + 1; s <= STEPS; s++) expect(losses.get(s), `step ${s}`).toBe(reference.get(s));
+  }, 120_000);
+});

@@ -10,6 +10,9 @@ import { defaultColumns, encodeExamples, maxLengthOfConfig, taskOfConfig, TASKS,
 import { encodeTagged, readTagged } from '../../lib/tasks/tagging.js';
 import { choiceAdapter, sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
+import { encodeQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
+import { qaAdapter } from '../../lib/tasks/adapters.js';
+import { parseNumber } from '../../lib/cli/options.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
@@ -23,20 +26,23 @@ export function evalCommand(): Command {
     .option('--text-pair-column <name>', 'the second text column for pair')
     .option('--label-column <name>', 'the label column', 'label')
     .option('--skip-bad', 'skip malformed rows')
+    .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows (default: as fine-tuned)', parsePositiveInt)
+    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .addHelpText('after', `
 Metrics: accuracy, macro and micro F1, per-class precision/recall/F1, MCC and the confusion matrix for
 classify/pair; Pearson, Spearman and MSE for regression; micro/macro F1 and subset accuracy for multilabel;
-entity-level precision/recall/F1 (conlleval/seqeval chunking of IOB tags) and token accuracy for tag.
+entity-level precision/recall/F1 (conlleval/seqeval chunking of IOB tags) and token accuracy for tag;
+EM and F1 (percent) with the official SQuAD v2.0 script's normalisation for qa, HasAns/NoAns for v2 data.
 
 Example:
   $ bert-cli eval --model out/spam data/spam/test.tsv
 `)
-    .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number }) => {
+    .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number }) => {
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(loadModelDir(opts.model, { arch: 'BertModel' }).cfg);
-      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
+      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
@@ -46,6 +52,14 @@ Example:
         const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, maxLength);
         const r = taggingAdapter(labels, pad).evaluate(loaded.model, examples, opts.batchSize);
         process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length }, null, 2) + '\n');
+        return;
+      }
+      if (task === 'qa') {
+        const s = qaSettingsOf(loaded.cfg, maxLength, opts);
+        const q = readQa(file, { skipBad: opts.skipBad });
+        const { features } = encodeQa(q.records, loaded.tokenizer, s);
+        const r = qaAdapter(q.records, pad, s).evaluate(loaded.model, features, opts.batchSize);
+        process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, windows: features.length, skipped: q.skipped.length }, null, 2) + '\n');
         return;
       }
       if (task === 'choice') {

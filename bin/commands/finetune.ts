@@ -10,13 +10,15 @@ import { defaultColumns, encodeExamples, labelConfig, labelNames, TASKS, type Se
 import { encodeTagged, readTagged, tagNames } from '../../lib/tasks/tagging.js';
 import { choiceAdapter, sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
+import { encodeQa, QA_DEFAULTS, readQa } from '../../lib/tasks/qa.js';
+import { qaAdapter } from '../../lib/tasks/adapters.js';
 import { finetune } from '../../lib/train/finetune.js';
 import { runJob } from '../job.js';
 import type { JobContext } from '../job-worker.js';
 
 interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
-  maxLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
+  maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
   shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; textColumn?: string;
   textPairColumn?: string; labelColumn?: string; skipBad?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
 }
@@ -25,14 +27,16 @@ export function finetuneCommand(): Command {
   return new Command('finetune')
     .description('fine-tune a pretrained BERT (every parameter, a fresh head) on labelled data')
     .requiredOption('--model <dir>', 'the pretrained model directory')
-    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel | tag | choice').choices(TASKS as unknown as string[]).makeOptionMandatory())
-    .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl; for tag CoNLL (token … tag per line) or .jsonl {words, tags}')
+    .addOption(new Option('--task <task>', 'classify | pair | regression | multilabel | tag | qa | choice').choices(TASKS as unknown as string[]).makeOptionMandatory())
+    .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl; for tag CoNLL (token … tag per line) or .jsonl {words, tags}; for qa SQuAD JSON or .jsonl {question, context, answers}')
     .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
     .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 3)
     .option('--lr <x>', 'peak learning rate', parseNumber, 2e-5)
     .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
-    .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted', parsePositiveInt, 128)
+    .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128; 384 for qa)', parsePositiveInt)
+    .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows of a long context', parsePositiveInt, QA_DEFAULTS.docStride)
+    .option('--max-query-length <n>', 'qa: question tokens kept', parsePositiveInt, QA_DEFAULTS.maxQueryLength)
     .option('--warmup-ratio <x>', 'fraction of the steps spent warming up', parseProbability, 0.1)
     .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, 0.01)
     .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, 1.0)
@@ -56,6 +60,7 @@ The output directory loads in HF's AutoModelForSequenceClassification.
 
 Examples:
   $ bert-cli finetune --model out/sotu-mini --task classify --train data/spam/train.tsv --dev data/spam/test.tsv --out out/spam
+  $ bert-cli finetune --model my-bert --task qa --train squad/train-v2.0.json --dev squad/dev-v2.0.json --out out/squad --epochs 2 --lr 3e-5
   $ bert-cli finetune --model my-bert --task pair --train mrpc/train.tsv --text-column sentence1 --text-pair-column sentence2 --out out/mrpc
 `)
     .action((f: Flags) => runJob('finetune', { f }, { quiet: f.quiet }));
@@ -71,27 +76,49 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   let adapter: TaskAdapter<unknown>;
   let train: { examples: unknown[]; truncated: number };
   let dev: { examples: unknown[]; truncated: number } | null = null;
-  const skipped: [string, number[]][] = [];
-  if (f.task === 'tag') {
+  const skipped: [string, (number | string)[]][] = [];
+  const maxLength = f.maxLength ?? (f.task === 'qa' ? QA_DEFAULTS.maxLength : 128);
+  let extraConfig: Record<string, unknown> = {};
+  if (f.task === 'qa') {
+    const settings = { maxLength, docStride: f.docStride, maxQueryLength: f.maxQueryLength };
+    const t = readQa(f.train, { skipBad: f.skipBad });
+    labels = [];
+    const enc = encodeQa(t.records, tok, settings);
+    train = { examples: enc.features, truncated: 0 };
+    skipped.push(['train', t.skipped.map((x) => x.where)]);
+    // v2 when the training data has unanswerable questions: the model then learns to point at [CLS]
+    const v2 = t.records.some((r) => !r.answers.length);
+    const post = { maxAnswerLength: QA_DEFAULTS.maxAnswerLength, nBest: QA_DEFAULTS.nBest, v2, nullThreshold: QA_DEFAULTS.nullThreshold };
+    let devRecords: typeof t.records = [];
+    if (f.dev) {
+      const d = readQa(f.dev, { skipBad: f.skipBad });
+      devRecords = d.records;
+      dev = { examples: encodeQa(d.records, tok, settings).features, truncated: 0 };
+      skipped.push(['dev', d.skipped.map((x) => x.where)]);
+    }
+    adapter = qaAdapter(devRecords, padId, post) as TaskAdapter<unknown>;
+    extraConfig = { bert_cli_task: 'qa', bert_cli_doc_stride: f.docStride, bert_cli_max_query_length: f.maxQueryLength, version_2_with_negative: v2 };
+    progress.log(`qa: ${t.records.length} questions in ${enc.features.length} windows of ${maxLength} tokens${v2 ? ' (SQuAD v2: some have no answer)' : ''}`);
+  } else if (f.task === 'tag') {
     const t = readTagged(f.train, { skipBad: f.skipBad });
     labels = tagNames(t.sentences);
-    train = encodeTagged(t.sentences, tok, labels, f.maxLength);
+    train = encodeTagged(t.sentences, tok, labels, maxLength);
     skipped.push(['train', t.skipped]);
     if (f.dev) {
       const d = readTagged(f.dev, { skipBad: f.skipBad });
-      dev = encodeTagged(d.sentences, tok, labels, f.maxLength);
+      dev = encodeTagged(d.sentences, tok, labels, maxLength);
       skipped.push(['dev', d.skipped]);
     }
     adapter = taggingAdapter(labels, padId) as TaskAdapter<unknown>;
   } else if (f.task === 'choice') {
     const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
-    const enc = encodeChoices(trainSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
+    const enc = encodeChoices(trainSrc, tok, maxLength, true, f.labelColumn ?? 'label');
     labels = Array.from({ length: enc.choices }, (_, i) => `ending${i}`);
     train = enc;
     skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
     if (f.dev) {
       const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
-      dev = encodeChoices(devSrc, tok, f.maxLength, true, f.labelColumn ?? 'label');
+      dev = encodeChoices(devSrc, tok, maxLength, true, f.labelColumn ?? 'label');
       skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
     }
     adapter = choiceAdapter(padId) as TaskAdapter<unknown>;
@@ -103,34 +130,34 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     if (f.labelColumn) cols.label = f.labelColumn;
     const trainSrc = readRecords(f.train, { skipBad: f.skipBad });
     labels = labelNames(trainSrc, task, cols.label);
-    train = encodeExamples(trainSrc, tok, task, cols, labels, f.maxLength);
+    train = encodeExamples(trainSrc, tok, task, cols, labels, maxLength);
     skipped.push(['train', trainSrc.skipped.map((x) => x.line)]);
     if (f.dev) {
       const devSrc = readRecords(f.dev, { skipBad: f.skipBad });
-      dev = encodeExamples(devSrc, tok, task, cols, labels, f.maxLength);
+      dev = encodeExamples(devSrc, tok, task, cols, labels, maxLength);
       skipped.push(['dev', devSrc.skipped.map((x) => x.line)]);
     }
     adapter = sequenceAdapter(task, labels, padId) as TaskAdapter<unknown>;
   }
   for (const [name, lines] of skipped) {
-    if (lines.length) progress.log(`${name}: skipped ${lines.length} malformed rows (lines ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
+    if (lines.length) progress.log(`${name}: skipped ${lines.length} malformed rows (${typeof lines[0] === 'number' ? 'lines ' : ''}${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
   }
-  if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${f.maxLength} tokens`);
-  if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${f.maxLength} tokens`);
+  if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${maxLength} tokens`);
+  if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${maxLength} tokens`);
   if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
   const t0 = Date.now();
   let devLine = '';
   const r = await finetune({
-    modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'tag' || f.task === 'choice'
+    modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'qa' ? extraConfig : f.task === 'tag' || f.task === 'choice'
       ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
       : labelConfig(f.task, labels),
-    maxLength: f.maxLength, train: train.examples, dev: dev?.examples,
+    maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
-    resume: f.resume, shouldStop: ctx.stopRequested, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' ? undefined : labels,
+    resume: f.resume, shouldStop: ctx.stopRequested, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
     onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
     onEval: (e) => {
-      const name = f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
+      const name = f.task === 'qa' ? 'F1' : f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
       devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
       progress.log(`dev at step ${e.step}: loss ${e.loss.toFixed(4)}, ${name} ${(100 * e.score).toFixed(2)}%`);
     },

@@ -13,6 +13,9 @@ import { encodeTagged } from '../../lib/tasks/tagging.js';
 import { predictChoices, predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { readRecords } from '../../lib/tasks/records.js';
+import { encodeQa, postprocessQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
+import { qaLogits } from '../../lib/tasks/adapters.js';
+import { parseNumber } from '../../lib/cli/options.js';
 import type { SequenceTask } from '../../lib/tasks/sequence.js';
 
 export function predictCommand(): Command {
@@ -26,27 +29,34 @@ export function predictCommand(): Command {
     .option('--top-k <n>', 'only the N most likely labels in "scores"', parsePositiveInt)
     .option('--text-column <name>', 'the text column of .tsv/.csv/.jsonl input')
     .option('--text-pair-column <name>', 'the second text column for pair models')
+    .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows (default: as fine-tuned, else 128)', parsePositiveInt)
+    .option('--max-answer-length <n>', 'qa: longest answer in tokens', parsePositiveInt, 30)
+    .option('--n-best <n>', 'qa: start and end candidates per window', parsePositiveInt, 20)
+    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
 multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…]} (input: one sentence a line, or CoNLL);
-choice {"choice","scores":[…]} (input: .tsv/.csv/.jsonl with sent1, sent2, ending0…).
+choice {"choice","scores":[…]} (input: .tsv/.csv/.jsonl with sent1, sent2, ending0…);
+qa {"id","answer","score","start","end"} (input: SQuAD JSON, or JSON Lines {"id","question","context"}; start/end are
+character offsets in the context, end exclusive; an empty answer is "no answer" for SQuAD v2 models).
 
 Examples:
   $ echo "Congratulations, you won a FREE prize" | bert-cli predict --model out/spam
   $ bert-cli predict --model out/spam data/spam/test.tsv -o predictions.jsonl
+  $ echo '{"question":"Who wrote it?","context":"It was written by Ada."}' | bert-cli predict --model out/squad
 `)
-    .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean }) => {
+    .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }) => {
       setThreads(opts.threads);
       const probe = loadModelDir(opts.model, { arch: 'BertModel' });
       const task = taskOfConfig(probe.cfg);
-      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
-      if (loaded.initialized.some((n) => n.startsWith('classifier'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
+      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
+      if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
-      const cols = defaultColumns(task === 'tag' || task === 'choice' ? 'classify' : task);
+      const cols = defaultColumns(task === 'tag' || task === 'choice' || task === 'qa' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;
       const progress = new Progress({ quiet: opts.quiet });
@@ -61,6 +71,17 @@ Examples:
           for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
           n = sents.length;
         }
+        if (task === 'qa') {
+          const s = qaSettingsOf(loaded.cfg, maxLength, opts);
+          for (const f of files.length ? files : ['-']) {
+            const { records } = readQa(f);
+            const { features } = encodeQa(records, loaded.tokenizer, s);
+            const preds = postprocessQa(records, features, qaLogits(loaded.model, features, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]')), s);
+            for (const p of preds) await writer.write(JSON.stringify(p));
+            n += preds.length;
+            progress.update(`answered ${n} questions`);
+          }
+        }
         if (task === 'choice') {
           if (!files.length) throw new BertError('multiple-choice input is a .tsv/.csv/.jsonl file with sent1, sent2, ending0…', { where: 'FILE' });
           for (const f of files) {
@@ -71,7 +92,7 @@ Examples:
             }
           }
         }
-        for (const src of task === 'tag' || task === 'choice' ? [] : await readInputs(files, task, cols)) {
+        for (const src of task === 'tag' || task === 'choice' || task === 'qa' ? [] : await readInputs(files, task, cols)) {
           const { examples } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, null, maxLength);
           // in slices, so progress shows and memory stays flat on large inputs
           for (let i = 0; i < examples.length; i += 4096) {

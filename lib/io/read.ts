@@ -7,7 +7,8 @@ export function readInput(path: string, what: string): Buffer;
 export function readInput(path: string, what: string, encoding: 'utf8'): string;
 export function readInput(path: string, what: string, encoding?: 'utf8'): Buffer | string {
   try {
-    return encoding ? readFileSync(path, encoding) : readFileSync(path);
+    const src = path === '-' ? 0 : path; // '-': standard input
+    return encoding ? readFileSync(src, encoding) : readFileSync(src);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BertError(code === 'ENOENT' ? `${what} not found` : `cannot read (${code ?? (err as Error).message})`, { where: path });

@@ -5,6 +5,7 @@ import { classificationMetrics, multilabelMetrics, pearson, spearman } from './m
 import { collateExamples, predictionOf, targetsOf, type Example, type SequenceTask } from './sequence.js';
 import { collateTagged, taggingMetrics, type TagExample } from './tagging.js';
 import { collateChoices, type ChoiceExample } from './choice.js';
+import { postprocessQa, squadMetrics, type PostprocessOptions, type QaFeature, type QaRecord } from './qa.js';
 
 export interface StepOptions {
   training: boolean;
@@ -134,6 +135,36 @@ export function choiceAdapter(padId: number): TaskAdapter<ChoiceExample> {
       probs.forEach((p, i) => { if (p.indexOf(Math.max(...p)) === xs[i].label) right++; });
       const accuracy = right / xs.length;
       return { loss, score: accuracy, metrics: { accuracy, count: xs.length } };
+    },
+  };
+  return a;
+}
+
+/** Start/end logits ([T, 2] per window, T its own length), in input order. */
+export function qaLogits(model: BertForTask, xs: QaFeature[], batchSize: number, padId: number): Float32Array[] {
+  const order = xs.map((_, i) => i).sort((a, b) => xs[a].ids.length - xs[b].ids.length);
+  const out: Float32Array[] = new Array(xs.length);
+  for (let i = 0; i < order.length; i += batchSize) {
+    const idx = order.slice(i, i + batchSize);
+    const batch = collateExamples(idx.map((k) => xs[k]), padId);
+    const r = model.step(batch, null, { training: false });
+    idx.forEach((k, j) => (out[k] = r.logits!.slice(2 * j * batch.T, 2 * (j * batch.T + xs[k].ids.length))));
+  }
+  return out;
+}
+
+/** Extractive QA: trains on windows; evaluates whole questions (`records`, the set the windows came from). */
+export function qaAdapter(records: QaRecord[], padId: number, post: PostprocessOptions): TaskAdapter<QaFeature> {
+  const a: TaskAdapter<QaFeature> = {
+    arch: 'BertForQuestionAnswering',
+    step: (model, xs, opts) => model.step(collateExamples(xs, padId), {
+      startPositions: Int32Array.from(xs, (x) => x.startPos), endPositions: Int32Array.from(xs, (x) => x.endPos),
+    }, opts),
+    evaluate: (model, xs, batchSize) => {
+      const loss = meanLoss(a, model, xs, batchSize);
+      const preds = postprocessQa(records, xs, qaLogits(model, xs, batchSize, padId), post);
+      const m = squadMetrics(records, preds);
+      return { loss, score: m.f1 / 100, metrics: { ...m } };
     },
   };
   return a;

@@ -109,7 +109,7 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
   return { examples: out, truncated };
 }
 
-export const TASKS = [...SEQUENCE_TASKS, 'tag', 'choice'] as const;
+export const TASKS = [...SEQUENCE_TASKS, 'tag', 'qa', 'choice'] as const;
 export type Task = (typeof TASKS)[number];
 
 /** Tokens per example for predict and eval: what the model was fine-tuned with, else BERT's usual 128. */
@@ -124,6 +124,7 @@ export function taskOfConfig(cfg: BertConfig): Task {
   if (typeof t === 'string' && (TASKS as readonly string[]).includes(t)) return t as Task;
   if (cfg.architectures?.[0] === 'BertForTokenClassification') return 'tag';
   if (cfg.architectures?.[0] === 'BertForMultipleChoice') return 'choice';
+  if (cfg.architectures?.[0] === 'BertForQuestionAnswering') return 'qa';
   if (cfg.problem_type === 'regression') return 'regression';
   if (cfg.problem_type === 'multi_label_classification') return 'multilabel';
   return 'classify';

@@ -113,7 +113,8 @@ describe('fine-tuning end to end', () => {
     const noLabel = ft(['--task', 'classify', '--train', bad, '--label-column', 'y', '--out', join(dir, 'x'), '--skip-bad']);
     expect(noLabel.code).toBe(1);
     expect(noLabel.stderr).toMatch(/no 'y' field, .*bad\.tsv:2/);
-    const qa = ft(['--task', 'qa', '--train', bad, '--out', join(dir, 'x')]);
-    expect(qa.code).toBe(2); // not a task family bert-cli fine-tunes yet
+    const unknown = ft(['--task', 'summarize', '--train', bad, '--out', join(dir, 'x')]);
+    expect(unknown.code).toBe(2); // a usage error: not a task family
+    expect(unknown.stderr).toMatch(/--task.*summarize/);
   });
 });

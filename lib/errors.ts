@@ -5,7 +5,8 @@ export class BertError extends Error {
   readonly where?: string;
   readonly hint?: string;
   constructor(message: string, opts: { where?: string; hint?: string; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    // one line whatever the message quotes (a JSON parser's snippet of the input, a user's text)
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'BertError';
     this.where = opts.where;
     this.hint = opts.hint;

@@ -7,7 +7,7 @@ import { Progress } from '../../lib/cli/progress.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
-import { readInputs, readTaggedInputs } from '../../lib/tasks/inputs.js';
+import { readTaggedInputs, streamInputs } from '../../lib/tasks/inputs.js';
 import { defaultColumns, encodeExamples, maxLengthOfConfig, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
 import { encodeTagged } from '../../lib/tasks/tagging.js';
 import { predictChoices, predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
@@ -16,7 +16,6 @@ import { readRecords } from '../../lib/tasks/records.js';
 import { encodeQa, postprocessQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
 import { qaLogits } from '../../lib/tasks/adapters.js';
 import { parseNumber } from '../../lib/cli/options.js';
-import type { SequenceTask } from '../../lib/tasks/sequence.js';
 
 export function predictCommand(): Command {
   return new Command('predict')
@@ -92,14 +91,13 @@ Examples:
             }
           }
         }
-        for (const src of task === 'tag' || task === 'choice' || task === 'qa' ? [] : await readInputs(files, task, cols)) {
-          const { examples } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, null, maxLength);
-          // in slices, so progress shows and memory stays flat on large inputs
-          for (let i = 0; i < examples.length; i += 4096) {
-            const slice = examples.slice(i, i + 4096);
-            const logits = sequenceLogits(loaded.model, slice, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
-            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task as SequenceTask, labels, opts.topK)));
-            n += slice.length;
+        if (task !== 'tag' && task !== 'choice' && task !== 'qa') {
+          // a chunk at a time from a stream: progress shows and memory stays flat on inputs of any size
+          for await (const src of streamInputs(files, task, cols, 4096)) {
+            const { examples } = encodeExamples(src, loaded.tokenizer, task, cols, null, maxLength);
+            const logits = sequenceLogits(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+            for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task, labels, opts.topK)));
+            n += examples.length;
             progress.update(`predicted ${n} texts, ${(n / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`);
           }
         }

@@ -1,25 +1,34 @@
-// Input for predict and eval: records from .tsv/.csv/.jsonl files, or plain text lines (a .txt
+// Input for predict: records from .tsv/.csv/.jsonl files (.gz too), or plain text lines (a .txt
 // file, standard input): one text a line, TEXT_A<TAB>TEXT_B for pairs.
 import { extname } from 'node:path';
-import { readLines } from '../io/lines.js';
-import { readRecords, type RecordSource } from './records.js';
+import { readLines, type Line } from '../io/lines.js';
+import { streamRecords, type RecordSource } from './records.js';
 import { recordsFromLines, type Columns, type SequenceTask } from './sequence.js';
 import { readTagged, sentencesFromLines, type TaggedSentence } from './tagging.js';
 
-export async function readInputs(paths: string[], task: SequenceTask, cols: Columns, opts: { skipBad?: boolean } = {}): Promise<RecordSource[]> {
-  const out: RecordSource[] = [];
-  const plain: string[] = [];
+const RECORD_EXTENSIONS = ['.tsv', '.tab', '.csv', '.jsonl', '.ndjson', '.json'];
+
+/**
+ * The texts of every input in turn, as chunks of at most `size` records, read as streams: memory is
+ * bounded by a chunk, whatever the inputs' sizes.
+ */
+export async function* streamInputs(paths: string[], task: SequenceTask, cols: Columns, size: number, opts: { skipBad?: boolean } = {}): AsyncGenerator<RecordSource> {
   for (const p of paths.length ? paths : ['-']) {
-    const ext = extname(p).toLowerCase();
-    if (p !== '-' && ['.tsv', '.tab', '.csv', '.jsonl', '.ndjson', '.json'].includes(ext)) out.push(readRecords(p, opts));
-    else plain.push(p);
+    const ext = extname(p.endsWith('.gz') ? p.slice(0, -3) : p).toLowerCase();
+    if (p !== '-' && RECORD_EXTENSIONS.includes(ext)) {
+      yield* streamRecords(p, { ...opts, size });
+      continue;
+    }
+    let lines: Line[] = [];
+    for await (const l of readLines([p])) {
+      lines.push(l);
+      if (lines.length >= size) {
+        yield recordsFromLines(lines, task, cols);
+        lines = [];
+      }
+    }
+    if (lines.length) yield recordsFromLines(lines, task, cols);
   }
-  for (const p of plain) {
-    const lines: { text: string; file: string; line: number }[] = [];
-    for await (const l of readLines([p])) lines.push(l);
-    if (lines.length) out.push(recordsFromLines(lines, task, cols));
-  }
-  return out;
 }
 
 /** Sentences to tag: CoNLL or .jsonl files (tags ignored), or plain lines (one sentence a line). */

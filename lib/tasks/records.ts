@@ -4,6 +4,7 @@
 // naming the file and line, or, with skipBad, skipped and reported.
 import { extname } from 'node:path';
 import { BertError } from '../errors.js';
+import { readLines } from '../io/lines.js';
 import { readInput } from '../io/read.js';
 
 export type Row = Record<string, string | number | boolean | string[] | number[] | null | undefined>;
@@ -81,20 +82,7 @@ export function readRecords(path: string, opts: { skipBad?: boolean } = {}): Rec
   };
   if (fmt === 'jsonl') {
     const cols = new Set<string>();
-    text.split('\n').forEach((raw, i) => {
-      const l = raw.trim();
-      if (!l) return;
-      let v: unknown;
-      try {
-        v = JSON.parse(l);
-      } catch {
-        return bad(i + 1, 'not a JSON object');
-      }
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(i + 1, 'not a JSON object');
-      for (const k of Object.keys(v)) cols.add(k);
-      src.rows.push(v as Row);
-      src.lines.push(i + 1);
-    });
+    text.split('\n').forEach((raw, i) => jsonRow(src, cols, raw, i + 1, bad));
     src.columns = [...cols];
   } else {
     let parsed;
@@ -106,17 +94,88 @@ export function readRecords(path: string, opts: { skipBad?: boolean } = {}): Rec
     const [header, ...rest] = parsed.fields;
     if (!header) throw new BertError('the file is empty (a header row is expected)', { where: path });
     src.columns = header.map((h) => h.trim());
-    rest.forEach((f, i) => {
-      const line = parsed.lines[i + 1];
-      if (f.length !== header.length) return bad(line, `expected ${header.length} fields as the header has, found ${f.length}`);
-      const row: Row = {};
-      src.columns.forEach((c, k) => (row[c] = f[k]));
-      src.rows.push(row);
-      src.lines.push(line);
-    });
+    rest.forEach((f, i) => delimitedRow(src, f, parsed.lines[i + 1], bad));
   }
   if (src.rows.length === 0 && src.skipped.length === 0) throw new BertError('no rows', { where: path });
   return src;
+}
+
+type Bad = (line: number, reason: string) => void;
+
+function jsonRow(src: RecordSource, cols: Set<string>, raw: string, line: number, bad: Bad): void {
+  const l = raw.trim();
+  if (!l) return;
+  let v: unknown;
+  try {
+    v = JSON.parse(l);
+  } catch {
+    return bad(line, 'not a JSON object');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(line, 'not a JSON object');
+  for (const k of Object.keys(v)) cols.add(k);
+  src.rows.push(v as Row);
+  src.lines.push(line);
+}
+
+function delimitedRow(src: RecordSource, f: string[], line: number, bad: Bad): void {
+  if (f.length !== src.columns.length) return bad(line, `expected ${src.columns.length} fields as the header has, found ${f.length}`);
+  const row: Row = {};
+  src.columns.forEach((c, k) => (row[c] = f[k]));
+  src.rows.push(row);
+  src.lines.push(line);
+}
+
+/**
+ * The records of a file as a stream, in chunks of at most `size` rows, so that memory is bounded by
+ * a chunk whatever the file's size. A quoted field may span lines: a record ends at the first line
+ * break at which it parses with every quote closed, as readRecords reads it.
+ */
+export async function* streamRecords(path: string, opts: { skipBad?: boolean; size: number }): AsyncGenerator<RecordSource> {
+  const fmt = formatOf(path);
+  const delim = fmt === 'csv' ? ',' : '\t';
+  const fresh = (columns: string[]): RecordSource => ({ rows: [], lines: [], columns, file: path, skipped: [] });
+  let header: string[] | null = null;
+  let src = fresh([]);
+  const cols = new Set<string>();
+  let any = false;
+  const bad: Bad = (line, reason) => {
+    if (!opts.skipBad) throw new BertError(reason, { where: `${path}:${line}`, hint: '--skip-bad skips such rows' });
+    src.skipped.push({ line, reason });
+  };
+  let pending = '', pendingLine = 0;
+  for await (const l of readLines([path])) {
+    if (fmt === 'jsonl') {
+      jsonRow(src, cols, l.text, l.line, bad);
+    } else {
+      pending = pendingLine ? `${pending}\n${l.text}` : l.text;
+      if (!pendingLine) pendingLine = l.line;
+      let fields: string[];
+      try {
+        fields = parseDelimited(pending, delim).fields[0] ?? [''];
+      } catch {
+        continue; // a quoted field is still open: the record goes on to the next line
+      }
+      if (!header) {
+        header = fields.map((h) => h.trim());
+        src.columns = header;
+      } else if (pending.trim() !== '') {
+        delimitedRow(src, fields, pendingLine, bad);
+      }
+      pending = '';
+      pendingLine = 0;
+    }
+    if (src.rows.length >= opts.size) {
+      if (fmt === 'jsonl') src.columns = [...cols];
+      any = true;
+      yield src;
+      src = fresh(header ?? []);
+    }
+  }
+  if (pendingLine) bad(pendingLine, 'a quoted field is never closed');
+  if (fmt === 'jsonl') src.columns = [...cols];
+  if (!header && fmt !== 'jsonl') throw new BertError('the file is empty (a header row is expected)', { where: path });
+  if (!any && src.rows.length === 0 && src.skipped.length === 0) throw new BertError('no rows', { where: path });
+  if (src.rows.length || src.skipped.length) yield src;
 }
 
 /** A column's text in a row, or an error naming the file, line and column. */

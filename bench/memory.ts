@@ -4,6 +4,7 @@
 import { presetConfig, validateConfig } from '../lib/config.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { AdamW } from '../lib/train/optimizer.js';
+import { memoryNeed } from '../lib/model/memory.js';
 import type { Row } from './table.js';
 
 export function benchMemory(opts: { quick: boolean }): { rows: Row[]; raw: unknown } {
@@ -31,12 +32,10 @@ export function benchMemory(opts: { quick: boolean }): { rows: Row[]; raw: unkno
     rss.push(process.memoryUsage().rss / 2 ** 20);
   }
   const perStep = Number(process.hrtime.bigint() - tWarm) / 1e9 / Math.max(1, steps - 1);
-  // by count: 4 arenas (params, grads, m, v) + the decay mask, and the activations kept for backward
-  const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L } = cfg;
+  // by count (lib/model/memory.ts, which training uses to refuse a batch that cannot fit): 4 arenas
+  // (params, grads, m, v) + the decay mask, and the activations kept for backward
   const P = m.store.size;
-  const perLayer = R * (8 * H + 2 * I) + 4 * R + B * NH * T * T;
-  const activations = L * perLayer + R * (H + 2) + R * (4 * H + I + 3 * H);
-  const countMiB = (4 * P * 4 + P + 4 * activations) / 2 ** 20;
+  const countMiB = memoryNeed(cfg, B, T, { training: true }).total / 2 ** 20;
   const after1 = rss[0], last = rss[rss.length - 1], peak = Math.max(...rss);
   const rows: Row[] = [{
     job: `fine-tune base, ${B}×${T}, ${steps} steps`,

@@ -5,7 +5,8 @@ import { Command, Argument } from 'commander';
 import { writeFileAtomic } from '../../lib/io/atomic.js';
 import { sotuSplit, toPretrainingText } from '../../lib/data/sotu.js';
 import { spamSplit, toTsv } from '../../lib/data/spam.js';
-import { brownSplit, toConll } from '../../lib/data/brown.js';
+import { brownPretrainingText, brownSplit, toConll } from '../../lib/data/brown.js';
+import { pretrainingText } from '../../lib/data/sentences.js';
 
 export function datasetCommand(): Command {
   return new Command('dataset')
@@ -17,9 +18,11 @@ export function datasetCommand(): Command {
 sotu writes train.txt (222 addresses) and heldout.txt (every 20th address, 11 of them, 5%) in BERT's
 pretraining format: one sentence per line, a blank line between addresses.
 spam writes train.tsv and test.tsv (text, label = spam|ham): each e-mail's Subject and decoded body
-(MIME, quoted-printable, base64, HTML turned to text), split 80/20 by a hash of the message id.
+(MIME, quoted-printable, base64, HTML turned to text), split 80/20 by a hash of the message id; and
+train.txt, the training e-mails' text in the pretraining format (one e-mail a document), to pretrain on.
 brown writes train.conll and test.conll: the Brown corpus's sentences with its tags mapped to the 12
-universal part-of-speech tags, split 80/20 by text (every fifth of the 500 texts is test).
+universal part-of-speech tags, split 80/20 by text (every fifth of the 500 texts is test); and train.txt,
+the training texts' sentences in the pretraining format (one Brown text a document).
 
 Examples:
   $ bert-cli dataset sotu --out data/sotu
@@ -32,6 +35,7 @@ Examples:
         const { train, test } = brownSplit();
         writeFileAtomic(join(opts.out, 'train.conll'), [toConll(train)]);
         writeFileAtomic(join(opts.out, 'test.conll'), [toConll(test)]);
+        writeFileAtomic(join(opts.out, 'train.txt'), [brownPretrainingText(train)]);
         if (!opts.quiet) process.stderr.write(`brown: ${train.length} sentences → ${join(opts.out, 'train.conll')}, ${test.length} → ${join(opts.out, 'test.conll')}\n`);
         return;
       }
@@ -39,6 +43,7 @@ Examples:
         const { train, test } = spamSplit();
         writeFileAtomic(join(opts.out, 'train.tsv'), [toTsv(train)]);
         writeFileAtomic(join(opts.out, 'test.tsv'), [toTsv(test)]);
+        writeFileAtomic(join(opts.out, 'train.txt'), [pretrainingText(train.map((x) => x.text))]);
         const spam = (xs: typeof train) => xs.filter((x) => x.label === 'spam').length;
         if (!opts.quiet) process.stderr.write(`spam: ${train.length} e-mails (${spam(train)} spam) → ${join(opts.out, 'train.tsv')}, ${test.length} (${spam(test)} spam) → ${join(opts.out, 'test.tsv')}\n`);
         return;

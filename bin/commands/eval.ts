@@ -5,6 +5,7 @@ import { setThreads } from '../../lib/engine.js';
 import { parsePositiveInt } from '../../lib/cli/options.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
+import { assertMemoryFits } from '../../lib/model/memory.js';
 import { readRecords } from '../../lib/tasks/records.js';
 import { defaultColumns, encodeExamples, maxLengthOfConfig, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
 import { encodeTagged, readTagged } from '../../lib/tasks/tagging.js';
@@ -46,6 +47,7 @@ Example:
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
+      assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, what: 'evaluation' });
       const pad = loaded.tokenizer.vocab.special('[PAD]');
       if (task === 'tag') {
         const t = readTagged(file, { skipBad: opts.skipBad });

@@ -7,6 +7,7 @@ import { Progress } from '../../lib/cli/progress.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
+import { assertMemoryFits } from '../../lib/model/memory.js';
 import { readTaggedInputs, streamInputs } from '../../lib/tasks/inputs.js';
 import { defaultColumns, encodeExamples, maxLengthOfConfig, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
 import { encodeTagged } from '../../lib/tasks/tagging.js';
@@ -55,6 +56,7 @@ Examples:
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
+      assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, what: 'prediction' });
       const cols = defaultColumns(task === 'tag' || task === 'choice' || task === 'qa' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;

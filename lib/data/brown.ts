@@ -73,3 +73,10 @@ export function brownSplit(): { train: BrownSentence[]; test: BrownSentence[] } 
 export function toConll(sents: { words: string[]; tags: string[] }[]): string {
   return sents.map((s) => s.words.map((w, i) => `${w}\t${s.tags[i]}`).join('\n')).join('\n\n') + '\n';
 }
+
+/** The sentences as running text in BERT's pretraining format, one document per Brown text. */
+export function brownPretrainingText(sents: BrownSentence[]): string {
+  const byFile = new Map<string, string[]>();
+  for (const s of sents) byFile.set(s.file, [...(byFile.get(s.file) ?? []), s.words.join(' ')]);
+  return [...byFile.values()].map((lines) => lines.join('\n')).join('\n\n') + '\n';
+}

@@ -24,3 +24,8 @@ export function splitSentences(text: string): string[] {
   if (tail) out.push(tail);
   return out;
 }
+
+/** BERT's pretraining format: each document's sentences one per line, a blank line between documents. */
+export function pretrainingText(documents: string[]): string {
+  return documents.map((d) => splitSentences(d).join('\n')).filter(Boolean).join('\n\n') + '\n';
+}

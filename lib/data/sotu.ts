@@ -3,7 +3,7 @@
 // address (5%) is held out for evaluation.
 import { createRequire } from 'node:module';
 import { BertError } from '../errors.js';
-import { splitSentences } from './sentences.js';
+import { pretrainingText } from './sentences.js';
 
 export interface SotuAddress {
   year: number;
@@ -23,7 +23,7 @@ export function sotuAddresses(): SotuAddress[] {
 
 /** BERT-format text of the addresses: sentences on lines, addresses separated by a blank line. */
 export function toPretrainingText(addresses: SotuAddress[]): string {
-  return addresses.map((a) => splitSentences(a.text).join('\n')).join('\n\n') + '\n';
+  return pretrainingText(addresses.map((a) => a.text));
 }
 
 export function sotuSplit(heldOutEvery = 20): { train: SotuAddress[]; heldOut: SotuAddress[] } {

@@ -14,7 +14,8 @@ import { shuffledOrder } from './data-order.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { yieldToEventLoop } from './pretrain.js';
 import { subSeed } from './rng.js';
-import type { BertConfig } from '../config.js';
+import { loadConfig, type BertConfig } from '../config.js';
+import { assertMemoryFits } from '../model/memory.js';
 import { writeReport } from '../report/training-report.js';
 
 export interface FinetuneOptions<E> {
@@ -58,6 +59,8 @@ export interface DevReport {
 
 export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean }> {
   const last = join(o.out, 'last');
+  const cfgPath = join(o.resume ? last : o.modelDir, 'config.json');
+  if (existsSync(cfgPath)) assertMemoryFits(loadConfig(cfgPath), o.batchSize, o.maxLength ?? 128, { training: true, what: 'fine-tuning' });
   mkdirSync(o.out, { recursive: true });
   let model: BertForTask;
   if (o.resume) {

@@ -5,7 +5,8 @@
 // at step k and resumed reaches step n with the same losses as one that never stopped.
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BertConfig } from '../config.js';
+import { loadConfig, type BertConfig } from '../config.js';
+import { assertMemoryFits } from '../model/memory.js';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
 import { BertForTask } from '../model/bert.js';
@@ -147,6 +148,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const padId = tok.vocab.special('[PAD]');
   const isCont = (id: number) => tok.vocab.tokens[id].startsWith('##');
   const arch = o.data.nsp ? 'BertForPreTraining' : 'BertForMaskedLM';
+  // refuse a batch that cannot fit before a byte is allocated
+  const from = o.resume ? o.out : o.init;
+  const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
+  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, what: 'pretraining' });
   mkdirSync(o.out, { recursive: true });
   let model: BertForTask;
   let start: Position = { epoch: 0, shard: 0, offset: 0 };

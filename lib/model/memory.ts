@@ -1,0 +1,65 @@
+// What a job needs in memory, counted from the config and the batch shape before anything is
+// allocated, so that a batch that cannot fit is refused with the figure rather than ending in an
+// out-of-memory kill halfway through the first step. The count follows the encoder's buffer plan
+// (encoder.ts) and the parameter arenas (params.ts); bench/memory.ts holds the real RSS against it.
+import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { countParameters, type BertConfig } from '../config.js';
+import { BertError } from '../errors.js';
+
+export interface MemoryNeed {
+  parameters: number;
+  /** bytes: the parameter arenas (with gradients and Adam's m and v when training) */
+  arenas: number;
+  /** bytes: the activations planned for a batch of B × T, and the MLM logits at the masked rows */
+  activations: number;
+  total: number;
+}
+
+export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number }): MemoryNeed {
+  const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L, vocab_size: V } = cfg;
+  // heads add at most an H×H transform or a small classifier beside the encoder and pooler
+  const P = countParameters(cfg) + H * H + 3 * H + V;
+  const R = B * T;
+  // per layer: x, qkv, ctx, s1, a, s2, y (8H with qkv's 3), pre and act (2I), 4 row statistics, the attention probabilities
+  const perLayer = R * (8 * H + 2 * I + 4) + B * NH * T * T;
+  // embeddings and shared scratch: emb (+2 statistics), mask, tmpH, dA, dB, dI, dQKV
+  const shared = R * (H + 3) + R * (6 * H + I);
+  const mlm = (opts.mlmRows ?? 0) * V * 2; // logits and their gradient
+  const activations = 4 * (L * perLayer + shared + mlm);
+  const arenas = opts.training ? 4 * P * 4 + P : 4 * P;
+  return { parameters: P, arenas, activations, total: arenas + activations };
+}
+
+/** Memory this process may use: the machine's, or a cgroup's limit when lower; BERT_MEMORY_LIMIT (bytes, or 512M / 8G) overrides. */
+export function availableMemory(): number {
+  const env = process.env.BERT_MEMORY_LIMIT;
+  if (env) {
+    const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(env.trim());
+    if (m) return Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
+  }
+  let limit = totalmem();
+  for (const f of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
+    try {
+      const v = Number(readFileSync(f, 'utf8').trim());
+      if (Number.isFinite(v) && v > 0) limit = Math.min(limit, v);
+    } catch {
+      // no such limit here
+    }
+  }
+  return limit;
+}
+
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
+
+/** Refuses a job whose count is over 90% of the memory there is, naming the figures and the flags that change them. */
+export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; what: string }): void {
+  const need = memoryNeed(cfg, B, T, opts);
+  const have = availableMemory();
+  if (need.total <= 0.9 * have) return;
+  throw new BertError(
+    `${opts.what} needs about ${gib(need.total)} (${gib(need.arenas)} for ${(need.parameters / 1e6).toFixed(1)}M parameters${opts.training ? ' with gradients and Adam moments' : ''}, ` +
+      `${gib(need.activations)} for the activations of a batch of ${B} × ${T} tokens), more than the ${gib(have)} this machine has`,
+    { where: '--batch-size', hint: 'a smaller --batch-size (with --grad-accum to keep the effective batch) or --max-length' },
+  );
+}

@@ -20,7 +20,7 @@ interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
   maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
   shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; textColumn?: string;
-  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
+  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
 }
 
 export function finetuneCommand(): Command {
@@ -50,6 +50,7 @@ export function finetuneCommand(): Command {
     .option('--text-pair-column <name>', 'the second text column for pair (default text_b)')
     .option('--label-column <name>', 'the label column', 'label')
     .option('--skip-bad', 'skip malformed rows (reported) instead of stopping')
+    .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--resume', 'continue from --out/last')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
@@ -154,7 +155,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
-    resume: f.resume, shouldStop: ctx.stopRequested, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
+    resume: f.resume, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
     onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
     onEval: (e) => {
       const name = f.task === 'qa' ? 'F1' : f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
@@ -163,7 +164,8 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     },
   }, tok);
   const secs = (Date.now() - t0) / 1000;
-  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.steps} steps in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : ''), !r.stopped);
-  if (f.json) ctx.print(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
+  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.steps} steps in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
+    (r.skipped.length ? `; ${r.skipped.length} steps skipped for a non-finite loss or gradient` : ''), !r.stopped);
+  if (f.json) ctx.print(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, skippedSteps: r.skipped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
   return { stopped: r.stopped };
 }

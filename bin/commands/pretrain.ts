@@ -28,6 +28,7 @@ interface PretrainFlags {
   warmup?: number;
   maskProb: number;
   maxPredictions: number;
+  skipNonfinite?: boolean;
   wholeWordMask?: boolean;
   nsp: boolean;
   dupeFactor: number;
@@ -66,6 +67,7 @@ export function pretrainCommand(): Command {
     .option('--eval-every <n>', 'evaluate every N steps', parsePositiveInt)
     .option('--save-every <n>', 'checkpoint every N steps', parsePositiveInt, 1000)
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, 42)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
@@ -121,7 +123,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
     evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
-    shouldStop: ctx.stopRequested,
+    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite,
     onStep: (s) => {
       if (firstStep === null) firstStep = s.step - 1;
       const eta = (s.elapsed / Math.max(1, s.step - firstStep)) * (s.steps - s.step);
@@ -139,11 +141,12 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   const secs = (Date.now() - t0) / 1000;
   const summary = {
     out: f.out, steps: result.step, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
-    eval: result.lastEval,
+    eval: result.lastEval, skippedSteps: result.skipped,
   };
   progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${result.step} steps in ${formatDuration(secs)}` +
     (result.lastEval ? `, held-out MLM accuracy ${(100 * result.lastEval.mlmAccuracy).toFixed(1)}%` +
-      (Number.isNaN(result.lastEval.nspAccuracy) ? '' : `, NSP ${(100 * result.lastEval.nspAccuracy).toFixed(1)}%`) : ''), !result.stopped);
+      (Number.isNaN(result.lastEval.nspAccuracy) ? '' : `, NSP ${(100 * result.lastEval.nspAccuracy).toFixed(1)}%`) : '') +
+    (result.skipped.length ? `; ${result.skipped.length} steps skipped for a non-finite loss or gradient` : ''), !result.stopped);
   if (f.json) ctx.print(JSON.stringify(summary) + '\n');
   return { stopped: result.stopped };
 }

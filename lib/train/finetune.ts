@@ -13,6 +13,7 @@ import type { TaskAdapter } from '../tasks/adapters.js';
 import { shuffledOrder } from './data-order.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { yieldToEventLoop } from './pretrain.js';
+import { StepHealth } from './health.js';
 import { subSeed } from './rng.js';
 import { loadConfig, type BertConfig } from '../config.js';
 import { assertMemoryFits } from '../model/memory.js';
@@ -46,6 +47,8 @@ export interface FinetuneOptions<E> {
   task?: string;
   labels?: string[];
   shouldStop?: () => boolean;
+  /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
+  skipNonfinite?: boolean;
 }
 
 export interface DevReport {
@@ -57,7 +60,7 @@ export interface DevReport {
   metrics: Record<string, unknown>;
 }
 
-export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean }> {
+export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
   const last = join(o.out, 'last');
   const cfgPath = join(o.resume ? last : o.modelDir, 'config.json');
   if (existsSync(cfgPath)) assertMemoryFits(loadConfig(cfgPath), o.batchSize, o.maxLength ?? 128, { training: true, what: 'fine-tuning' });
@@ -78,6 +81,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
   let step = 0, epoch = 0, offset = 0;
   let best: DevReport | null = null;
   let sinceBest = 0;
+  const health = new StepHealth(!!o.skipNonfinite, o.out);
   if (o.resume) {
     const st = loadTrainingState(last, model.store.size);
     opt.m.set(st.m);
@@ -118,17 +122,21 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
     const order = o.shuffle ? shuffledOrder(o.train.length, o.seed, epoch) : Int32Array.from(o.train.keys());
     for (; offset < order.length; ) {
       model.store.zeroGrad();
-      let loss = 0;
+      let loss = 0, healthy = true;
       for (let a = 0; a < o.gradAccum && offset < order.length; a++) {
         const xs = Array.from(order.subarray(offset, offset + o.batchSize), (k) => o.train[k]);
         offset += xs.length;
         seen += xs.length;
         const r = o.adapter.step(model, xs, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step, a), gradScale: 1 / o.gradAccum });
-        if (!Number.isFinite(r.loss)) throw new BertError(`the loss is ${r.loss} at step ${step + 1}`, { where: o.out });
+        healthy &&= health.check('loss', r.loss, step + 1);
         loss += r.loss / o.gradAccum;
       }
       const lr = schedule(step);
-      opt.step(lr);
+      if (!(healthy && health.check('gradient norm', opt.step(lr), step + 1))) {
+        appendFileSync(metricsPath, JSON.stringify({ type: 'skipped', step: step + 1, loss }) + '\n');
+        step++;
+        continue;
+      }
       step++;
       const elapsed = (Date.now() - t0) / 1000;
       appendFileSync(metricsPath, JSON.stringify({ type: 'train', step, epoch: epoch + offset / order.length, loss, lr }) + '\n');
@@ -158,5 +166,5 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
     ],
     best: b,
   });
-  return { model, best, steps: step, stopped };
+  return { model, best, steps: step, stopped, skipped: health.skipped };
 }

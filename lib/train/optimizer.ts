@@ -37,11 +37,12 @@ export class AdamW {
 
   /**
    * One update with learning rate `lr`; gradients are multiplied by gradScale first (1/accumulation).
-   * Returns the gradient norm before clipping.
+   * Returns the gradient norm before clipping; when it is not finite, nothing is updated.
    */
   step(lr: number, gradScale = 1): number {
     const o = this.opts;
     const norm = this.gradNorm() * gradScale;
+    if (!Number.isFinite(norm)) return norm;
     let scale = gradScale;
     if (o.maxGradNorm > 0 && norm > o.maxGradNorm) scale *= o.maxGradNorm / (norm + 1e-6);
     this.t++;

@@ -14,10 +14,13 @@ import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { maskInstance, mixSeed, pretrainingShards, Random, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
+import { StepHealth } from './health.js';
 import { subSeed } from './rng.js';
 import { writeReport } from '../report/training-report.js';
 
 export interface PretrainOptions {
+  /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
+  skipNonfinite?: boolean;
   files: string[];
   out: string;
   config: BertConfig;
@@ -140,6 +143,8 @@ export interface PretrainResult {
   stopped: boolean;
   lastEval: EvalReport | null;
   losses: number[];
+  /** steps skipped for a non-finite loss or gradient (--skip-nonfinite) */
+  skipped: number[];
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
@@ -222,14 +227,19 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let tokens = 0;
   let stopped = false;
   let pos = start;
+  const health = new StepHealth(!!o.skipNonfinite, o.out);
   for await (const { items, next } of batches(o, sp, isCont, start)) {
     if (step >= o.steps) break;
     const { batch, mlmLabels, nspLabels } = collate(items, padId);
     model.store.zeroGrad();
     const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
-    if (!Number.isFinite(r.loss)) throw new BertError(`the loss is ${r.loss} at step ${step + 1}; the last checkpoint is kept`, { where: o.out });
     const lr = schedule(step);
-    opt.step(lr);
+    if (!(health.check('loss', r.loss, step + 1) && health.check('gradient norm', opt.step(lr), step + 1))) {
+      appendFileSync(metricsPath, JSON.stringify({ type: 'skipped', step: step + 1, loss: r.loss }) + '\n');
+      step++;
+      pos = next;
+      continue;
+    }
     step++;
     pos = next;
     losses.push(r.loss);
@@ -277,7 +287,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       ['parameters', model.store.size.toLocaleString('en-US')],
     ],
   });
-  return { model, step, stopped, lastEval, losses };
+  return { model, step, stopped, lastEval, losses, skipped: health.skipped };
 }
 
 /**

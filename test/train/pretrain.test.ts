@@ -48,6 +48,22 @@ describe('pretraining', () => {
     }
   });
 
+  it('the same seed gives the same losses on 1, 2 and 3 threads, bit for bit (every kernel sums in a fixed order)', async () => {
+    const saved = native.numThreads();
+    const runs: number[][] = [];
+    try {
+      for (const t of [1, 2, 3]) {
+        native.setNumThreads(t);
+        runs.push((await pretrain(options(join(dir, `threads-${t}`), { steps: 4 }))).losses);
+      }
+    } finally {
+      native.setNumThreads(saved);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+    expect(loadModelDir(join(dir, 'threads-3')).model.store.params).toEqual(loadModelDir(join(dir, 'threads-1')).model.store.params);
+  });
+
   it('learns: the loss falls, and the output is a BertForPreTraining directory with metrics', async () => {
     const out = join(dir, 'learn');
     const r = await pretrain(options(out, { steps: 150, lr: 3e-3, evalFiles: [corpus], evalEvery: 150, evalBatches: 4 }));

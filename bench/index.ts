@@ -16,6 +16,7 @@ import { benchGemm } from './gemm.js';
 import { benchTokenizer } from './tokenizer.js';
 import { benchMemory } from './memory.js';
 import { benchTraining } from './training.js';
+import { benchPredict } from './predict.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -58,6 +59,11 @@ if (want('training')) {
   const r = benchTraining({ quick });
   printTable('Training and inference steps vs PyTorch CPU (same shapes and threads; ratio = PyTorch time ÷ ours)', r.rows);
   results.training = r.raw;
+}
+if (want('predict')) {
+  const r = await benchPredict({ quick });
+  printTable('bert-cli predict end to end on SpamAssassin e-mails (peak RSS flat as the input grows: predict streams)', r.rows);
+  results.predict = r.raw;
 }
 if (want('memory')) {
   const r = benchMemory({ quick });

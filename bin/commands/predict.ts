@@ -8,12 +8,12 @@ import { loadModelDir } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
-import { readTaggedInputs, streamInputs } from '../../lib/tasks/inputs.js';
+import { streamInputs, streamTaggedInputs } from '../../lib/tasks/inputs.js';
 import { defaultColumns, encodeExamples, maxLengthOfConfig, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
 import { encodeTagged } from '../../lib/tasks/tagging.js';
 import { predictChoices, predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
-import { readRecords } from '../../lib/tasks/records.js';
+import { streamRecords } from '../../lib/tasks/records.js';
 import { encodeQa, postprocessQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
 import { qaLogits } from '../../lib/tasks/adapters.js';
 import { parseNumber } from '../../lib/cli/options.js';
@@ -66,11 +66,13 @@ Examples:
       let n = 0;
       try {
         if (task === 'tag') {
-          const sents = await readTaggedInputs(files);
-          const { examples } = encodeTagged(sents, loaded.tokenizer, null, maxLength);
-          const tags = predictTags(loaded.model, examples, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
-          for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
-          n = sents.length;
+          for await (const sents of streamTaggedInputs(files, 4096)) {
+            const { examples } = encodeTagged(sents, loaded.tokenizer, null, maxLength);
+            const tags = predictTags(loaded.model, examples, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+            for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
+            n += sents.length;
+            progress.update(`tagged ${n} sentences`);
+          }
         }
         if (task === 'qa') {
           const s = qaSettingsOf(loaded.cfg, maxLength, opts);
@@ -86,10 +88,12 @@ Examples:
         if (task === 'choice') {
           if (!files.length) throw new BertError('multiple-choice input is a .tsv/.csv/.jsonl file with sent1, sent2, ending0…', { where: 'FILE' });
           for (const f of files) {
-            const { examples } = encodeChoices(readRecords(f), loaded.tokenizer, maxLength, false);
-            for (const p of predictChoices(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'))) {
-              await writer.write(JSON.stringify({ choice: p.indexOf(Math.max(...p)), scores: p }));
-              n++;
+            for await (const src of streamRecords(f, { size: 4096 })) {
+              const { examples } = encodeChoices(src, loaded.tokenizer, maxLength, false);
+              for (const p of predictChoices(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'))) {
+                await writer.write(JSON.stringify({ choice: p.indexOf(Math.max(...p)), scores: p }));
+                n++;
+              }
             }
           }
         }

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { readLines, type Line } from '../io/lines.js';
 import { streamRecords, type RecordSource } from './records.js';
 import { recordsFromLines, type Columns, type SequenceTask } from './sequence.js';
-import { readTagged, sentencesFromLines, type TaggedSentence } from './tagging.js';
+import { sentencesFromLines, streamTagged, type TaggedSentence } from './tagging.js';
 
 const RECORD_EXTENSIONS = ['.tsv', '.tab', '.csv', '.jsonl', '.ndjson', '.json'];
 
@@ -31,18 +31,22 @@ export async function* streamInputs(paths: string[], task: SequenceTask, cols: C
   }
 }
 
-/** Sentences to tag: CoNLL or .jsonl files (tags ignored), or plain lines (one sentence a line). */
-export async function readTaggedInputs(paths: string[]): Promise<TaggedSentence[]> {
-  const out: TaggedSentence[] = [];
+/** Sentences to tag, streamed in chunks: CoNLL or .jsonl files (tags ignored), or plain lines (one sentence a line). */
+export async function* streamTaggedInputs(paths: string[], size: number): AsyncGenerator<TaggedSentence[]> {
   for (const p of paths.length ? paths : ['-']) {
-    const ext = extname(p).toLowerCase();
+    const ext = extname(p.endsWith('.gz') ? p.slice(0, -3) : p).toLowerCase();
     if (p !== '-' && ['.conll', '.conllu', '.iob', '.bio', '.jsonl', '.ndjson', '.json'].includes(ext)) {
-      out.push(...readTagged(p).sentences);
-    } else {
-      const lines: { text: string; file: string; line: number }[] = [];
-      for await (const l of readLines([p])) lines.push(l);
-      out.push(...sentencesFromLines(lines));
+      yield* streamTagged(p, size);
+      continue;
     }
+    let lines: Line[] = [];
+    for await (const l of readLines([p])) {
+      lines.push(l);
+      if (lines.length >= size) {
+        yield sentencesFromLines(lines);
+        lines = [];
+      }
+    }
+    if (lines.length) yield sentencesFromLines(lines);
   }
-  return out;
 }

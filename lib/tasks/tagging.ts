@@ -6,6 +6,7 @@
 // recall and F1 follow conlleval/seqeval's default chunking of IOB tags.
 import { extname } from 'node:path';
 import { BertError } from '../errors.js';
+import { readLines } from '../io/lines.js';
 import { readInput } from '../io/read.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -17,55 +18,80 @@ export interface TaggedSentence {
   line: number;
 }
 
-export function readTagged(path: string, opts: { skipBad?: boolean } = {}): { sentences: TaggedSentence[]; skipped: number[] } {
-  let text = readInput(path, 'file', 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const out: TaggedSentence[] = [];
+/**
+ * The line-by-line core of the CoNLL and JSON Lines readers: lines go in, sentences come out in
+ * `sentences` (a CoNLL sentence when its blank line or the end arrives).
+ */
+function taggedParser(path: string, opts: { skipBad?: boolean }) {
+  const sentences: TaggedSentence[] = [];
   const skipped: number[] = [];
   const bad = (line: number, reason: string) => {
     if (!opts.skipBad) throw new BertError(reason, { where: `${path}:${line}`, hint: '--skip-bad skips such sentences' });
     skipped.push(line);
   };
-  const lines = text.split(/\r?\n/);
-  if (['.jsonl', '.ndjson', '.json'].includes(extname(path).toLowerCase())) {
-    lines.forEach((l, i) => {
-      if (!l.trim()) return;
-      let v: Record<string, unknown>;
-      try {
-        v = JSON.parse(l);
-      } catch {
-        return bad(i + 1, 'not a JSON object');
-      }
-      const words = (v.words ?? v.tokens) as unknown;
-      const tags = (v.tags ?? v.ner_tags ?? v.pos_tags ?? null) as unknown;
-      if (!Array.isArray(words)) return bad(i + 1, 'no "words" (or "tokens") list');
-      if (tags !== null && (!Array.isArray(tags) || tags.length !== words.length)) return bad(i + 1, `"tags" must list one tag per word (${words.length})`);
-      out.push({ words: words.map(String), tags: tags ? (tags as unknown[]).map(String) : null, file: path, line: i + 1 });
-    });
-    return { sentences: out, skipped };
-  }
+  const jsonl = ['.jsonl', '.ndjson', '.json'].includes(extname(path).toLowerCase());
   let words: string[] = [], tags: string[] = [], start = 0, labelled: boolean | null = null;
   const flush = () => {
-    if (words.length) out.push({ words, tags: labelled ? tags : null, file: path, line: start });
+    if (words.length) sentences.push({ words, tags: labelled ? tags : null, file: path, line: start });
     words = [];
     tags = [];
     labelled = null;
   };
-  lines.forEach((raw, i) => {
+  const line = (raw: string, n: number) => {
+    if (jsonl) {
+      if (!raw.trim()) return;
+      let v: Record<string, unknown>;
+      try {
+        v = JSON.parse(raw);
+      } catch {
+        return bad(n, 'not a JSON object');
+      }
+      if (!v || typeof v !== 'object') return bad(n, 'not a JSON object');
+      const w = (v.words ?? v.tokens) as unknown;
+      const t = (v.tags ?? v.ner_tags ?? v.pos_tags ?? null) as unknown;
+      if (!Array.isArray(w)) return bad(n, 'no "words" (or "tokens") list');
+      if (t !== null && (!Array.isArray(t) || t.length !== w.length)) return bad(n, `"tags" must list one tag per word (${w.length})`);
+      sentences.push({ words: w.map(String), tags: t ? (t as unknown[]).map(String) : null, file: path, line: n });
+      return;
+    }
     const l = raw.trim();
     if (!l) return flush();
     const cols = l.split(/[\t ]+/);
     if (cols[0] === '-DOCSTART-') return;
-    if (!words.length) start = i + 1;
+    if (!words.length) start = n;
     const hasTag = cols.length >= 2;
-    if (labelled !== null && labelled !== hasTag) return bad(i + 1, 'some words of this sentence have a tag and some do not');
+    if (labelled !== null && labelled !== hasTag) return bad(n, 'some words of this sentence have a tag and some do not');
     labelled = hasTag;
     words.push(cols[0]);
     tags.push(cols[cols.length - 1]);
-  });
-  flush();
-  if (!out.length && !skipped.length) throw new BertError('no sentences', { where: path });
-  return { sentences: out, skipped };
+  };
+  return { sentences, skipped, line, end: flush };
+}
+
+export function readTagged(path: string, opts: { skipBad?: boolean } = {}): { sentences: TaggedSentence[]; skipped: number[] } {
+  let text = readInput(path, 'file', 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const p = taggedParser(path, opts);
+  text.split(/\r?\n/).forEach((l, i) => p.line(l, i + 1));
+  p.end();
+  if (!p.sentences.length && !p.skipped.length) throw new BertError('no sentences', { where: path });
+  return { sentences: p.sentences, skipped: p.skipped };
+}
+
+/** The sentences of a CoNLL or JSON Lines file as a stream, in chunks of at most `size`. */
+export async function* streamTagged(path: string, size: number, opts: { skipBad?: boolean } = {}): AsyncGenerator<TaggedSentence[]> {
+  const p = taggedParser(path, opts);
+  let any = false;
+  for await (const l of readLines([path])) {
+    p.line(l.text, l.line);
+    if (p.sentences.length >= size) {
+      any = true;
+      yield p.sentences.splice(0);
+    }
+  }
+  p.end();
+  if (!any && !p.sentences.length && !p.skipped.length) throw new BertError('no sentences', { where: path });
+  if (p.sentences.length) yield p.sentences.splice(0);
 }
 
 /** Plain text lines (one sentence a line) as unlabelled sentences, words split on whitespace. */

@@ -12,7 +12,7 @@ import { readDocuments } from '../../lib/data/corpus.js';
 import { BertError } from '../../lib/errors.js';
 import { readQa } from '../../lib/tasks/qa.js';
 import { readRecords, streamRecords, type RecordSource } from '../../lib/tasks/records.js';
-import { readTagged } from '../../lib/tasks/tagging.js';
+import { readTagged, streamTagged, type TaggedSentence } from '../../lib/tasks/tagging.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -37,6 +37,15 @@ async function streamed(path: string, size: number, skipBad = false): Promise<Re
   return all;
 }
 
+async function streamedTagged(path: string, size: number, skipBad = false): Promise<TaggedSentence[]> {
+  const out: TaggedSentence[] = [];
+  for await (const c of streamTagged(path, size, { skipBad })) {
+    expect(c.length).toBeLessThanOrEqual(size);
+    out.push(...c);
+  }
+  return out;
+}
+
 /** Runs a reader; anything but success or a BertError with a place fails the test. */
 async function onlyBertErrors(what: string, f: () => unknown): Promise<'ok' | 'refused'> {
   try {
@@ -57,6 +66,28 @@ const CASES: [string, string, string][] = [
   ['JSON Lines with unicode and a blank line', '.jsonl', '{"text":"naïve 😀","label":"a"}\n\n{"text":"b","label":"b","extra":1}\n'],
   ['a file without a final newline', '.csv', 'text,label\nlast,row'],
 ];
+
+describe('tagged reader: CoNLL and JSON Lines, whole and streamed alike', () => {
+  it('sentences, -DOCSTART-, CRLF and a BOM; chunks of 1, 2 and 1000', async () => {
+    for (const [ext, content] of [
+      ['.conll', '\ufeff-DOCSTART- O\r\n\r\nJohn B-PER\r\nlives O\r\n\r\n\r\nParis\tB-LOC\r\nis O\r\nbig O\r\n'],
+      ['.jsonl', '{"words":["a","b"],"tags":["X","Y"]}\n\n{"tokens":["c"],"ner_tags":["Z"]}\n'],
+    ]) {
+      const p = file(ext, content);
+      const whole = readTagged(p).sentences;
+      expect(whole.length).toBe(2);
+      for (const size of [1, 2, 1000]) expect(await streamedTagged(p, size)).toEqual(whole);
+    }
+    expect(readTagged(file('.conll', '-DOCSTART- O\n\nJohn B-PER\nlives O\n')).sentences[0]).toMatchObject({ words: ['John', 'lives'], tags: ['B-PER', 'O'], line: 3 });
+  });
+
+  it('a sentence with tags on some words only is an error naming the line, or skipped', async () => {
+    const p = file('.conll', 'John B-PER\nlives\n\nok O\n');
+    expect(() => readTagged(p)).toThrow(/some words of this sentence have a tag and some do not/);
+    await expect(streamedTagged(p, 5)).rejects.toThrow(/some words/);
+    expect(readTagged(p, { skipBad: true }).skipped).toEqual([2]);
+  });
+});
 
 describe('record reader: edge cases, whole and streamed alike', () => {
   for (const [name, ext, content] of CASES) {
@@ -132,7 +163,7 @@ describe('readers under random input: a BertError or a result, never a crash', (
         const content = i < 150 ? mutate(seed, rand) : randomBytes(rand);
         const p = file(ext, content);
         const what = `${ext} case ${i} (${p})`;
-        const readers: (() => unknown)[] = ext === '.conll' ? [() => readTagged(p), () => readTagged(p, { skipBad: true })]
+        const readers: (() => unknown)[] = ext === '.conll' ? [() => readTagged(p), () => readTagged(p, { skipBad: true }), () => streamedTagged(p, 2)]
           : ext === '.json' ? [() => readQa(p), () => readQa(p, { skipBad: true })]
           : [() => readRecords(p), () => readRecords(p, { skipBad: true }), () => streamed(p, 3), () => streamed(p, 3, true)];
         for (const r of readers) (await onlyBertErrors(what, r)) === 'ok' ? read++ : refused++;

@@ -17,6 +17,7 @@ import { benchTokenizer } from './tokenizer.js';
 import { benchMemory } from './memory.js';
 import { benchTraining } from './training.js';
 import { benchPredict } from './predict.js';
+import { benchOnnx } from './onnx.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -54,6 +55,11 @@ if (want('tokenizer')) {
   const r = await benchTokenizer({ quick });
   printTable('Tokenization (State of the Union, 10.7 MB; ratio = HF best single-thread time ÷ ours, target ≥ 4)', r.rows);
   results.tokenizer = r.raw;
+}
+if (want('onnx')) {
+  const r = await benchOnnx({ quick });
+  printTable(`Inference vs ONNX Runtime (${r.peer}; same weights, threads and shapes; ratio = ORT time ÷ ours)`, r.rows);
+  results.onnx = r.raw;
 }
 if (want('training')) {
   const r = benchTraining({ quick });

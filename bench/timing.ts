@@ -35,3 +35,29 @@ export function compare(cands: Record<string, () => void>, opts: { rounds?: numb
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
+
+/** compare() for candidates that return promises (a peer with an async API: ONNX Runtime's session.run). */
+export async function compareAsync(cands: Record<string, () => unknown>, opts: { rounds?: number; minSeconds?: number } = {}): Promise<Record<string, Timed>> {
+  const rounds = opts.rounds ?? 5, minSeconds = opts.minSeconds ?? 0.05;
+  const names = Object.keys(cands);
+  for (const n of names) await cands[n]();
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of names) {
+      let calls = 0, elapsed = 0;
+      const t0 = process.hrtime.bigint();
+      do {
+        await cands[n]();
+        calls++;
+        elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+      } while (elapsed < minSeconds);
+      samples[n].push(elapsed / calls);
+      // let a peer's worker threads stop spinning before the next candidate takes the cores
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return Object.fromEntries(names.map((n) => {
+    const s = samples[n].sort((a, b) => a - b);
+    return [n, { best: s[0], median: s[Math.floor(s.length / 2)] }];
+  }));
+}

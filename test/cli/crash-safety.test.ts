@@ -35,20 +35,27 @@ beforeAll(() => {
   expect(reference.size).toBe(STEPS);
 });
 
+const temps = (files: string[]) => files.filter((f) => /^\..+\.tmp-\d+$/.test(f));
+
 /** Runs the training with slow saves and SIGKILLs it once `when` holds for its directory, after step 3. */
 async function killDuringSave(out: string, when: (files: string[]) => boolean): Promise<void> {
   const child = spawn(process.execPath, [CLI, ...args(out)], { env: { ...process.env, BERT_TEST_COMMIT_DELAY_MS: '1000' }, stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (_, sig) => r(sig === 'SIGKILL' ? -9 : 0)));
   const step = () => { try { return JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8')).step as number; } catch { return 0; } };
+  // armed once step 3 is committed and no commit is in flight: step 3's own commit already shows
+  // state 3 in its last moments, before its journal goes, and killing there would test nothing
+  // (the state is read before the listing: state 3 and then no journal means step 3's commit is over)
+  let armed = false;
   for (let i = 0; i < 8000; i++) {
-    if (existsSync(out) && step() >= 3 && when(readdirSync(out))) break;
+    const committed = step();
+    const files = existsSync(out) ? readdirSync(out) : [];
+    if (!armed) armed = committed >= 3 && !files.includes('.commit.json');
+    else if (when(files)) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   child.kill('SIGKILL');
   expect(await exited).toBe(-9);
 }
-
-const temps = (files: string[]) => files.filter((f) => /^\..+\.tmp-\d+$/.test(f));
 
 describe('SIGKILL during a checkpoint save', () => {
   it('before the commit: the previous checkpoint is whole, the half-written files are swept, resume matches', async () => {

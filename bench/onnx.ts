@@ -52,9 +52,13 @@ export async function benchOnnx(opts: { quick: boolean }): Promise<{ rows: Row[]
       rows.push({ job: `inference ${preset}`, result: failed });
       continue;
     }
+    const t0 = process.hrtime.bigint();
     const session = await ort.InferenceSession.create(onnxPath, {
       executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
     });
+    const createSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    rows.push({ job: `ORT session creation, ${preset}`, 'ORT ms': createSeconds * 1e3 });
+    raw.push({ preset, createSeconds });
     for (const B of batches) {
       const R = B * T;
       const ids = Int32Array.from({ length: R }, (_, i) => 1 + ((i * 7919) % 30000));
@@ -76,7 +80,7 @@ export async function benchOnnx(opts: { quick: boolean }): Promise<{ rows: Row[]
       const ours = t['bert-cli'].best, peer = t['onnxruntime'].best;
       rows.push({
         job: `inference ${preset}, ${B}×${T}`, 'bert-cli ms': ours * 1e3, 'ORT ms': peer * 1e3, 'seq/s bert-cli': B / ours, 'seq/s ORT': B / peer,
-        'ratio (target ≥ 1.0)': peer / ours, 'max |Δ| hidden': diff,
+        'ratio (target ≥ 1.0)': peer / ours, 'max |Δ| hidden': diff.toExponential(1),
       });
       raw.push({ preset, B, T, ours, peer, diff });
     }

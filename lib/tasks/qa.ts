@@ -10,6 +10,7 @@ import { extname } from 'node:path';
 import { BertError } from '../errors.js';
 import { readInput } from '../io/read.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { jsonObjectLine } from './records.js';
 import type { Example } from './sequence.js';
 
 export interface QaRecord {
@@ -128,16 +129,8 @@ export function readQa(path: string, opts: { skipBad?: boolean } = {}): { record
     });
   } else {
     text.split('\n').forEach((raw, i) => {
-      const l = raw.trim();
-      if (!l) return;
-      let v: unknown;
-      try {
-        v = JSON.parse(l);
-      } catch {
-        return bad(`${path}:${i + 1}`, 'not a JSON object (expected SQuAD JSON or JSON Lines with question and context)');
-      }
-      if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(`${path}:${i + 1}`, 'not a JSON object');
-      add(v as Record<string, unknown>, (v as Record<string, unknown>).context, `${path}:${i + 1}`, String(i + 1));
+      const v = jsonObjectLine(raw, (reason) => bad(`${path}:${i + 1}`, reason), 'not a JSON object (expected SQuAD JSON or JSON Lines with question and context)');
+      if (v) add(v, v.context, `${path}:${i + 1}`, String(i + 1));
     });
   }
   if (!records.length && !skipped.length) throw new BertError('no questions', { where: path });

@@ -102,16 +102,27 @@ export function readRecords(path: string, opts: { skipBad?: boolean } = {}): Rec
 
 type Bad = (line: number, reason: string) => void;
 
-function jsonRow(src: RecordSource, cols: Set<string>, raw: string, line: number, bad: Bad): void {
+/** A JSON Lines line as an object; null for a blank line, or for one that is not a JSON object (told to `bad`). */
+export function jsonObjectLine(raw: string, bad: (reason: string) => void, what = 'not a JSON object'): Record<string, unknown> | null {
   const l = raw.trim();
-  if (!l) return;
+  if (!l) return null;
   let v: unknown;
   try {
     v = JSON.parse(l);
   } catch {
-    return bad(line, 'not a JSON object');
+    bad(what);
+    return null;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(line, 'not a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    bad(what);
+    return null;
+  }
+  return v as Record<string, unknown>;
+}
+
+function jsonRow(src: RecordSource, cols: Set<string>, raw: string, line: number, bad: Bad): void {
+  const v = jsonObjectLine(raw, (reason) => bad(line, reason));
+  if (!v) return;
   for (const k of Object.keys(v)) cols.add(k);
   src.rows.push(v as Row);
   src.lines.push(line);

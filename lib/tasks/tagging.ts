@@ -9,6 +9,7 @@ import { BertError } from '../errors.js';
 import { readLines } from '../io/lines.js';
 import { readInput } from '../io/read.js';
 import type { Batch } from '../model/encoder.js';
+import { jsonObjectLine } from './records.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
 export interface TaggedSentence {
@@ -39,14 +40,8 @@ function taggedParser(path: string, opts: { skipBad?: boolean }) {
   };
   const line = (raw: string, n: number) => {
     if (jsonl) {
-      if (!raw.trim()) return;
-      let v: Record<string, unknown>;
-      try {
-        v = JSON.parse(raw);
-      } catch {
-        return bad(n, 'not a JSON object');
-      }
-      if (!v || typeof v !== 'object') return bad(n, 'not a JSON object');
+      const v = jsonObjectLine(raw, (reason) => bad(n, reason));
+      if (!v) return;
       const w = (v.words ?? v.tokens) as unknown;
       const t = (v.tags ?? v.ner_tags ?? v.pos_tags ?? null) as unknown;
       if (!Array.isArray(w)) return bad(n, 'no "words" (or "tokens") list');

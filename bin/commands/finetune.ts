@@ -1,6 +1,8 @@
 // bert-cli finetune: train every parameter of a pretrained BERT under a fresh head on labelled data.
 import { Command, Option } from 'commander';
-import { BertError } from '../../lib/errors.js';
+import { join } from 'node:path';
+import { loadConfig } from '../../lib/config.js';
+import { BertError, UsageError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { formatDuration } from '../../lib/cli/progress.js';
@@ -78,7 +80,10 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   let train: { examples: unknown[]; truncated: number };
   let dev: { examples: unknown[]; truncated: number } | null = null;
   const skipped: [string, (number | string)[]][] = [];
-  const maxLength = f.maxLength ?? (f.task === 'qa' ? QA_DEFAULTS.maxLength : 128);
+  // an explicit --max-length must fit the model's positions; the defaults shrink to fit a small model
+  const positions = loadConfig(join(f.resume ? `${f.out}/last` : f.model, 'config.json')).max_position_embeddings;
+  if (f.maxLength !== undefined && f.maxLength > positions) throw new UsageError(`--max-length ${f.maxLength} is over the model's max_position_embeddings ${positions}`, { where: '--max-length' });
+  const maxLength = f.maxLength ?? Math.min(positions, f.task === 'qa' ? QA_DEFAULTS.maxLength : 128);
   let extraConfig: Record<string, unknown> = {};
   if (f.task === 'qa') {
     const settings = { maxLength, docStride: f.docStride, maxQueryLength: f.maxQueryLength };

@@ -68,6 +68,7 @@ const cases: [string, () => string[], number, RegExp][] = [
   ['pretrain: --lr abc', () => ['pretrain', p('corpus.txt'), '--vocab', p('vocab.txt'), '--lr', 'abc', '--out', p('o3')], 2, /--lr <x>' argument 'abc' is invalid/],
   ['pretrain: --mask-prob 1.5', () => ['pretrain', p('corpus.txt'), '--vocab', p('vocab.txt'), '--mask-prob', '1.5', '--out', p('o3')], 2, /--mask-prob <p>' argument '1.5' is invalid/],
   ['pretrain: --max-length over the model', () => ['pretrain', p('corpus.txt'), '--init', p('pretrained'), '--max-length', '64', '--out', p('o3')], 2, /--max-length 64 is over max_position_embeddings 32/],
+  ['finetune: --max-length over the model', () => ['finetune', '--model', p('pretrained'), '--task', 'classify', '--train', p('train.tsv'), '--max-length', '64', '--out', p('o4')], 2, /--max-length 64 is over the model's max_position_embeddings 32/],
   ['finetune: --task foo', () => ['finetune', '--model', p('pretrained'), '--task', 'foo', '--train', p('train.tsv'), '--out', p('o4')], 2, /--task <task>' argument 'foo' is invalid/],
   ['finetune: --batch-size -3', () => ['finetune', '--model', p('pretrained'), '--task', 'classify', '--train', p('train.tsv'), '--batch-size', '-3', '--out', p('o4')], 2, /--batch-size <n>' argument '-3' is invalid/],
   ['predict: --threads 0', () => ['predict', '--model', p('clf'), '--threads', '0'], 2, /--threads <n>' argument '0' is invalid/],

@@ -101,10 +101,10 @@ Examples:
           // a chunk at a time from a stream: progress shows and memory stays flat on inputs of any size
           for await (const src of streamInputs(files, task, cols, 4096)) {
             const { examples } = encodeExamples(src, loaded.tokenizer, task, cols, null, maxLength);
-            const logits = sequenceLogits(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
+            const rate = (k: number) => `predicted ${n + k} texts, ${((n + k) / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`;
+            const logits = sequenceLogits(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'), (k) => progress.update(rate(k)));
             for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task, labels, opts.topK)));
             n += examples.length;
-            progress.update(`predicted ${n} texts, ${(n / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`);
           }
         }
         await writer.close();

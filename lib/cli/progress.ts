@@ -28,7 +28,11 @@ export class Progress implements ProgressSink {
     if (this.quiet) return;
     if (this.tty) {
       if (!this.spinner) this.spinner = ora({ text, stream: process.stderr }).start();
-      else this.spinner.text = text;
+      else {
+        this.spinner.text = text;
+        // ora redraws from a timer, which cannot fire while a loop of native batches holds the thread
+        this.spinner.render();
+      }
       return;
     }
     const now = Date.now();

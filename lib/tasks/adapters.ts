@@ -29,8 +29,8 @@ function meanLoss<E>(a: TaskAdapter<E>, model: BertForTask, xs: E[], batchSize: 
   return sum / xs.length;
 }
 
-/** Logits per example, in batches sorted by length (least padding), returned in input order. */
-export function sequenceLogits(model: BertForTask, xs: Example[], batchSize: number, padId: number): Float32Array[] {
+/** Logits per example, in batches sorted by length (least padding), returned in input order; `onBatch` after each batch. */
+export function sequenceLogits(model: BertForTask, xs: Example[], batchSize: number, padId: number, onBatch?: (done: number) => void): Float32Array[] {
   const order = xs.map((_, i) => i).sort((a, b) => xs[a].ids.length - xs[b].ids.length);
   const out: Float32Array[] = new Array(xs.length);
   const L = model.numLabels;
@@ -38,6 +38,7 @@ export function sequenceLogits(model: BertForTask, xs: Example[], batchSize: num
     const idx = order.slice(i, i + batchSize);
     const r = model.step(collateExamples(idx.map((k) => xs[k]), padId), null, { training: false });
     idx.forEach((k, j) => (out[k] = r.logits!.slice(j * L, (j + 1) * L)));
+    onBatch?.(i + idx.length);
   }
   return out;
 }

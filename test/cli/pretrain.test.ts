@@ -53,21 +53,21 @@ describe('bert-cli pretrain and fill-mask', () => {
     expect(none.stderr).toMatch(/^bert-cli: error: the text has no \[MASK\] token/);
   });
 
-  it('Ctrl-C finishes the step, saves, exits 130; --resume goes on', async () => {
+  for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) it(`${signal} (Ctrl-C, or a scheduler stopping the job) finishes the step, saves, exits ${exit}; --resume goes on`, async () => {
     // A corpus of ~40 addresses in one in-memory shard: an epoch is hundreds of steps with no file
     // read between them, so the signal must be handled between steps, not at the next epoch.
     const big = join(dir, 'big.txt');
     writeFileSync(big, readFileSync(join(dir, 'sotu', 'train.txt'), 'utf8').split('\n\n').slice(0, 40).join('\n\n') + '\n');
-    const out = join(dir, 'interrupted');
+    const out = join(dir, `interrupted-${signal}`);
     const child = spawn(process.execPath, [CLI, 'pretrain', big, '--vocab-size', '600', '--config', cfg, '--steps', '100000', '--batch-size', '4', '--max-length', '48', '--out', out, '--seed', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const metrics = join(out, 'metrics.jsonl');
     for (let i = 0; i < 600 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 3); i++) await new Promise((r) => setTimeout(r, 100));
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(code).toBe(130);
-    expect(stderr).toMatch(/SIGINT: finishing this step and saving a checkpoint/);
+    expect(code).toBe(exit);
+    expect(stderr).toMatch(new RegExp(`${signal}: finishing this step and saving a checkpoint`));
     const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
     expect(state.step).toBeGreaterThan(2);
     expect(state.data.epoch).toBe(0); // stopped mid-epoch, within a step or two of the signal

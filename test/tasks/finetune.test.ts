@@ -52,7 +52,7 @@ describe('fine-tuning end to end', () => {
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(cfg.id2label).toEqual({ 0: 'ham', 1: 'spam' });
     expect(cfg.architectures).toEqual(['BertForSequenceClassification']);
-    expect(cfg.bert_cli_max_length).toBe(128); // predict and eval default to the length it was trained with
+    expect(cfg.bert_cli_max_length).toBe(64); // the default 128, shrunk to this model's 64 positions; predict and eval default to it
     const p = runCli(['predict', '--model', out, '--quiet'], { input: 'apple win prize stone\nmeeting river table\n' });
     expect(p.code).toBe(0);
     const preds = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -66,6 +66,11 @@ describe('fine-tuning end to end', () => {
     expect(m).toHaveProperty('macro_f1');
     expect(m).toHaveProperty('mcc');
     expect(m.per_class.spam).toHaveProperty('precision');
+    // a label the model was not trained on is named with its line, not scored as a wrong answer
+    const unknown = write('cls-unknown.tsv', ['text', 'label'], [['apple win', 'spam'], ['river meeting', 'maybe']]);
+    const bad = runCli(['eval', '--model', out, unknown]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^bert-cli: error: unknown label 'maybe', .*cls-unknown\.tsv:3 \(the model knows ham, spam\)\n$/);
   });
 
   it('pair: whether the two texts share their first word', () => {

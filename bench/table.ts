@@ -3,7 +3,7 @@ export type Row = Record<string, string | number>;
 
 export function printTable(title: string, rows: Row[]): void {
   if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]);
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))]; // rows of one table may differ (a setup-cost row)
   const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c] ?? '').length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padStart(width[i])).join('  ');

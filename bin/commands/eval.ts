@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
 import { parsePositiveInt } from '../../lib/cli/options.js';
-import { loadModelDir } from '../../lib/io/model-dir.js';
+import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
 import { readRecords } from '../../lib/tasks/records.js';
@@ -42,7 +42,7 @@ Example:
     .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number }) => {
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
-      const task = (opts.task as Task | undefined) ?? taskOfConfig(loadModelDir(opts.model, { arch: 'BertModel' }).cfg);
+      const task = (opts.task as Task | undefined) ?? taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);

@@ -4,7 +4,7 @@ import { BertError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
 import { parsePositiveInt } from '../../lib/cli/options.js';
 import { Progress } from '../../lib/cli/progress.js';
-import { loadModelDir } from '../../lib/io/model-dir.js';
+import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
@@ -49,8 +49,7 @@ Examples:
 `)
     .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }) => {
       setThreads(opts.threads);
-      const probe = loadModelDir(opts.model, { arch: 'BertModel' });
-      const task = taskOfConfig(probe.cfg);
+      const task = taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
       if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });

@@ -40,7 +40,8 @@ export function loadTensors(store: ParamStore, tensors: Map<string, Tensor>, whe
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
       throw new BertError(`tensor has shape [${t.shape}], the config needs [${spec.shape}]`, { where: `${where}: ${key}` });
     }
-    store.view(spec.name).set(t.data);
+    if (t.readInto) t.readInto(store.view(spec.name));
+    else store.view(spec.name).set(t.data);
     used.add(key);
     report.loaded.push(spec.name);
   }

@@ -33,12 +33,17 @@ export function architectureOf(cfg: BertConfig): Architecture | null {
  * `initialized`; a pytorch_model.bin alone
  * is refused (a pickle runs code when loaded).
  */
-export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean } = {}): LoadedModel {
+/** A model directory's config.json alone (the task a fine-tuned model is for), without loading weights. */
+export function modelDirConfig(dir: string): BertConfig {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
   recoverDir(dir);
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new BertError('model directory has no config.json', { where: dir });
-  let cfg = loadConfig(cfgPath);
+  return loadConfig(cfgPath);
+}
+
+export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean } = {}): LoadedModel {
+  let cfg = modelDirConfig(dir);
   if (opts.config) cfg = { ...cfg, ...opts.config } as BertConfig;
   const weights = join(dir, 'model.safetensors');
   if (!existsSync(weights)) {

@@ -2,6 +2,7 @@
 // {name: {dtype, shape, data_offsets: [begin, end)}, __metadata__?}, then the raw tensors. Reading
 // trusts nothing: the header length, every offset, dtype and shape is checked against the file
 // before a byte is used, and F16/BF16 are widened to float32. Writing emits F32 (atomically).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BertError } from '../errors.js';
 import { readInput } from './read.js';
 import { writeFileAtomic } from './atomic.js';
@@ -9,10 +10,13 @@ import { writeFileAtomic } from './atomic.js';
 export interface Tensor {
   shape: number[];
   data: Float32Array;
+  /** Tensors read from a file: copy the values straight into `dst` (a parameter's place in the arena), no buffer between */
+  readInto?(dst: Float32Array): void;
 }
 
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 const MAX_HEADER = 100 * 1024 * 1024;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function f16ToF32(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
@@ -23,31 +27,37 @@ function f16ToF32(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Reads every tensor of a safetensors file as float32. */
-export function readSafetensors(path: string): Map<string, Tensor> {
-  return parseSafetensors(readInput(path, 'checkpoint'), path);
+interface Entry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  count: number;
+  /** byte range in the data section */
+  begin: number;
+  end: number;
 }
 
-export function parseSafetensors(buf: Uint8Array, where = '(buffer)'): Map<string, Tensor> {
-  const fail = (msg: string, tensor?: string): never => {
-    throw new BertError(msg, { where: tensor ? `${where}: ${tensor}` : where });
-  };
-  if (buf.byteLength < 8) fail(`not a safetensors file (${buf.byteLength} bytes, the header length alone takes 8)`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
+type Fail = (msg: string, tensor?: string) => never;
+
+/** The header's length field, checked against the file size. */
+function headerLength(first8: Uint8Array, fileLen: number, fail: Fail): number {
+  if (fileLen < 8) fail(`not a safetensors file (${fileLen} bytes, the header length alone takes 8)`);
+  const headerLen = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
   if (headerLen > MAX_HEADER) fail(`header length ${headerLen} is over the 100 MiB limit`);
-  if (8 + headerLen > buf.byteLength) fail(`header length ${headerLen} runs past the end of the file (${buf.byteLength} bytes)`);
+  if (8 + headerLen > fileLen) fail(`header length ${headerLen} runs past the end of the file (${fileLen} bytes)`);
+  return headerLen;
+}
+
+/** Every entry of the header, each checked (dtype, shape, byte range, no overlap) before a data byte is read. */
+function parseHeader(headerBytes: Uint8Array, dataLen: number, fail: Fail): Entry[] {
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, headerLen).toString('utf8'));
+    header = JSON.parse(Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('utf8'));
   } catch (err) {
     return fail(`header is not valid JSON (${(err as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-  const dataStart = 8 + headerLen;
-  const dataLen = buf.byteLength - dataStart;
-  const ranges: [number, number, string][] = [];
-  const out = new Map<string, Tensor>();
+  const entries: Entry[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -63,25 +73,103 @@ export function parseSafetensors(buf: Uint8Array, where = '(buffer)'): Map<strin
     const [b, en] = off as number[];
     if (b > en || en > dataLen) fail(`data_offsets [${b}, ${en}] fall outside the ${dataLen} data bytes`, name);
     if (en - b !== count * bytes) fail(`shape [${shape}] of ${e.dtype} needs ${count * bytes} bytes, data_offsets give ${en - b}`, name);
-    ranges.push([b, en, name]);
-    const data = new Float32Array(count);
-    const base = dataStart + b;
-    if (e.dtype === 'F32') {
-      for (let i = 0; i < count; i++) data[i] = view.getFloat32(base + 4 * i, true);
-    } else if (e.dtype === 'F64') {
-      for (let i = 0; i < count; i++) data[i] = view.getFloat64(base + 8 * i, true);
-    } else if (e.dtype === 'F16') {
-      for (let i = 0; i < count; i++) data[i] = f16ToF32(view.getUint16(base + 2 * i, true));
-    } else {
-      const u = new Uint32Array(data.buffer);
-      for (let i = 0; i < count; i++) u[i] = view.getUint16(base + 2 * i, true) << 16; // bf16 → f32
-    }
-    out.set(name, { shape, data });
+    entries.push({ name, dtype: e.dtype as string, shape, count, begin: b, end: en });
   }
-  ranges.sort((x, y) => x[0] - y[0]);
+  const ranges = [...entries].sort((x, y) => x.begin - y.begin);
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) fail(`data overlaps ${ranges[i - 1][2]}`, ranges[i][2]);
+    if (ranges[i].begin < ranges[i - 1].end) fail(`data overlaps ${ranges[i - 1].name}`, ranges[i].name);
   }
+  return entries;
+}
+
+/** A tensor's raw little-endian bytes widened to float32 (F32 on a little-endian machine: one copy). */
+function decode(raw: Uint8Array, e: Entry): Float32Array {
+  const data = new Float32Array(e.count);
+  if (e.dtype === 'F32' && LITTLE_ENDIAN) {
+    new Uint8Array(data.buffer).set(raw); // raw need not be 4-aligned, so copy rather than view
+    return data;
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (e.dtype === 'F32') {
+    for (let i = 0; i < e.count; i++) data[i] = view.getFloat32(4 * i, true);
+  } else if (e.dtype === 'F64') {
+    for (let i = 0; i < e.count; i++) data[i] = view.getFloat64(8 * i, true);
+  } else if (e.dtype === 'F16') {
+    for (let i = 0; i < e.count; i++) data[i] = f16ToF32(view.getUint16(2 * i, true));
+  } else {
+    const u = new Uint32Array(data.buffer);
+    for (let i = 0; i < e.count; i++) u[i] = view.getUint16(2 * i, true) << 16; // bf16 → f32
+  }
+  return data;
+}
+
+/**
+ * The tensors of a safetensors file: the header is read and checked whole at once; each tensor's bytes
+ * are read when asked for — `readInto` puts float32 data straight where it belongs (a BERT-base
+ * checkpoint loads into its arena in about half a second), `data` decodes a copy.
+ */
+export function readSafetensors(path: string): Map<string, Tensor> {
+  const fail: Fail = (msg, tensor) => {
+    throw new BertError(msg, { where: tensor ? `${path}: ${tensor}` : path });
+  };
+  const withFile = <T>(f: (readAt: (dst: Uint8Array, pos: number) => Uint8Array, size: number) => T): T => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      readInput(path, 'checkpoint'); // the one not-found / cannot-read error
+      throw new BertError('cannot read', { where: path });
+    }
+    try {
+      const size = fstatSync(fd).size;
+      return f((dst, pos) => {
+        for (let got = 0; got < dst.byteLength; ) {
+          const n = readSync(fd, dst, got, dst.byteLength - got, pos + got);
+          if (n <= 0) fail(`the file ends early (${size} bytes)`);
+          got += n;
+        }
+        return dst;
+      }, size);
+    } catch (err) {
+      if (err instanceof BertError) throw err;
+      throw new BertError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { where: path });
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const { headerLen, entries } = withFile((readAt, size) => {
+    const headerLen = headerLength(readAt(new Uint8Array(Math.min(8, size)), 0), size, fail);
+    return { headerLen, entries: parseHeader(readAt(new Uint8Array(headerLen), 8), size - 8 - headerLen, fail) };
+  });
+  const out = new Map<string, Tensor>();
+  for (const e of entries) {
+    const pos = 8 + headerLen + e.begin;
+    let cached: Float32Array | null = null;
+    const t: Tensor = {
+      shape: e.shape,
+      get data() {
+        return (cached ??= withFile((readAt) => decode(readAt(new Uint8Array(e.end - e.begin), pos), e)));
+      },
+      readInto(dst: Float32Array) {
+        if (dst.length !== e.count) fail(`${e.count} values do not fit a place of ${dst.length}`, e.name);
+        if (e.dtype === 'F32' && LITTLE_ENDIAN) withFile((readAt) => readAt(new Uint8Array(dst.buffer, dst.byteOffset, 4 * e.count), pos));
+        else dst.set(t.data);
+      },
+    };
+    out.set(e.name, t);
+  }
+  return out;
+}
+
+export function parseSafetensors(buf: Uint8Array, where = '(buffer)'): Map<string, Tensor> {
+  const fail: Fail = (msg, tensor) => {
+    throw new BertError(msg, { where: tensor ? `${where}: ${tensor}` : where });
+  };
+  const headerLen = headerLength(buf, buf.byteLength, fail);
+  const dataStart = 8 + headerLen;
+  const entries = parseHeader(buf.subarray(8, dataStart), buf.byteLength - dataStart, fail);
+  const out = new Map<string, Tensor>();
+  for (const e of entries) out.set(e.name, { shape: e.shape, data: decode(buf.subarray(dataStart + e.begin, dataStart + e.end), e) });
   return out;
 }
 

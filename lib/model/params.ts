@@ -20,8 +20,8 @@ export class ParamStore {
   readonly offsets = new Map<string, number>();
   readonly size: number;
   readonly params: Float32Array;
-  readonly grads: Float32Array;
   readonly decayMask: Uint8Array;
+  private gradArena: Float32Array | null = null;
 
   constructor(specs: ParamSpec[]) {
     this.specs = specs;
@@ -33,9 +33,13 @@ export class ParamStore {
     }
     this.size = off;
     this.params = new Float32Array(off);
-    this.grads = new Float32Array(off);
     this.decayMask = new Uint8Array(off);
     for (const s of specs) if (s.decay) this.decayMask.fill(1, this.offsets.get(s.name)!, this.offsets.get(s.name)! + numel(s.shape));
+  }
+
+  /** The gradient arena, allocated on first use: inference never needs it (440 MB for BERT-base). */
+  get grads(): Float32Array {
+    return (this.gradArena ??= new Float32Array(this.size));
   }
 
   has(name: string): boolean {

@@ -2,18 +2,16 @@
 import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
-import { parsePositiveInt } from '../../lib/cli/options.js';
+import { parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
 import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
 import { readRecords } from '../../lib/tasks/records.js';
-import { defaultColumns, encodeExamples, maxLengthOfConfig, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
+import { architectureOfTask, defaultColumns, encodeExamples, maxLengthOfConfig, taskOfConfig, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
 import { encodeTagged, readTagged } from '../../lib/tasks/tagging.js';
-import { choiceAdapter, sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
+import { choiceAdapter, qaAdapter, sequenceAdapter, taggingAdapter } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { encodeQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
-import { qaAdapter } from '../../lib/tasks/adapters.js';
-import { parseNumber } from '../../lib/cli/options.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
@@ -43,7 +41,7 @@ Example:
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(modelDirConfig(opts.model));
-      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
+      const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);

@@ -1,7 +1,5 @@
 // bert-cli finetune: train every parameter of a pretrained BERT under a fresh head on labelled data.
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
-import { loadConfig } from '../../lib/config.js';
 import { BertError, UsageError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
@@ -10,11 +8,11 @@ import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
 import { defaultColumns, encodeExamples, labelConfig, labelNames, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
 import { encodeTagged, readTagged, tagNames } from '../../lib/tasks/tagging.js';
-import { choiceAdapter, sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
+import { choiceAdapter, qaAdapter, sequenceAdapter, taggingAdapter, type TaskAdapter } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { encodeQa, QA_DEFAULTS, readQa } from '../../lib/tasks/qa.js';
-import { qaAdapter } from '../../lib/tasks/adapters.js';
 import { finetune } from '../../lib/train/finetune.js';
+import { modelDirConfig } from '../../lib/io/model-dir.js';
 import { runJob } from '../job.js';
 import type { JobContext } from '../job-worker.js';
 
@@ -81,7 +79,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   let dev: { examples: unknown[]; truncated: number } | null = null;
   const skipped: [string, (number | string)[]][] = [];
   // an explicit --max-length must fit the model's positions; the defaults shrink to fit a small model
-  const positions = loadConfig(join(f.resume ? `${f.out}/last` : f.model, 'config.json')).max_position_embeddings;
+  const positions = modelDirConfig(f.resume ? `${f.out}/last` : f.model).max_position_embeddings;
   if (f.maxLength !== undefined && f.maxLength > positions) throw new UsageError(`--max-length ${f.maxLength} is over the model's max_position_embeddings ${positions}`, { where: '--max-length' });
   const maxLength = f.maxLength ?? Math.min(positions, f.task === 'qa' ? QA_DEFAULTS.maxLength : 128);
   let extraConfig: Record<string, unknown> = {};

@@ -2,21 +2,19 @@
 import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
 import { setThreads } from '../../lib/engine.js';
-import { parsePositiveInt } from '../../lib/cli/options.js';
+import { parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
 import { Progress } from '../../lib/cli/progress.js';
 import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
 import { streamInputs, streamTaggedInputs } from '../../lib/tasks/inputs.js';
-import { defaultColumns, encodeExamples, maxLengthOfConfig, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
+import { architectureOfTask, defaultColumns, encodeExamples, maxLengthOfConfig, predictionOf, taskOfConfig } from '../../lib/tasks/sequence.js';
 import { encodeTagged } from '../../lib/tasks/tagging.js';
-import { predictChoices, predictTags, sequenceLogits } from '../../lib/tasks/adapters.js';
+import { predictChoices, predictTags, qaLogits, sequenceLogits } from '../../lib/tasks/adapters.js';
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { streamRecords } from '../../lib/tasks/records.js';
 import { encodeQa, postprocessQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
-import { qaLogits } from '../../lib/tasks/adapters.js';
-import { parseNumber } from '../../lib/cli/options.js';
 
 export function predictCommand(): Command {
   return new Command('predict')
@@ -50,8 +48,8 @@ Examples:
     .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }) => {
       setThreads(opts.threads);
       const task = taskOfConfig(modelDirConfig(opts.model));
-      const loaded = loadModelDir(opts.model, { arch: task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification' });
-      if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError('the model has no classification head; fine-tune it first', { where: opts.model });
+      const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
+      if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);

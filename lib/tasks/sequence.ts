@@ -3,6 +3,7 @@
 // head's targets, and predictions as JSON.
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
+import type { Architecture } from '../model/bert.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { RecordSource } from './records.js';
@@ -116,6 +117,11 @@ export type Task = (typeof TASKS)[number];
 export function maxLengthOfConfig(cfg: BertConfig): number {
   const n = cfg.bert_cli_max_length;
   return Number.isInteger(n) && (n as number) > 0 ? Math.min(n as number, cfg.max_position_embeddings) : Math.min(128, cfg.max_position_embeddings);
+}
+
+/** The model class a task family's fine-tuned directory loads as. */
+export function architectureOfTask(task: Task): Architecture {
+  return task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification';
 }
 
 /** The task family a fine-tuned model directory was trained for. */

@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
-import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
+import { loadModelDir, loadTrainingState, modelDirConfig, saveModelDir } from '../io/model-dir.js';
 import type { BertForTask } from '../model/bert.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { TaskAdapter } from '../tasks/adapters.js';
@@ -15,7 +15,7 @@ import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { yieldToEventLoop } from './pretrain.js';
 import { StepHealth } from './health.js';
 import { subSeed } from './rng.js';
-import { loadConfig, type BertConfig } from '../config.js';
+import type { BertConfig } from '../config.js';
 import { assertMemoryFits } from '../model/memory.js';
 import { writeReport } from '../report/training-report.js';
 
@@ -62,12 +62,11 @@ export interface DevReport {
 
 export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
   const last = join(o.out, 'last');
-  const cfgPath = join(o.resume ? last : o.modelDir, 'config.json');
-  if (existsSync(cfgPath)) assertMemoryFits(loadConfig(cfgPath), o.batchSize, o.maxLength ?? 128, { training: true, what: 'fine-tuning' });
+  if (o.resume && !existsSync(join(last, 'training_state.json'))) throw new BertError('nothing to resume: no last/training_state.json', { where: o.out });
+  assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, what: 'fine-tuning' });
   mkdirSync(o.out, { recursive: true });
   let model: BertForTask;
   if (o.resume) {
-    if (!existsSync(join(last, 'training_state.json'))) throw new BertError('nothing to resume: no last/training_state.json', { where: o.out });
     model = loadModelDir(last, { arch: o.adapter.arch }).model;
   } else {
     // a fresh head: only the encoder's weights come from the pretrained model

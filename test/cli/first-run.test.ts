@@ -12,7 +12,8 @@ import { saveModelDir } from '../../lib/io/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';
-import { runCli } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { CLI, runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-first-run-'));
 const p = (...xs: string[]) => join(dir, ...xs);
@@ -102,5 +103,12 @@ describe('mistakes are one line with an exit code', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at /);
     expect(runCli(['eval', '--model', p('clf'), p('nope.tsv')], { env: { BERT_DEBUG: '1' } }).stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('the installed command', () => {
+  it('runs as an executable, as npx and a shell run it (the build sets the bit; tsc does not)', () => {
+    expect(statSync(CLI).mode & 0o111).not.toBe(0);
+    expect(execFileSync(CLI, ['--help'], { encoding: 'utf8' })).toMatch(/quickstart/);
   });
 });

@@ -15,6 +15,14 @@ export interface NativeEngine {
   /** C[M,N] = alpha·op(A)·op(B) + beta·C (+ bias on every row); transB with a Linear weight [out,in] gives X·Wᵀ. */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
        A: F32, B: F32, beta: number, C: F32, bias: Maybe<F32>): void;
+  /** Whether gemmBf16 runs here: built for x86-64 and the CPU has AVX512_BF16. */
+  bf16Supported(): boolean;
+  /** Length of the Uint16Array that bf16Pack fills for a [N,K] weight (N to whole 48-column panels, K to even). */
+  bf16PackedLength(N: number, K: number): number;
+  /** W [N,K] (a Linear weight) → bfloat16 panels for gemmBf16, rounded to nearest even. */
+  bf16Pack(dst: Uint16Array, W: F32, N: number, K: number): void;
+  /** C[M,N] = A[M,K]·Wᵀ (+ bias) in bf16 with float32 accumulation; Wp from bf16Pack. Throws without AVX512_BF16. */
+  gemmBf16(M: number, N: number, K: number, A: F32, Wp: Uint16Array, C: F32, bias: Maybe<F32>): void;
   /** dbias[N] += Σ_rows dy[R,N] */
   biasBackward(dbias: F32, dy: F32, R: number, N: number): void;
   /** out[B,T,NH·HS] from packed qkv[B,T,3·NH·HS]; probs[B,NH,T,T] saved for backward (null in inference). */

@@ -76,6 +76,9 @@ class Args {
   int32_t* i32(size_t i, const char* name, int64_t len, const char* shape) const {
     return array<int32_t>(i, name, len, shape, napi_int32_array, "Int32Array", false);
   }
+  uint16_t* u16(size_t i, const char* name, int64_t len, const char* shape) const {
+    return array<uint16_t>(i, name, len, shape, napi_uint16_array, "Uint16Array", false);
+  }
   uint8_t* u8_or_null(size_t i, const char* name, int64_t len, const char* shape) const {
     return array<uint8_t>(i, name, len, shape, napi_uint8_array, "Uint8Array", true);
   }
@@ -130,6 +133,7 @@ class Args {
         case napi_float64_array: return "Float64Array";
         case napi_int32_array: return "Int32Array";
         case napi_uint8_array: return "Uint8Array";
+        case napi_uint16_array: return "Uint16Array";
         default: return "another typed array";
       }
     }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "args.h"
+#include "bert/bf16.h"
 #include "bert/kernels.h"
 #include "bindings.h"
 
@@ -34,6 +35,44 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   float* C = a.f32(9, "C", a.product({M, N}), "M·N");
   const float* bias = a.f32_or_null(10, "bias", N, "N");
   bert::gemm(ta, tb, M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N, bias);
+  return info.Env().Undefined();
+}
+
+// bf16Supported() → whether gemmBf16 can run here (build and CPU)
+Napi::Value bf16Supported(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), bert::bf16_supported());
+}
+
+// bf16PackedLength(N, K) → Uint16Array length that bf16Pack fills for a [N,K] weight
+Napi::Value bf16PackedLength(const Napi::CallbackInfo& info) {
+  Args a(info, "bf16PackedLength", 2);
+  int64_t N = a.dim(0, "N"), K = a.dim(1, "K");
+  a.product({N + kBf16PanelColumns, K + 1});  // overflow check
+  return Napi::Number::New(info.Env(), (double)bert::bf16_packed_length(N, K));
+}
+
+// bf16Pack(dst, W, N, K): W [N,K] float32 → bf16 panels in dst
+Napi::Value bf16Pack(const Napi::CallbackInfo& info) {
+  Args a(info, "bf16Pack", 4);
+  int64_t N = a.dim(2, "N"), K = a.dim(3, "K");
+  a.product({N + kBf16PanelColumns, K + 1});
+  uint16_t* dst = a.u16(0, "dst", bert::bf16_packed_length(N, K), "bf16PackedLength(N, K)");
+  const float* W = a.f32(1, "W", a.product({N, K}), "N·K");
+  if (dst) bert::bf16_pack(dst, W, N, K);
+  return info.Env().Undefined();
+}
+
+// gemmBf16(M, N, K, A, Wp, C, bias|null): C = A·Wᵀ (+ bias) with W packed by bf16Pack
+Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
+  Args a(info, "gemmBf16", 7);
+  if (!bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use gemm");
+  int64_t M = a.dim(0, "M", true), N = a.dim(1, "N", true), K = a.dim(2, "K", true);
+  a.product({N + kBf16PanelColumns, K + 1});
+  const float* A = a.f32(3, "A", a.product({M, K}), "M·K");
+  const uint16_t* Wp = a.u16(4, "Wp", bert::bf16_packed_length(N, K), "bf16PackedLength(N, K)");
+  float* C = a.f32(5, "C", a.product({M, N}), "M·N");
+  const float* bias = a.f32_or_null(6, "bias", N, "N");
+  bert::gemm_bf16(M, N, K, A, Wp, C, bias);
   return info.Env().Undefined();
 }
 

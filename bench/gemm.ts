@@ -1,6 +1,7 @@
 // GEMM at BERT's linear-layer shapes, ours beside the system OpenBLAS in the same process and run.
 // For a layer in→out over M = batch·seq rows: forward Y = X·Wᵀ (NT), input gradient dX = dY·W (NN),
-// weight gradient dW = dYᵀ·X (TN).
+// weight gradient dW = dYᵀ·X (TN). The forward shape also runs the bf16 inference GEMM (weights
+// packed once, as `--dtype bf16` does at load) where the CPU has AVX512_BF16.
 import { native } from '../lib/native.js';
 import { compare } from './timing.js';
 import type { Row } from './table.js';
@@ -9,6 +10,7 @@ const LAYERS: [number, number][] = [[768, 768], [768, 3072], [3072, 768]];
 
 export function benchGemm(opts: { quick: boolean }): { rows: Row[]; raw: unknown[]; summary: Row[] } {
   const peer = native.peerBlas();
+  const bf16 = native.bf16Supported();
   const rowsM = opts.quick ? [128, 1024] : [128, 512, 1024, 4096];
   const rows: Row[] = [];
   const raw: unknown[] = [];
@@ -32,6 +34,12 @@ export function benchGemm(opts: { quick: boolean }): { rows: Row[]; raw: unknown
             'bert-cli': () => native.gemm(ta, tb, m, n, k, 1, A, B, 0, C, null),
           };
           if (peer) cands[peer] = () => native.peerBlasSgemm(ta, tb, m, n, k, 1, A, B, 0, C);
+          const withBf16 = bf16 && name === 'fwd NT';
+          if (withBf16) {
+            const packed = new Uint16Array(native.bf16PackedLength(n, k));
+            native.bf16Pack(packed, B, n, k);
+            cands['bf16'] = () => native.gemmBf16(m, n, k, A, packed, C, null, false);
+          }
           const t = compare(cands, { rounds: opts.quick ? 3 : 5 });
           const flops = 2 * m * n * k;
           const ours = flops / t['bert-cli'].best / 1e9;
@@ -41,8 +49,10 @@ export function benchGemm(opts: { quick: boolean }): { rows: Row[]; raw: unknown
             'bert-cli GFLOP/s': ours,
             [`${peer ?? 'OpenBLAS'} GFLOP/s`]: peer ? theirs : 'skipped',
             ratio: peer ? ours / theirs : 'n/a',
+            'bf16 GFLOP/s': withBf16 ? flops / t['bf16'].best / 1e9 : '',
+            'bf16 ÷ fp32': withBf16 ? t['bert-cli'].best / t['bf16'].best : '',
           });
-          raw.push({ threads, op: name, M: m, N: n, K: k, ours_s: t['bert-cli'].best, peer: peer ?? null, peer_s: peer ? t[peer].best : null });
+          raw.push({ threads, op: name, M: m, N: n, K: k, ours_s: t['bert-cli'].best, peer: peer ?? null, peer_s: peer ? t[peer].best : null, bf16_s: withBf16 ? t['bf16'].best : null });
         }
       }
     }

@@ -4,6 +4,8 @@
 // python3-torch; HF's BertModel op for op). Sequence length 128, random ids, no padding; batch 1
 // (latency) and 8 / 32 (throughput), BERT-base and mini. Both answers are compared too: the outputs
 // must agree (max abs difference printed) or the timing means nothing. A missing peer is skipped.
+// Where the CPU has AVX512_BF16, our `--dtype bf16` path runs too, on a copy of the same weights:
+// its time beside our fp32 (target ≥ 1.8× on base) and its largest difference from fp32.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -45,6 +47,12 @@ export async function benchOnnx(opts: { quick: boolean }): Promise<{ rows: Row[]
     const dir = mkdtempSync(join(tmpdir(), `bert-bench-onnx-${preset}-`));
     const m = new BertForTask(presetConfig(preset, 30522), 'BertModel');
     m.initialize(1);
+    let m16: BertForTask | null = null;
+    if (native.bf16Supported()) {
+      m16 = new BertForTask(m.cfg, 'BertModel');
+      m16.store.params.set(m.store.params);
+      m16.encoder.setDtype('bf16');
+    }
     saveModelDir(dir, m, null);
     const onnxPath = join(dir, 'model.onnx');
     const failed = existsSync('/usr/bin/python3') ? exportOnnx(dir, onnxPath) : 'skipped (no /usr/bin/python3)';
@@ -73,16 +81,26 @@ export async function benchOnnx(opts: { quick: boolean }): Promise<{ rows: Row[]
       let diff = 0;
       const a = theirs.last_hidden_state.data as Float32Array;
       for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - mine.hidden[i]));
-      const t = await compareAsync({
+      let diff16 = NaN;
+      if (m16) {
+        const h16 = m16.step(batch, null, { training: false }).hidden;
+        diff16 = 0;
+        for (let i = 0; i < h16.length; i++) diff16 = Math.max(diff16, Math.abs(h16[i] - mine.hidden[i]));
+      }
+      const cands: Record<string, () => unknown> = {
         'bert-cli': () => m.step(batch, null, { training: false }),
         'onnxruntime': () => session.run(feeds),
-      }, { rounds: opts.quick ? 3 : 5, minSeconds: 0.3 });
-      const ours = t['bert-cli'].best, peer = t['onnxruntime'].best;
+      };
+      if (m16) cands['bf16'] = () => m16.step(batch, null, { training: false });
+      const t = await compareAsync(cands, { rounds: opts.quick ? 3 : 5, minSeconds: 0.3 });
+      const ours = t['bert-cli'].best, peer = t['onnxruntime'].best, b16 = m16 ? t['bf16'].best : NaN;
       rows.push({
         job: `inference ${preset}, ${B}×${T}`, 'bert-cli ms': ours * 1e3, 'ORT ms': peer * 1e3, 'seq/s bert-cli': B / ours, 'seq/s ORT': B / peer,
         'ratio (target ≥ 1.0)': peer / ours, 'max |Δ| hidden': diff.toExponential(1),
+        'bf16 ms': m16 ? b16 * 1e3 : 'skipped (no AVX512_BF16)', 'bf16 ÷ fp32 (target ≥ 1.8)': m16 ? ours / b16 : '',
+        'ORT ÷ bf16': m16 ? peer / b16 : '', 'bf16 max |Δ| vs fp32': m16 ? diff16.toExponential(1) : '',
       });
-      raw.push({ preset, B, T, ours, peer, diff });
+      raw.push({ preset, B, T, ours, peer, diff, bf16: m16 ? b16 : null, diff16: m16 ? diff16 : null });
     }
     await session.release();
   }

@@ -1,11 +1,14 @@
 // What the native engine is running on: instruction set, threads, BLAS. Shown by `bert-cli info`.
 import { native, type Isa } from './native.js';
+import type { Dtype } from './model/encoder.js';
 
 export interface EngineInfo {
   isa: Isa;
   availableIsas: Isa[];
   threads: number;
   gemm: string;
+  /** whether --dtype bf16 runs in bf16 here (AVX512_BF16) */
+  bf16: boolean;
   compiler: string;
   node: string;
 }
@@ -17,6 +20,7 @@ export function engineInfo(): EngineInfo {
     availableIsas: native.availableIsas(),
     threads: native.numThreads(),
     gemm: build.blas ? 'system BLAS (BERT_USE_BLAS)' : 'built-in',
+    bf16: native.bf16Supported(),
     compiler: build.compiler,
     node: process.version,
   };
@@ -25,4 +29,15 @@ export function engineInfo(): EngineInfo {
 /** Applies --threads to the engine (BERT_NUM_THREADS is read natively at start). */
 export function setThreads(n: number | undefined): void {
   if (n !== undefined) native.setNumThreads(n);
+}
+
+/**
+ * Applies --dtype to a loaded model's encoder. bf16 on a CPU without AVX512_BF16 runs fp32 and
+ * says so once on stderr (a notice, not an error: the results are the fp32 ones).
+ */
+export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined): Dtype {
+  const want = dtype ?? 'fp32';
+  const got = model.encoder.setDtype(want);
+  if (got !== want) process.stderr.write(`bert-cli: --dtype ${want} needs AVX512_BF16, which this CPU lacks; running ${got}\n`);
+  return got;
 }

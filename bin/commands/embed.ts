@@ -1,8 +1,8 @@
 // bert-cli embed: text embeddings as JSON Lines.
 import { Command, Option } from 'commander';
 import { BertError } from '../../lib/errors.js';
-import { setThreads } from '../../lib/engine.js';
-import { parsePositiveInt } from '../../lib/cli/options.js';
+import { setDtype, setThreads } from '../../lib/engine.js';
+import { parseDtype, parsePositiveInt } from '../../lib/cli/options.js';
 import { readLines } from '../../lib/io/lines.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
@@ -19,6 +19,7 @@ export function embedCommand(): Command {
     .option('--batch-size <n>', 'texts per batch', parsePositiveInt, 32)
     .option('-o, --output <file>', 'write here instead of standard output')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--dtype <type>', 'fp32, or bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
     .addHelpText('after', `
 Output: {"embedding":[…]} per line, or with --pooling tokens {"tokens":[…],"embeddings":[[…],…]} for every
 token including [CLS] and [SEP].
@@ -26,9 +27,10 @@ token including [CLS] and [SEP].
 Example:
   $ echo "the congress shall make no law" | bert-cli embed --model out/sotu-mini --pooling mean
 `)
-    .action(async (files: string[], opts: { model: string; pooling: Pooling; maxLength: number; batchSize: number; output?: string; threads?: number }) => {
+    .action(async (files: string[], opts: { model: string; dtype: 'fp32' | 'bf16'; pooling: Pooling; maxLength: number; batchSize: number; output?: string; threads?: number }) => {
       setThreads(opts.threads);
       const loaded = loadModelDir(opts.model, { arch: 'BertModel' });
+      setDtype(loaded.model, opts.dtype);
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       if (opts.pooling === 'pooler' && loaded.initialized.some((n) => n.startsWith('pooler'))) throw new BertError('the model has no trained pooler', { where: opts.model, hint: 'use --pooling cls or mean' });
       const tok = loaded.tokenizer;

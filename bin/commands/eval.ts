@@ -1,8 +1,8 @@
 // bert-cli eval: a fine-tuned model's metrics on labelled data, as JSON.
 import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
-import { setThreads } from '../../lib/engine.js';
-import { parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
+import { setDtype, setThreads } from '../../lib/engine.js';
+import { parseDtype, parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
 import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
@@ -28,6 +28,7 @@ export function evalCommand(): Command {
     .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows (default: as fine-tuned)', parsePositiveInt)
     .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--dtype <type>', 'fp32, or bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
     .addHelpText('after', `
 Metrics: accuracy, macro and micro F1, per-class precision/recall/F1, MCC and the confusion matrix for
 classify/pair; Pearson, Spearman and MSE for regression; micro/macro F1 and subset accuracy for multilabel;
@@ -37,15 +38,16 @@ EM and F1 (percent) with the official SQuAD v2.0 script's normalisation for qa, 
 Example:
   $ bert-cli eval --model out/spam data/spam/test.tsv
 `)
-    .action((file: string, opts: { model: string; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number }) => {
+    .action((file: string, opts: { model: string; dtype: 'fp32' | 'bf16'; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number }) => {
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
+      const dtype = setDtype(loaded.model, opts.dtype);
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
-      assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, what: 'evaluation' });
+      assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, bf16: dtype === 'bf16', what: 'evaluation' });
       const pad = loaded.tokenizer.vocab.special('[PAD]');
       if (task === 'tag') {
         const t = readTagged(file, { skipBad: opts.skipBad });

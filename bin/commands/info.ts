@@ -34,6 +34,7 @@ export function printInfo(info: InfoReport): string {
     `engine     ${e.isa} kernels (this CPU can run: ${e.availableIsas.join(', ')})`,
     `threads    ${e.threads}`,
     `gemm       ${e.gemm}`,
+    `bf16       ${e.bf16 ? 'yes (AVX512_BF16): --dtype bf16 available' : 'no: --dtype bf16 runs fp32'}`,
     `compiler   ${e.compiler}`,
     `node       ${e.node}`,
   );

@@ -1,8 +1,8 @@
 // bert-cli predict: a fine-tuned model's predictions for texts, as JSON Lines in input order.
 import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
-import { setThreads } from '../../lib/engine.js';
-import { parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
+import { setDtype, setThreads } from '../../lib/engine.js';
+import { parseDtype, parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
 import { Progress } from '../../lib/cli/progress.js';
 import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
@@ -32,6 +32,7 @@ export function predictCommand(): Command {
     .option('--n-best <n>', 'qa: start and end candidates per window', parsePositiveInt, 20)
     .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--dtype <type>', 'fp32, or bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
@@ -45,15 +46,16 @@ Examples:
   $ bert-cli predict --model out/spam data/spam/test.tsv -o predictions.jsonl
   $ echo '{"question":"Who wrote it?","context":"It was written by Ada."}' | bert-cli predict --model out/squad
 `)
-    .action(async (files: string[], opts: { model: string; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }) => {
+    .action(async (files: string[], opts: { model: string; dtype: 'fp32' | 'bf16'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }) => {
       setThreads(opts.threads);
       const task = taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
+      const dtype = setDtype(loaded.model, opts.dtype);
       if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
-      assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, what: 'prediction' });
+      assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, bf16: dtype === 'bf16', what: 'prediction' });
       const cols = defaultColumns(task === 'tag' || task === 'choice' || task === 'qa' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;
       if (opts.textPairColumn) cols.pair = opts.textPairColumn;

@@ -29,3 +29,8 @@ export function parseProbability(value: string): number {
   if (n < 0 || n > 1) throw new InvalidArgumentError(`expected a number between 0 and 1, got '${value}'`);
   return n;
 }
+
+export function parseDtype(value: string): 'fp32' | 'bf16' {
+  if (value !== 'fp32' && value !== 'bf16') throw new InvalidArgumentError(`expected fp32 or bf16, got '${value}'`);
+  return value;
+}

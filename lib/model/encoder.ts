@@ -9,6 +9,9 @@ import { native } from '../native.js';
 import { subSeed } from '../train/rng.js';
 import type { ParamStore } from './params.js';
 
+/** Arithmetic of the encoder's linear layers in inference: float32, or bfloat16 weights and inputs with float32 sums. */
+export type Dtype = 'fp32' | 'bf16';
+
 /** HF's additive mask value for padding: torch.finfo(float32).min. */
 export const MASK_VALUE = -3.4028234663852886e38;
 
@@ -58,16 +61,66 @@ export class Encoder {
   private capProbs = 0;
   private acts: LayerActs[] = [];
   private buf: Record<string, Float32Array> = {};
+  /** Inference buffers: one layer's worth reused by every layer (nothing is kept for backward), x and y ping-pong. */
+  private inf: { capR: number; capB: number; layer: LayerActs; xs: [Float32Array, Float32Array]; buf: Record<string, Float32Array> } | null = null;
   private batch: Batch | null = null;
   private training = false;
   private seed = 0n;
   private posIds = new Int32Array(0);
+  private bf16: Map<string, Uint16Array> | null = null;
 
   constructor(cfg: BertConfig, store: ParamStore, prefix: string, withPooler: boolean) {
     this.cfg = cfg;
     this.store = store;
     this.prefix = prefix;
     this.withPooler = withPooler;
+  }
+
+  /** The arithmetic the linear layers use now. */
+  get dtype(): Dtype {
+    return this.bf16 ? 'bf16' : 'fp32';
+  }
+
+  /**
+   * Switches the linear layers (Q/K/V, attention output, FFN, pooler) to bf16 or back. bf16 packs a
+   * copy of their weights once, here (2 bytes per weight); LayerNorm, softmax, GELU, embeddings and
+   * every sum stay float32. Pack again after the weights change. Returns the dtype in effect: fp32
+   * when the CPU has no AVX512_BF16.
+   */
+  setDtype(dtype: Dtype): Dtype {
+    if (dtype === 'fp32' || !native.bf16Supported()) {
+      this.bf16 = null;
+      return 'fp32';
+    }
+    const { hidden_size: H, intermediate_size: I, num_hidden_layers: L } = this.cfg;
+    const packs = new Map<string, Uint16Array>();
+    const pack = (key: string, w: Float32Array, N: number, K: number) => {
+      const dst = new Uint16Array(native.bf16PackedLength(N, K));
+      native.bf16Pack(dst, w, N, K);
+      packs.set(key, dst);
+    };
+    for (let l = 0; l < L; l++) {
+      const n = layerNames(this.prefix, l);
+      pack(n.qw, this.store.span(this.store.params, n.qw, n.vw), 3 * H, H);
+      pack(n.ow, this.v(n.ow), H, H);
+      pack(n.iw, this.v(n.iw), I, H);
+      pack(n.outw, this.v(n.outw), H, I);
+    }
+    if (this.withPooler) pack(`${this.prefix}pooler.dense.weight`, this.v(`${this.prefix}pooler.dense.weight`), H, H);
+    this.bf16 = packs;
+    return 'bf16';
+  }
+
+  /**
+   * out[R,N] = x[R,K]·Wᵀ + bias (then GELU when `gelu`: inference only, nothing kept for backward)
+   * through the active dtype; `w` is the float32 weight, `key` its pack.
+   */
+  private linear(key: string, w: Float32Array, x: Float32Array, R: number, N: number, K: number,
+                 out: Float32Array, bias: Float32Array | null, gelu = false): void {
+    const packed = this.bf16?.get(key);
+    if (packed) native.gemmBf16(R, N, K, x, packed, out, bias, gelu);
+    else if (gelu) native.linearGeluForward(out, x, w, bias, R, N, K);
+    else native.gemm(false, true, R, N, K, 1, x, w, 0, out, bias);
   }
 
   /** Plans buffers for R = B·T rows (grown when a larger batch comes). */
@@ -97,6 +150,27 @@ export class Encoder {
     if (L === 0) this.buf.h0 = x;
   }
 
+  /**
+   * Plans inference buffers for B×T: a single layer's activations, since no layer's are needed
+   * once the next has run — L times less memory than training's plan and a working set that stays
+   * in cache from one layer to the next. No pre-activation either: GELU runs in the GEMM's tile.
+   */
+  private planInference(B: number, T: number): NonNullable<Encoder['inf']> {
+    const R = B * T, { hidden_size: H, intermediate_size: I } = this.cfg;
+    if (this.inf && R <= this.inf.capR && B <= this.inf.capB) return this.inf;
+    const cR = Math.max(R, this.inf?.capR ?? 0), cB = Math.max(B, this.inf?.capB ?? 0);
+    const f = (n: number) => new Float32Array(n);
+    const none = f(0);
+    const xs: [Float32Array, Float32Array] = [f(cR * H), f(cR * H)];
+    const layer: LayerActs = {
+      x: xs[0], qkv: f(cR * 3 * H), probs: none, ctx: f(cR * H), s1: none, mean1: none, rstd1: none,
+      a: f(cR * H), pre: none, act: f(cR * I), s2: none, mean2: none, rstd2: none, y: xs[1],
+    };
+    const buf = { emb: f(cR * H), mask: f(cR), tmpH: f(cR * H), cls: f(cB * H), pooledPre: f(cB * H), pooled: f(cB * H) };
+    this.inf = { capR: cR, capB: cB, layer, xs, buf };
+    return this.inf;
+  }
+
   private v(name: string): Float32Array {
     return this.store.view(name);
   }
@@ -112,8 +186,15 @@ export class Encoder {
     const { B, T } = batch;
     const R = B * T;
     const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, layer_norm_eps: eps } = this.cfg;
+    if (training && this.bf16) throw new Error('the bf16 path is for inference: switch the encoder back to fp32 to train');
     if (T > this.cfg.max_position_embeddings) throw new Error(`sequence length ${T} is over max_position_embeddings ${this.cfg.max_position_embeddings}`);
-    this.plan(B, T);
+    const inf = training ? null : this.planInference(B, T);
+    if (training) this.plan(B, T);
+    const buf = inf ? inf.buf : this.buf;
+    const L = this.cfg.num_hidden_layers;
+    // training keeps every layer's activations for backward; inference reuses one set
+    const layerActs = (l: number): LayerActs => inf ? { ...inf.layer, x: inf.xs[l % 2], y: inf.xs[(l + 1) % 2] } : this.acts[l];
+    const stat = (a: Float32Array) => (inf ? null : a.subarray(0, R));
     this.batch = batch;
     this.training = training;
     this.seed = seed;
@@ -126,45 +207,49 @@ export class Encoder {
     if (this.posIds.length < R) this.posIds = new Int32Array(R);
     const pos = this.posIds.subarray(0, R);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = t;
-    const emb = rows(this.buf.emb, H);
+    const emb = rows(buf.emb, H);
     native.embeddingForward(emb, batch.inputIds, this.v(`${p}embeddings.word_embeddings.weight`), R, H, this.cfg.vocab_size, false);
     native.embeddingForward(emb, pos, this.v(`${p}embeddings.position_embeddings.weight`), R, H, this.cfg.max_position_embeddings, true);
     native.embeddingForward(emb, batch.typeIds, this.v(`${p}embeddings.token_type_embeddings.weight`), R, H, this.cfg.type_vocab_size, true);
-    const h0 = rows(this.buf.h0, H);
-    native.layerNormForward(h0, this.buf.embMean.subarray(0, R), this.buf.embRstd.subarray(0, R), emb,
+    const h0 = rows(inf ? inf.xs[0] : this.buf.h0, H);
+    native.layerNormForward(h0, inf ? null : stat(this.buf.embMean), inf ? null : stat(this.buf.embRstd), emb,
       this.v(`${p}embeddings.LayerNorm.weight`), this.v(`${p}embeddings.LayerNorm.bias`), R, H, eps);
     if (pH > 0) native.dropoutForward(h0, h0, pH, subSeed(seed, 0, 0));
 
-    const mask = this.buf.mask.subarray(0, R);
+    const mask = buf.mask.subarray(0, R);
     for (let i = 0; i < R; i++) mask[i] = batch.attentionMask[i] ? 0 : MASK_VALUE;
 
-    for (let l = 0; l < this.acts.length; l++) {
-      const A = this.acts[l], n = layerNames(p, l);
-      const x = rows(A.x, H), qkv = rows(A.qkv, 3 * H), ctx = rows(A.ctx, H), tmp = rows(this.buf.tmpH, H);
-      native.gemm(false, true, R, 3 * H, H, 1, x, this.store.span(this.store.params, n.qw, n.vw), 0, qkv,
+    for (let l = 0; l < L; l++) {
+      const A = layerActs(l), n = layerNames(p, l);
+      const x = rows(A.x, H), qkv = rows(A.qkv, 3 * H), ctx = rows(A.ctx, H), tmp = rows(buf.tmpH, H);
+      this.linear(n.qw, this.store.span(this.store.params, n.qw, n.vw), x, R, 3 * H, H, qkv,
         this.store.span(this.store.params, n.qb, n.vb));
       native.attentionForward(ctx, training ? A.probs.subarray(0, B * NH * T * T) : null, qkv, mask, B, T, NH, H / NH, pA, subSeed(seed, l + 1, 1));
-      native.gemm(false, true, R, H, H, 1, ctx, this.v(n.ow), 0, tmp, this.v(n.ob));
+      this.linear(n.ow, this.v(n.ow), ctx, R, H, H, tmp, this.v(n.ob));
       if (pH > 0) native.dropoutForward(tmp, tmp, pH, subSeed(seed, l + 1, 2));
       const a = rows(A.a, H);
-      native.residualLayerNormForward(a, rows(A.s1, H), A.mean1.subarray(0, R), A.rstd1.subarray(0, R), tmp, x,
+      native.residualLayerNormForward(a, inf ? null : rows(A.s1, H), stat(A.mean1), stat(A.rstd1), tmp, x,
         this.v(n.ln1w), this.v(n.ln1b), R, H, eps);
       const pre = rows(A.pre, I), act = rows(A.act, I);
-      native.gemm(false, true, R, I, H, 1, a, this.v(n.iw), 0, pre, null);
-      native.biasGeluForward(act, pre, this.v(n.ib), R, I);
-      native.gemm(false, true, R, H, I, 1, act, this.v(n.outw), 0, tmp, this.v(n.outb));
+      if (inf) {
+        this.linear(n.iw, this.v(n.iw), a, R, I, H, act, this.v(n.ib), true);
+      } else {
+        this.linear(n.iw, this.v(n.iw), a, R, I, H, pre, null);
+        native.biasGeluForward(act, pre, this.v(n.ib), R, I);
+      }
+      this.linear(n.outw, this.v(n.outw), act, R, H, I, tmp, this.v(n.outb));
       if (pH > 0) native.dropoutForward(tmp, tmp, pH, subSeed(seed, l + 1, 3));
-      native.residualLayerNormForward(rows(A.y, H), rows(A.s2, H), A.mean2.subarray(0, R), A.rstd2.subarray(0, R), tmp, a,
+      native.residualLayerNormForward(rows(A.y, H), inf ? null : rows(A.s2, H), stat(A.mean2), stat(A.rstd2), tmp, a,
         this.v(n.ln2w), this.v(n.ln2b), R, H, eps);
     }
-    const hidden = rows(this.buf.last, H);
+    const hidden = rows(inf ? inf.xs[L % 2] : this.buf.last, H);
     let pooled: Float32Array | null = null;
     if (this.withPooler) {
-      const cls = this.buf.cls.subarray(0, B * H);
+      const cls = buf.cls.subarray(0, B * H);
       for (let b = 0; b < B; b++) cls.set(hidden.subarray(b * T * H, b * T * H + H), b * H);
-      const pre = this.buf.pooledPre.subarray(0, B * H);
-      native.gemm(false, true, B, H, H, 1, cls, this.v(`${p}pooler.dense.weight`), 0, pre, this.v(`${p}pooler.dense.bias`));
-      pooled = this.buf.pooled.subarray(0, B * H);
+      const pre = buf.pooledPre.subarray(0, B * H);
+      this.linear(`${p}pooler.dense.weight`, this.v(`${p}pooler.dense.weight`), cls, B, H, H, pre, this.v(`${p}pooler.dense.bias`));
+      pooled = buf.pooled.subarray(0, B * H);
       native.tanhForward(pooled, pre);
     }
     return { hidden, pooled };

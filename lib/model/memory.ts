@@ -16,7 +16,7 @@ export interface MemoryNeed {
   total: number;
 }
 
-export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number }): MemoryNeed {
+export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean }): MemoryNeed {
   const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L, vocab_size: V } = cfg;
   // heads add at most an H×H transform or a small classifier beside the encoder and pooler
   const P = countParameters(cfg) + H * H + 3 * H + V;
@@ -26,8 +26,12 @@ export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { traini
   // embeddings and shared scratch: emb (+2 statistics), mask, tmpH, dA, dB, dI, dQKV
   const shared = R * (H + 3) + R * (6 * H + I);
   const mlm = (opts.mlmRows ?? 0) * V * 2; // logits and their gradient
-  const activations = 4 * (L * perLayer + shared + mlm);
-  const arenas = opts.training ? 4 * P * 4 + P : 4 * P;
+  // inference keeps one layer's buffers (x and y ping-pong, qkv, ctx, a, act) plus emb, mask and tmpH
+  const inference = R * (9 * H + I + 1) + 3 * B * H;
+  const activations = 4 * ((opts.training ? L * perLayer + shared : inference) + mlm);
+  // --dtype bf16 keeps a 2-byte copy of every linear weight of the encoder and pooler beside the fp32 arena
+  const packs = opts.bf16 ? 2 * (L * (4 * H * H + 2 * H * I) + H * H) : 0;
+  const arenas = (opts.training ? 4 * P * 4 + P : 4 * P) + packs;
   return { parameters: P, arenas, activations, total: arenas + activations };
 }
 
@@ -53,7 +57,7 @@ export function availableMemory(): number {
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
 
 /** Refuses a job whose count is over 90% of the memory there is, naming the figures and the flags that change them. */
-export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; what: string }): void {
+export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; what: string }): void {
   const need = memoryNeed(cfg, B, T, opts);
   const have = availableMemory();
   if (need.total <= 0.9 * have) return;

@@ -62,9 +62,9 @@ Napi::Value bf16Pack(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// gemmBf16(M, N, K, A, Wp, C, bias|null): C = A·Wᵀ (+ bias) with W packed by bf16Pack
+// gemmBf16(M, N, K, A, Wp, C, bias|null, gelu): C = A·Wᵀ (+ bias) (then GELU) with W from bf16Pack
 Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
-  Args a(info, "gemmBf16", 7);
+  Args a(info, "gemmBf16", 8);
   if (!bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use gemm");
   int64_t M = a.dim(0, "M", true), N = a.dim(1, "N", true), K = a.dim(2, "K", true);
   a.product({N + kBf16PanelColumns, K + 1});
@@ -72,7 +72,20 @@ Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
   const uint16_t* Wp = a.u16(4, "Wp", bert::bf16_packed_length(N, K), "bf16PackedLength(N, K)");
   float* C = a.f32(5, "C", a.product({M, N}), "M·N");
   const float* bias = a.f32_or_null(6, "bias", N, "N");
-  bert::gemm_bf16(M, N, K, A, Wp, C, bias);
+  bool gelu = a.flag(7, "gelu");
+  bert::gemm_bf16(M, N, K, A, Wp, C, bias, gelu);
+  return info.Env().Undefined();
+}
+
+// linearGeluForward(out, A, W, bias|null, M, N, K): out = gelu(A·Wᵀ + bias), W [N,K]
+Napi::Value linearGeluForward(const Napi::CallbackInfo& info) {
+  Args a(info, "linearGeluForward", 7);
+  int64_t M = a.dim(4, "M", true), N = a.dim(5, "N", true), K = a.dim(6, "K", true);
+  float* out = a.f32(0, "out", a.product({M, N}), "M·N");
+  const float* A = a.f32(1, "A", a.product({M, K}), "M·K");
+  const float* W = a.f32(2, "W", a.product({N, K}), "N·K");
+  const float* bias = a.f32_or_null(3, "bias", N, "N");
+  if (M > 0 && N > 0) kernels().linear_gelu_forward(out, A, W, bias, M, N, K);
   return info.Env().Undefined();
 }
 

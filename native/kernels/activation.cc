@@ -13,7 +13,6 @@ namespace {
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
-inline vf gelu(vf x) { return set1(0.5f) * x * (set1(1.0f) + verf(x * set1(kInvSqrt2))); }
 inline vf gelu_grad(vf x) {
   vf cdf = set1(0.5f) * (set1(1.0f) + verf(x * set1(kInvSqrt2)));
   vf pdf = set1(kInvSqrt2Pi) * vexp(set1(-0.5f) * x * x);
@@ -46,7 +45,7 @@ void bias_gelu_forward(float* out, float* pre, const float* bias, int64_t R, int
           x = x + load_n(bias + j, cnt);
           store_n(p + j, x, cnt);
         }
-        store_n(o + j, gelu(x), cnt);
+        store_n(o + j, vgelu(x), cnt);
       }
     }
   });

@@ -114,6 +114,7 @@ struct Store {  // what happens to C after a tile's k-block
   float alpha, beta;
   const float* bias;  // at the tile's first column, or null
   bool first;         // first k-block: C = alpha·acc + beta·C + bias; later blocks: C += alpha·acc
+  bool gelu;          // last k-block: C = gelu(C) before the store
 };
 
 // The register tile: acc[MR][NV] += a(k) ⊗ b(k) over kc, then merged into C (mr×nr valid).
@@ -154,6 +155,7 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* __restr
         } else {
           r = r + load(cr + v * W);
         }
+        if (st.gelu) r = vgelu(r);
         store(cr + v * W, r);
       }
     }
@@ -177,6 +179,7 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* __restr
       } else {
         r = r + load_n(cr + v * W, n);
       }
+      if (st.gelu) r = vgelu(r);
       store_n(cr + v * W, r, n);
     }
   }
@@ -191,9 +194,18 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const floa
 
 // The whole loop nest on one thread, with that thread's packing buffers.
 void gemm_st(int tid, Operand A, Operand B, int64_t M, int64_t N, int64_t K, float alpha,
-             float beta, float* C, int64_t ldc, const float* bias) {
+             float beta, float* C, int64_t ldc, const float* bias, bool gelu = false) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) { scale_c(M, N, beta, C, ldc, bias); return; }
+  if (K <= 0) {
+    scale_c(M, N, beta, C, ldc, bias);
+    if (gelu)
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; j += W) {
+          int n = (int)zmin(W, N - j);
+          store_n(C + i * ldc + j, vgelu(load_n(C + i * ldc + j, n)), n);
+        }
+    return;
+  }
   float* ap = (float*)thread_scratch(tid, 0, sizeof(float) * (MC * KC + W * W));  // + transpose spill
   float* bp = (float*)thread_scratch(tid, 1, sizeof(float) * KC * (int64_t)zmin(NC, (N + NR - 1) / NR * NR));
   for (int64_t jc = 0; jc < N; jc += NC) {
@@ -206,7 +218,7 @@ void gemm_st(int tid, Operand A, Operand B, int64_t M, int64_t N, int64_t K, flo
         pack_a(ap, A, ic, mc, pc, kc);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           int nr = (int)zmin(NR, nc - jr);
-          Store st{alpha, beta, bias ? bias + jc + jr : nullptr, pc == 0};
+          Store st{alpha, beta, bias ? bias + jc + jr : nullptr, pc == 0, gelu && pc + kc >= K};
           const float* bpanel = bp + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int mr = (int)zmin(MR, mc - ir);
@@ -228,9 +240,10 @@ void gemm_single(int tid, bool transA, bool transB, int64_t M, int64_t N, int64_
           nullptr);
 }
 
-void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-          const float* bias) {
+namespace {
+void gemm_split(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                int64_t ldc, const float* bias, bool gelu) {
   if (M <= 0 || N <= 0) return;
   const Operand opA{A, lda, transA}, opB{B, ldb, transB};
   // One thread per ~2 MFLOP; below that the pool's wake-up costs more than it saves.
@@ -245,13 +258,25 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
     if (split_n) {
       Operand bsub = opB;
       bsub.p = transB ? B + b * ldb : B + b;
-      gemm_st(tid, opA, bsub, M, e - b, K, alpha, beta, C + b, ldc, bias ? bias + b : nullptr);
+      gemm_st(tid, opA, bsub, M, e - b, K, alpha, beta, C + b, ldc, bias ? bias + b : nullptr, gelu);
     } else {
       Operand asub = opA;
       asub.p = transA ? A + b : A + b * lda;
-      gemm_st(tid, asub, opB, e - b, N, K, alpha, beta, C + b * ldc, ldc, bias);
+      gemm_st(tid, asub, opB, e - b, N, K, alpha, beta, C + b * ldc, ldc, bias, gelu);
     }
   });
+}
+}  // namespace
+
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+          const float* bias) {
+  gemm_split(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, false);
+}
+
+void linear_gelu_forward(float* out, const float* A, const float* W, const float* bias, int64_t M,
+                         int64_t N, int64_t K) {
+  gemm_split(false, true, M, N, K, 1.f, A, K, W, K, 0.f, out, N, bias, true);
 }
 
 // dbias[N] += Σ_r dy[r, :]. Threads take column ranges, so each sum runs over rows in order.

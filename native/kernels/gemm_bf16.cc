@@ -1,5 +1,6 @@
-// Inference GEMM in bfloat16: C[M,N] = A·Wᵀ (+ bias), A float32 [M,K] row-major, W a Linear weight
-// [N,K] converted to bf16 and packed once (bf16_pack) into the micro-kernel's panel layout.
+// Inference GEMM in bfloat16: C[M,N] = A·Wᵀ (+ bias, then optionally GELU), A float32 [M,K]
+// row-major, W a Linear weight [N,K] converted to bf16 and packed once (bf16_pack) into the
+// micro-kernel's panel layout.
 //
 // AVX512_BF16's vdpbf16ps multiplies pairs of bf16 and adds both products into one float32 lane:
 // acc[j] += a[2j]·b[2j] + a[2j+1]·b[2j+1]. Products of two bf16 are exact in float32, so the only
@@ -12,57 +13,19 @@
 // bf16 pairs, and the tile broadcasts one 32-bit pair per row.
 //
 // Loop nest and thread split follow gemm.cc (columns or rows per thread, no barrier, each C
-// element summed over k in the same order whatever the thread count). Unlike the other kernels this
-// file is compiled once, without -m flags: only the functions marked BF16_TARGET use the wide
-// instructions, so the packing and the cpuid check are safe on any CPU, and callers ask
-// bf16_supported() before calling gemm_bf16.
+// element summed over k in the same order whatever the thread count). Compiled once, for AVX-512
+// with BF16 (BERT_NS=avx512bf16); native/core/bf16.cc packs the weights, checks cpuid and calls in.
 #include "bert/bf16.h"
-
 #include "bert/parallel.h"
+#include "bert/simd.h"
 
-#include <cstring>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define BERT_BF16 1
 #include <immintrin.h>
-#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,fma")))
-#endif
 
 namespace bert {
+namespace BERT_NS {
 
-namespace {
 constexpr int NR = kBf16PanelColumns;
 
-// float32 → bf16, round to nearest even (as vcvtne2ps2bf16); NaN stays a quiet NaN.
-inline uint16_t to_bf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return (uint16_t)(u >> 16);
-}
-}  // namespace
-
-int64_t bf16_packed_length(int64_t N, int64_t K) {
-  return (N + NR - 1) / NR * NR * ((K + 1) / 2 * 2);
-}
-
-void bf16_pack(uint16_t* dst, const float* W, int64_t N, int64_t K) {
-  const int64_t Kp = (K + 1) / 2 * 2, panels = (N + NR - 1) / NR;
-  for (int64_t p = 0; p < panels; ++p) {
-    uint16_t* d = dst + p * NR * Kp;
-    for (int64_t k = 0; k < Kp; k += 2)
-      for (int c = 0; c < NR; ++c) {
-        int64_t n = p * NR + c;
-        uint16_t* e = d + (k / 2) * NR * 2 + c * 2;
-        e[0] = n < N && k < K ? to_bf16(W[n * K + k]) : 0;
-        e[1] = n < N && k + 1 < K ? to_bf16(W[n * K + k + 1]) : 0;
-      }
-  }
-}
-
-#if defined(BERT_BF16)
-namespace bf16k {
 namespace {
 
 // KC covers all of K = 768 (and a third of 3072): C is read and written once per k-block, and at
@@ -74,7 +37,7 @@ static_assert(NV * 16 == NR, "a panel is three zmm of pairs");
 
 // Rows [i0, i0+mc) × k [k0, k0+kc) of A (float32, row stride lda) → mc rows of kc/2 bf16 pairs
 // (kc even; k past K is zero).
-BF16_TARGET void pack_a(uint32_t* dst, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
+void pack_a(uint32_t* dst, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
             int64_t kc, int64_t K) {
   const int64_t kp = kc / 2;
   for (int64_t r = 0; r < mc; ++r) {
@@ -101,9 +64,9 @@ BF16_TARGET void pack_a(uint32_t* dst, const float* A, int64_t lda, int64_t i0, 
 
 // acc[MR][NV] += Σ_pairs a(row, pair) ⊙ b(pair, cols); then C = acc (+ bias) on the first k-block
 // or C += acc after it. Rows past mr read row 0 and are not stored; columns past nr are masked.
-BF16_TARGET inline __attribute__((always_inline)) void tile(int64_t kp, const uint32_t* a, int64_t lda_pairs,
+inline __attribute__((always_inline)) void tile(int64_t kp, const uint32_t* a, int64_t lda_pairs,
                                                 const uint32_t* b, float* c, int64_t ldc, int mr,
-                                                int nr, const float* bias, bool first) {
+                                                int nr, const float* bias, bool first, bool gelu) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i)
@@ -139,6 +102,7 @@ BF16_TARGET inline __attribute__((always_inline)) void tile(int64_t kp, const ui
       } else {
         r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, cr + v * 16));
       }
+      if (gelu) r = vgelu(vf{r}).v;
       _mm512_mask_storeu_ps(cr + v * 16, m, r);
     }
   }
@@ -146,8 +110,8 @@ BF16_TARGET inline __attribute__((always_inline)) void tile(int64_t kp, const ui
 
 // One thread's part: rows [0, M) of A and C, columns [j0, j0+N) of the packed weight (j0 a
 // multiple of NR).
-BF16_TARGET void gemm_st(int tid, int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp,
-             int64_t j0, float* C, int64_t ldc, const float* bias) {
+void gemm_st(int tid, int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp,
+             int64_t j0, float* C, int64_t ldc, const float* bias, bool gelu) {
   const int64_t Kp = (K + 1) / 2 * 2;
   uint32_t* ap = (uint32_t*)thread_scratch(tid, 0, sizeof(uint32_t) * MC * (KC / 2));
   const uint32_t* wp = (const uint32_t*)Wp;  // a pair of bf16 per 32-bit lane
@@ -166,7 +130,7 @@ BF16_TARGET void gemm_st(int tid, int64_t M, int64_t N, int64_t K, const float* 
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int mr = (int)(mc - ir < MR ? mc - ir : MR);
             tile(kp, ap + ir * kp, kp, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, bb,
-                 pc == 0);
+                 pc == 0, gelu && pc + kc >= Kp);
           }
         }
       }
@@ -175,58 +139,24 @@ BF16_TARGET void gemm_st(int tid, int64_t M, int64_t N, int64_t K, const float* 
 }
 
 }  // namespace
-}  // namespace bf16k
 
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
-               const float* bias) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) C[i * N + j] = bias ? bias[j] : 0.f;
-    return;
-  }
-  int64_t work = M * N * K;
-  int64_t t = work >> 20, n = num_threads();
-  int nth = (int)(t < 1 ? 1 : (t < n ? t : n));
+               const float* bias, bool gelu) {
+  // K == 0 is handled by the caller; M, N, K ≥ 1 here.
+  int nth = threads_for(M * N * K, int64_t(1) << 20);
   bool split_n = N >= M;
-  int64_t span = split_n ? N : M, align = split_n ? NR : bf16k::MR;
+  int64_t span = split_n ? N : M, align = split_n ? NR : MR;
   if ((span + align - 1) / align < nth) nth = (int)((span + align - 1) / align);
-  struct Ctx {
-    int64_t M, N, K, span, align;
-    bool split_n;
-    const float *A, *bias;
-    const uint16_t* Wp;
-    float* C;
-  } ctx{M, N, K, span, align, split_n, A, bias, Wp, C};
-  auto run = [](void* p, int tid, int nt) {
-    const Ctx& x = *static_cast<const Ctx*>(p);
-    int64_t blocks = (x.span + x.align - 1) / x.align, per = (blocks + nt - 1) / nt;
-    int64_t b = per * tid * x.align, e = per * (tid + 1) * x.align;
-    if (b > x.span) b = x.span;
-    if (e > x.span) e = x.span;
+  par(nth, [&](int tid, int n) {
+    int64_t b, e;
+    split_range(span, tid, n, align, &b, &e);
     if (b >= e) return;
-    if (x.split_n)
-      bf16k::gemm_st(tid, x.M, e - b, x.K, x.A, x.Wp, b, x.C + b, x.N, x.bias ? x.bias + b : nullptr);
+    if (split_n)
+      gemm_st(tid, M, e - b, K, A, Wp, b, C + b, N, bias ? bias + b : nullptr, gelu);
     else
-      bf16k::gemm_st(tid, e - b, x.N, x.K, x.A + b * x.K, x.Wp, 0, x.C + b * x.N, x.N, x.bias);
-  };
-  parallel_run(run, &ctx, nth);
+      gemm_st(tid, e - b, N, K, A + b * K, Wp, 0, C + b * N, N, bias, gelu);
+  });
 }
 
-#else
-
-void gemm_bf16(int64_t, int64_t, int64_t, const float*, const uint16_t*, float*, const float*) {}
-
-#endif
-
-bool bf16_supported() {
-#if defined(BERT_BF16)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw");
-#else
-  return false;
-#endif
-}
-
+}  // namespace BERT_NS
 }  // namespace bert

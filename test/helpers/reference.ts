@@ -160,3 +160,12 @@ export function adamwRef(p: Num, g: Num, m: Num, v: Num, decay: Num | null, hp: 
   }
   return { p: P, m: Mo, v: Vo };
 }
+
+/** float32 → nearest bfloat16 (ties to even), back as a number: what the bf16 GEMM rounds its inputs to. */
+export function bf16Round(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  if (Number.isNaN(f[0])) return NaN;
+  u[0] = (((u[0] + 0x7fff + ((u[0] >>> 16) & 1)) >>> 16) << 16) >>> 0;
+  return f[0];
+}

@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
 import { saveModelDir } from '../../lib/io/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
+import { native } from '../../lib/native.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';
 import { runCli } from '../cli/helpers.js';
@@ -66,6 +67,19 @@ describe('fine-tuning end to end', () => {
     expect(m).toHaveProperty('macro_f1');
     expect(m).toHaveProperty('mcc');
     expect(m.per_class.spam).toHaveProperty('precision');
+    // --dtype bf16 (bfloat16 linear layers, float32 sums) predicts the same labels as fp32; without
+    // AVX512_BF16 it runs fp32 and says so on stderr. Any other dtype is a usage error.
+    const p32 = runCli(['predict', '--model', out, '--quiet', test]);
+    const p16 = runCli(['predict', '--model', out, '--quiet', '--dtype', 'bf16', test]);
+    expect([p32.code, p16.code]).toEqual([0, 0]);
+    const labelsOf = (o: string) => o.trim().split('\n').map((l) => JSON.parse(l).label);
+    expect(labelsOf(p16.stdout)).toEqual(labelsOf(p32.stdout));
+    expect(p16.stderr).toBe(native.bf16Supported() ? '' : expect.stringMatching(/needs AVX512_BF16.*running fp32/));
+    const e16 = runCli(['eval', '--model', out, '--dtype', 'bf16', test]);
+    expect(JSON.parse(e16.stdout).accuracy).toBe(m.accuracy);
+    const badDtype = runCli(['predict', '--model', out, '--dtype', 'fp16'], { input: 'apple\n' });
+    expect(badDtype.code).toBe(2);
+    expect(badDtype.stderr).toMatch(/--dtype.*expected fp32 or bf16, got 'fp16'/);
     // a label the model was not trained on is named with its line, not scored as a wrong answer
     const unknown = write('cls-unknown.tsv', ['text', 'label'], [['apple win', 'spam'], ['river meeting', 'maybe']]);
     const bad = runCli(['eval', '--model', out, unknown]);

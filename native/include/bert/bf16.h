@@ -16,9 +16,15 @@ bool bf16_supported();
 int64_t bf16_packed_length(int64_t N, int64_t K);
 // W [N,K] float32 (a Linear weight) → bf16 panels, round to nearest even. Portable code.
 void bf16_pack(uint16_t* dst, const float* W, int64_t N, int64_t K);
-// C[M,N] = A[M,K]·Wᵀ (+ bias[N]), W packed by bf16_pack; A and C dense row-major. Needs
-// bf16_supported().
+// C[M,N] = A[M,K]·Wᵀ (+ bias[N]), then gelu(C) when asked; W packed by bf16_pack; A and C dense
+// row-major. Needs bf16_supported().
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
-               const float* bias);
+               const float* bias, bool gelu);
+
+// The kernel itself (kernels/gemm_bf16.cc), built only for x86-64; M, N, K ≥ 1.
+namespace avx512bf16 {
+void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
+               const float* bias, bool gelu);
+}
 
 }  // namespace bert

@@ -279,5 +279,10 @@ static inline vf vtanh(vf x) {
   return copysign_of(select_lt(ax, set1(0.0625f), small, big), x);
 }
 
+// gelu(x) = ½x(1 + erf(x/√2)), BERT's exact form. Here so that GEMM epilogues can apply it.
+static inline vf vgelu(vf x) {
+  return set1(0.5f) * x * (set1(1.0f) + verf(x * set1(0.70710678118654752f)));
+}
+
 }  // namespace BERT_NS
 }  // namespace bert

@@ -1,0 +1,71 @@
+// The portable half of the bf16 path: the cpuid check, weight packing (plain C++, so it runs and
+// is tested anywhere) and the call into the AVX512_BF16 kernel when this build has it.
+#include "bert/bf16.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace bert {
+namespace {
+
+constexpr int NR = kBf16PanelColumns;
+
+// float32 → bf16, round to nearest even (as vcvtne2ps2bf16); NaN stays a quiet NaN.
+inline uint16_t to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+
+float gelu(float x) { return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f)); }
+
+}  // namespace
+
+bool bf16_supported() {
+#if defined(BERT_HAVE_BF16) && defined(__GNUC__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+int64_t bf16_packed_length(int64_t N, int64_t K) { return (N + NR - 1) / NR * NR * ((K + 1) / 2 * 2); }
+
+void bf16_pack(uint16_t* dst, const float* W, int64_t N, int64_t K) {
+  const int64_t Kp = (K + 1) / 2 * 2, panels = (N + NR - 1) / NR;
+  for (int64_t p = 0; p < panels; ++p) {
+    uint16_t* d = dst + p * NR * Kp;
+    for (int64_t k = 0; k < Kp; k += 2)
+      for (int c = 0; c < NR; ++c) {
+        int64_t n = p * NR + c;
+        uint16_t* e = d + (k / 2) * NR * 2 + c * 2;
+        e[0] = n < N && k < K ? to_bf16(W[n * K + k]) : 0;
+        e[1] = n < N && k + 1 < K ? to_bf16(W[n * K + k + 1]) : 0;
+      }
+  }
+}
+
+void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
+               const float* bias, bool gelu) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // an empty sum: the bias alone
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        float v = bias ? bias[j] : 0.f;
+        C[i * N + j] = gelu ? bert::gelu(v) : v;
+      }
+    return;
+  }
+#if defined(BERT_HAVE_BF16)
+  avx512bf16::gemm_bf16(M, N, K, A, Wp, C, bias, gelu);
+#else
+  (void)A, (void)Wp;
+#endif
+}
+
+}  // namespace bert

@@ -3,10 +3,12 @@
 // batch, sequence length and thread count: fine-tuning (sequence classification) of mini at batch
 // 32 and of base at batch 8, MLM + NSP pretraining of mini at batch 32 (bert-cli computes the MLM
 // decoder at the masked rows only; PyTorch, as HF, at every row), encoder inference. Ratios are
-// PyTorch's time over ours: above 1, bert-cli is faster.
+// PyTorch's time over ours: above 1, bert-cli is faster. Each side runs in a process of its own, so
+// that the peak RSS beside the speed is the job's alone (Node's or Python's own start-up included).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { presetConfig, validateConfig, type PresetName } from '../lib/config.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { native } from '../lib/native.js';
@@ -15,7 +17,7 @@ import type { Row } from './table.js';
 
 interface Job { mode: 'pretrain' | 'finetune' | 'infer'; preset: PresetName; B: number; T: number; steps: number }
 
-function ours(job: Job): { s: number; rss: number } {
+function runJob(job: Job): { s: number; rss: number } {
   const cfg = validateConfig({ ...presetConfig(job.preset, 30522), id2label: { 0: 'a', 1: 'b' } });
   const arch = job.mode === 'pretrain' ? 'BertForPreTraining' : job.mode === 'finetune' ? 'BertForSequenceClassification' : 'BertModel';
   const m = new BertForTask(cfg, arch);
@@ -35,8 +37,19 @@ function ours(job: Job): { s: number; rss: number } {
   run();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < job.steps; i++) run();
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: process.memoryUsage().rss / 2 ** 20 };
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: process.resourceUsage().maxRSS / 1024 };
 }
+
+/** The job in a child Node process (same loader flags as this one): its time per step and its peak RSS. */
+function ours(job: Job): { s: number; rss: number } {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+    encoding: 'utf8', env: { ...process.env, BERT_NUM_THREADS: String(native.numThreads()) }, timeout: 1_800_000,
+  });
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+if (process.argv[2] === '--child') process.stdout.write(JSON.stringify(runJob(JSON.parse(process.argv[3]))) + '\n');
 
 function torchPeer(job: Job): { s: number; rss: number } | string {
   if (!existsSync('/usr/bin/python3')) return 'skipped (no /usr/bin/python3)';
@@ -70,6 +83,9 @@ export function benchTraining(opts: { quick: boolean }): { rows: Row[]; raw: unk
       'bert-cli tok/s': tokens / a.s,
       'PyTorch tok/s': typeof p === 'string' ? p : tokens / p.s,
       'ratio (target ≥ 1.3)': typeof p === 'string' ? 'n/a' : p.s / a.s,
+      'peak RSS MiB bert-cli': a.rss,
+      'peak RSS MiB PyTorch': typeof p === 'string' ? 'n/a' : p.rss,
+      'RSS ratio (target ≤ 1)': typeof p === 'string' ? 'n/a' : a.rss / p.rss,
     });
     raw.push({ job, ours_s: a.s, peer: p });
   }

@@ -65,6 +65,9 @@ export interface NativeEngine {
         beta2: number, eps: number, weightDecay: number, step: number, gradScale: number): void;
   sumSquares(x: F32): number;
 
+  /** n float32 zeros; large ones on transparent huge pages (far fewer first-touch page faults). */
+  allocF32(n: number): Float32Array;
+
   isa(): Isa;
   availableIsas(): Isa[];
   setIsa(name: Isa): void;

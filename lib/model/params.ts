@@ -4,6 +4,7 @@
 // (then their biases) sit next to each other, so one GEMM computes Q|K|V packed as the attention
 // kernel reads them.
 import { BertError } from '../errors.js';
+import { native } from '../native.js';
 
 export type Init = 'normal' | 'zeros' | 'ones' | 'normal-pad-zero';
 
@@ -20,8 +21,8 @@ export class ParamStore {
   readonly offsets = new Map<string, number>();
   readonly size: number;
   readonly params: Float32Array;
-  readonly decayMask: Uint8Array;
   private gradArena: Float32Array | null = null;
+  private decay: Uint8Array | null = null;
 
   constructor(specs: ParamSpec[]) {
     this.specs = specs;
@@ -32,14 +33,22 @@ export class ParamStore {
       off += numel(s.shape);
     }
     this.size = off;
-    this.params = new Float32Array(off);
-    this.decayMask = new Uint8Array(off);
-    for (const s of specs) if (s.decay) this.decayMask.fill(1, this.offsets.get(s.name)!, this.offsets.get(s.name)! + numel(s.shape));
+    // on huge pages: the first write to each page of a 440 MB arena is otherwise ~a second of faults
+    this.params = native.allocF32(off);
+  }
+
+  /** 1 where AdamW's weight decay applies; built on first use (an optimizer's), like the gradients. */
+  get decayMask(): Uint8Array {
+    if (!this.decay) {
+      this.decay = new Uint8Array(this.size);
+      for (const s of this.specs) if (s.decay) this.decay.fill(1, this.offsets.get(s.name)!, this.offsets.get(s.name)! + numel(s.shape));
+    }
+    return this.decay;
   }
 
   /** The gradient arena, allocated on first use: inference never needs it (440 MB for BERT-base). */
   get grads(): Float32Array {
-    return (this.gradArena ??= new Float32Array(this.size));
+    return (this.gradArena ??= native.allocF32(this.size));
   }
 
   has(name: string): boolean {

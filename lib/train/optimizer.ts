@@ -25,8 +25,8 @@ export class AdamW {
 
   constructor(store: ParamStore, opts: AdamWOptions) {
     this.store = store;
-    this.m = new Float32Array(store.size);
-    this.v = new Float32Array(store.size);
+    this.m = native.allocF32(store.size);
+    this.v = native.allocF32(store.size);
     this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-6, weightDecay: 0.01, maxGradNorm: 0, ...opts };
   }
 

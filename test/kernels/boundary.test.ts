@@ -72,4 +72,23 @@ describe('native argument checks', () => {
     expect(native.availableIsas()).toContain('scalar');
     expect(native.availableIsas()).toContain(native.isa());
   });
+
+  it('allocF32: zeros of the asked length, small (malloc) and large (huge-page mapping) alike', () => {
+    for (const n of [0, 1, 1000, 3 << 20, (8 << 20) / 4 + 5]) {
+      const a = native.allocF32(n);
+      expect(a).toBeInstanceOf(Float32Array);
+      expect(a.length).toBe(n);
+      let nonzero = 0;
+      for (let i = 0; i < n; i += 4093) nonzero += a[i] !== 0 ? 1 : 0;
+      expect(nonzero).toBe(0);
+      if (n) {
+        a[n - 1] = 2.5;
+        a.fill(1, 0, Math.min(n, 1 << 20));
+        expect([a[0], a[n - 1]]).toEqual([1, n - 1 < 1 << 20 ? 1 : 2.5]);
+        expect(native.sumSquares(a.subarray(0, 10))).toBe(Math.min(n, 10));
+      }
+    }
+    expect(call(() => native.allocF32(-1))).toThrow(/non-negative integer for n/);
+    expect(call(() => native.allocF32(2 ** 53))).toThrow(/allocF32: Expected/);
+  });
 });

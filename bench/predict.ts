@@ -3,8 +3,14 @@
 // user runs it (start-up, tokenizing, length-sorted batches with dynamic padding, JSON out). A mini
 // classifier is built with BERT's init over the bert-base-uncased vocabulary: throughput does not
 // depend on what the weights learned. Memory must not grow with the input: predict streams it.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Beside it, transformers.js's text-classification pipeline (npm @huggingface/transformers, which
+// runs ONNX Runtime) on the same classifier exported to ONNX, the same e-mails, batch size, 128-token
+// truncation and threads, end to end in a process of its own; their answers are compared too. They
+// differ by up to ~1e-4 in probability on long e-mails: transformers.js truncates after adding
+// [CLS]/[SEP], so a text cut at 128 tokens loses its final [SEP], which HF and bert-cli keep.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig, validateConfig } from '../lib/config.js';
@@ -14,15 +20,17 @@ import { BertForTask } from '../lib/model/bert.js';
 import { Tokenizer } from '../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../lib/tokenizer/vocab.js';
 import { bertBaseUncasedTokens } from '../test/helpers/bert-vocab.js';
+import { hfBertTokenizer } from '../test/helpers/hf-oracle.js';
+import { native } from '../lib/native.js';
 import type { Row } from './table.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'bin', 'bert-cli.js');
 
-/** Runs the CLI, sampling the child's peak RSS (VmHWM) until it exits. */
-function run(args: string[]): Promise<{ seconds: number; peakMiB: number; code: number | null }> {
+/** Runs a Node script (the CLI unless named), sampling the child's peak RSS (VmHWM) until it exits. */
+function run(args: string[], script = CLI): Promise<{ seconds: number; peakMiB: number; code: number | null }> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     let peak = 0;
     const sample = () => {
       try {
@@ -51,15 +59,32 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
   const texts = spamAssassin().map((x) => x.text);
   const rows: Row[] = [];
   const raw: unknown[] = [];
+  const peer = await transformersJsModel(model, join(dir, 'tjs', 'spam-mini'));
   for (const n of opts.quick ? [1000, 3000] : [1000, 10000]) {
     const input = join(dir, `emails-${n}.txt`);
     writeFileSync(input, Array.from({ length: n }, (_, i) => texts[i % texts.length]).join('\n') + '\n');
     const r = await run(['predict', '--model', model, input, '-o', join(dir, `out-${n}.jsonl`), '--quiet']);
     if (r.code !== 0) throw new Error(`predict exited with ${r.code}`);
-    const lines = readFileSync(join(dir, `out-${n}.jsonl`), 'utf8').trim().split('\n').length;
-    if (lines !== n) throw new Error(`predict wrote ${lines} lines for ${n}`);
+    const ours = readFileSync(join(dir, `out-${n}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    if (ours.length !== n) throw new Error(`predict wrote ${ours.length} lines for ${n}`);
     rows.push({ job: `predict mini, ${n} e-mails (max 128 tokens, batch 32)`, 'texts/s': n / r.seconds, seconds: r.seconds, 'peak RSS MiB': r.peakMiB });
     raw.push({ lines: n, ...r });
+    if (typeof peer === 'string') {
+      rows.push({ job: `transformers.js pipeline, ${n} e-mails`, 'texts/s': peer });
+      continue;
+    }
+    const out = join(dir, `tjs-${n}.jsonl`);
+    const t = await run([peer, input, out, '32', String(native.numThreads())], join(import.meta.dirname, 'peers', 'transformers_js.mjs'));
+    if (t.code !== 0) throw new Error(`transformers.js exited with ${t.code}`);
+    const theirs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; score: number });
+    // the probability each side gives the label transformers.js picked
+    let diff = 0;
+    for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(ours[i].scores[theirs[i].label] - theirs[i].score));
+    rows.push({
+      job: `transformers.js pipeline, ${n} e-mails`, 'texts/s': n / t.seconds, seconds: t.seconds, 'peak RSS MiB': t.peakMiB,
+      'bert-cli ÷ it (texts/s)': t.seconds / r.seconds, 'max |Δ p|': diff.toExponential(1),
+    });
+    raw.push({ peer: 'transformers.js', lines: n, ...t, diff });
   }
   // cold start: the whole CLI answering one line with BERT-base (load, weights, first forward),
   // beside ONNX Runtime's session creation for the same model in the onnx section
@@ -73,4 +98,28 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
   rows.push({ job: 'cold start: predict one e-mail with base (best of 3)', seconds: Math.min(...cold) });
   raw.push({ coldStartBase: cold });
   return { rows, raw };
+}
+
+/**
+ * The classifier as transformers.js loads it from disk: config.json, tokenizer.json (HF tokenizers'
+ * BertTokenizerFast set-up of the same vocab.txt, saved by the Rust library), a tokenizer_config.json
+ * that truncates at 128 tokens, and onnx/model.onnx. Returns the directory, or why the peer is skipped.
+ */
+async function transformersJsModel(model: string, out: string): Promise<string> {
+  try {
+    createRequire(import.meta.url).resolve('@huggingface/transformers');
+  } catch {
+    return 'skipped (npm install @huggingface/transformers)';
+  }
+  if (!existsSync('/usr/bin/python3')) return 'skipped (no /usr/bin/python3, for the ONNX export)';
+  mkdirSync(join(out, 'onnx'), { recursive: true });
+  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'peers', 'export_onnx.py'), model, join(out, 'onnx', 'model.onnx')], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return /No module named 'torch'/.test(r.stderr ?? '') ? 'skipped (apt-get install python3-torch, for the export)' : `export failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+  copyFileSync(join(model, 'config.json'), join(out, 'config.json'));
+  (await hfBertTokenizer(join(model, 'vocab.txt'), true)).save(join(out, 'tokenizer.json'));
+  writeFileSync(join(out, 'tokenizer_config.json'), JSON.stringify({
+    tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 128,
+    pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', mask_token: '[MASK]',
+  }));
+  return out;
 }

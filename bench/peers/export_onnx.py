@@ -6,6 +6,10 @@ fusions are written for. Weights come from model.safetensors under HF names, rea
 beyond torch.
 
   /usr/bin/python3 bench/peers/export_onnx.py MODEL_DIR OUT.onnx
+
+A model directory of a sequence classifier (classifier.weight in its checkpoint) exports as HF's
+BertForSequenceClassification instead, with one output, "logits" (as Optimum names it): the graph
+transformers.js's text-classification pipeline runs.
 """
 import json
 import math
@@ -117,21 +121,38 @@ class BertModel(nn.Module):
         return h, torch.tanh(self.pooler.dense(h[:, 0]))
 
 
+class BertForSequenceClassification(nn.Module):
+    def __init__(self, c, num_labels):
+        super().__init__()
+        self.bert, self.classifier = BertModel(c), nn.Linear(c["hidden_size"], num_labels)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.classifier(self.bert(input_ids, attention_mask, token_type_ids)[1])
+
+
 def main():
     model_dir, out = sys.argv[1], sys.argv[2]
     with open(f"{model_dir}/config.json") as f:
         c = json.load(f)
     c.setdefault("layer_norm_eps", 1e-12)
     c.setdefault("type_vocab_size", 2)
-    model = BertModel(c)
     weights = read_safetensors(f"{model_dir}/model.safetensors")
+    classifier = "classifier.weight" in weights
+    if classifier:
+        model = BertForSequenceClassification(c, weights["classifier.weight"].shape[0])
+        weights = {(k if k.startswith("classifier.") else "bert." + k): v for k, v in weights.items()}
+        outputs = ["logits"]
+    else:
+        model = BertModel(c)
+        outputs = ["last_hidden_state", "pooler_output"]
     missing = model.load_state_dict({k: v for k, v in weights.items() if k in model.state_dict()}, strict=False).missing_keys
     assert not missing, f"missing in model.safetensors: {missing}"
     model.eval()
     ids = torch.ones(2, 16, dtype=torch.long)
     torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), out, opset_version=14,
-                      input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state", "pooler_output"],
-                      dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ["input_ids", "attention_mask", "token_type_ids", "last_hidden_state"]} | {"pooler_output": {0: "batch"}})
+                      input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=outputs,
+                      dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ["input_ids", "attention_mask", "token_type_ids", *outputs[:1]] if n != "logits"}
+                      | {n: {0: "batch"} for n in outputs if n != "last_hidden_state"})
     print(json.dumps({"onnx": out, "torch": torch.__version__}))
 
 

@@ -131,7 +131,7 @@ export class Encoder {
     this.capR = Math.max(R, this.capR);
     this.capProbs = Math.max(probs, this.capProbs);
     const cR = this.capR;
-    const f = (n: number) => new Float32Array(n);
+    const f = (n: number) => native.allocF32(n); // huge pages for the large ones: fewer first-touch faults
     this.acts = [];
     let x = f(cR * H);
     for (let l = 0; l < L; l++) {
@@ -159,7 +159,7 @@ export class Encoder {
     const R = B * T, { hidden_size: H, intermediate_size: I } = this.cfg;
     if (this.inf && R <= this.inf.capR && B <= this.inf.capB) return this.inf;
     const cR = Math.max(R, this.inf?.capR ?? 0), cB = Math.max(B, this.inf?.capB ?? 0);
-    const f = (n: number) => new Float32Array(n);
+    const f = (n: number) => native.allocF32(n); // huge pages for the large ones: fewer first-touch faults
     const none = f(0);
     const xs: [Float32Array, Float32Array] = [f(cR * H), f(cR * H)];
     const layer: LayerActs = {
@@ -212,7 +212,7 @@ export class Encoder {
     native.embeddingForward(emb, pos, this.v(`${p}embeddings.position_embeddings.weight`), R, H, this.cfg.max_position_embeddings, true);
     native.embeddingForward(emb, batch.typeIds, this.v(`${p}embeddings.token_type_embeddings.weight`), R, H, this.cfg.type_vocab_size, true);
     const h0 = rows(inf ? inf.xs[0] : this.buf.h0, H);
-    native.layerNormForward(h0, inf ? null : stat(this.buf.embMean), inf ? null : stat(this.buf.embRstd), emb,
+    native.layerNormForward(h0, stat(this.buf.embMean), stat(this.buf.embRstd), emb,
       this.v(`${p}embeddings.LayerNorm.weight`), this.v(`${p}embeddings.LayerNorm.bias`), R, H, eps);
     if (pH > 0) native.dropoutForward(h0, h0, pH, subSeed(seed, 0, 0));
 

@@ -241,20 +241,12 @@ void gemm_single(int tid, bool transA, bool transB, int64_t M, int64_t N, int64_
 }
 
 namespace {
-void gemm_split(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+void gemm_threaded(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                 int64_t ldc, const float* bias, bool gelu) {
   if (M <= 0 || N <= 0) return;
   const Operand opA{A, lda, transA}, opB{B, ldb, transB};
-  // One thread per ~2 MFLOP; below that the pool's wake-up costs more than it saves.
-  int nth = threads_for(M * N * (K > 0 ? K : 1), int64_t(1) << 20);
-  bool split_n = N >= M;
-  int64_t span = split_n ? N : M, align = split_n ? NR : MR;
-  if ((span + align - 1) / align < nth) nth = (int)((span + align - 1) / align);
-  par(nth, [&](int tid, int n) {
-    int64_t b, e;
-    split_range(span, tid, n, align, &b, &e);
-    if (b >= e) return;
+  split_gemm(M, N, K, MR, NR, [&](int tid, bool split_n, int64_t b, int64_t e) {
     if (split_n) {
       Operand bsub = opB;
       bsub.p = transB ? B + b * ldb : B + b;
@@ -271,12 +263,12 @@ void gemm_split(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
           const float* bias) {
-  gemm_split(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, false);
+  gemm_threaded(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, false);
 }
 
 void linear_gelu_forward(float* out, const float* A, const float* W, const float* bias, int64_t M,
                          int64_t N, int64_t K) {
-  gemm_split(false, true, M, N, K, 1.f, A, K, W, K, 0.f, out, N, bias, true);
+  gemm_threaded(false, true, M, N, K, 1.f, A, K, W, K, 0.f, out, N, bias, true);
 }
 
 // dbias[N] += Σ_r dy[r, :]. Threads take column ranges, so each sum runs over rows in order.

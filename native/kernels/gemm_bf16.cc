@@ -143,15 +143,8 @@ void gemm_st(int tid, int64_t M, int64_t N, int64_t K, const float* A, const uin
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu) {
   // K == 0 is handled by the caller; M, N, K ≥ 1 here.
-  int nth = threads_for(M * N * K, int64_t(1) << 20);
-  bool split_n = N >= M;
-  int64_t span = split_n ? N : M, align = split_n ? NR : MR;
-  if ((span + align - 1) / align < nth) nth = (int)((span + align - 1) / align);
-  par(nth, [&](int tid, int n) {
-    int64_t b, e;
-    split_range(span, tid, n, align, &b, &e);
-    if (b >= e) return;
-    if (split_n)
+  split_gemm(M, N, K, MR, NR, [&](int tid, bool by_columns, int64_t b, int64_t e) {
+    if (by_columns)
       gemm_st(tid, M, e - b, K, A, Wp, b, C + b, N, bias ? bias + b : nullptr, gelu);
     else
       gemm_st(tid, e - b, N, K, A + b * K, Wp, 0, C + b * N, N, bias, gelu);

@@ -53,6 +53,21 @@ static inline int threads_for(int64_t work, int64_t grain) {
   int n = num_threads();
   return t < 1 ? 1 : (t < n ? (int)t : n);
 }
+// A GEMM's output split over threads: by columns in blocks of nr when N ≥ M, else by rows in
+// blocks of mr, one thread per ~2 MFLOP (below that the pool's wake-up costs more than it saves).
+// f(tid, by_columns, begin, end) computes its part; no part is empty.
+template <class F>
+static inline void split_gemm(int64_t M, int64_t N, int64_t K, int64_t mr, int64_t nr, F&& f) {
+  int nth = threads_for(M * N * (K > 0 ? K : 1), int64_t(1) << 20);
+  bool by_columns = N >= M;
+  int64_t span = by_columns ? N : M, align = by_columns ? nr : mr;
+  if ((span + align - 1) / align < nth) nth = (int)((span + align - 1) / align);
+  par(nth, [&](int tid, int n) {
+    int64_t b, e;
+    split_range(span, tid, n, align, &b, &e);
+    if (b < e) f(tid, by_columns, b, e);
+  });
+}
 }  // namespace BERT_NS
 }  // namespace bert
 #endif

@@ -1,13 +1,24 @@
 // Fine-tuning memory: BERT-base sequence classification at batch 8 × 128 tokens (dropout on,
 // AdamW), RSS sampled over the steps, beside what the parameters, gradients, Adam moments and
 // activations need by count. RSS must stay flat (no growth per step) and within 1.2× of the count.
+// It runs in a child process: in the bench's own, RSS would carry whatever earlier sections left.
 import { presetConfig, validateConfig } from '../lib/config.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { AdamW } from '../lib/train/optimizer.js';
 import { memoryNeed } from '../lib/model/memory.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Row } from './table.js';
 
 export function benchMemory(opts: { quick: boolean }): { rows: Row[]; raw: unknown } {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', opts.quick ? 'quick' : 'full'], { encoding: 'utf8', timeout: 1_800_000 });
+  if (r.status !== 0) throw new Error(`memory bench child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+if (process.argv[2] === '--child') process.stdout.write(JSON.stringify(measure({ quick: process.argv[3] === 'quick' })) + '\n');
+
+function measure(opts: { quick: boolean }): { rows: Row[]; raw: unknown } {
   const steps = opts.quick ? 8 : 50;
   const cfg = validateConfig({ ...presetConfig('base', 30522), id2label: { 0: 'a', 1: 'b' }, label2id: { a: 0, b: 1 } });
   const B = 8, T = 128, R = B * T;

@@ -74,7 +74,7 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
       continue;
     }
     const out = join(dir, `tjs-${n}.jsonl`);
-    const t = await run([peer, input, out, '32', String(native.numThreads())], join(import.meta.dirname, 'peers', 'transformers_js.mjs'));
+    const t = await run([peer.dir, input, out, '32', String(native.numThreads())], join(import.meta.dirname, 'peers', 'transformers_js.mjs'));
     if (t.code !== 0) throw new Error(`transformers.js exited with ${t.code}`);
     const theirs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; score: number });
     // the probability each side gives the label transformers.js picked
@@ -105,7 +105,7 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
  * BertTokenizerFast set-up of the same vocab.txt, saved by the Rust library), a tokenizer_config.json
  * that truncates at 128 tokens, and onnx/model.onnx. Returns the directory, or why the peer is skipped.
  */
-async function transformersJsModel(model: string, out: string): Promise<string> {
+async function transformersJsModel(model: string, out: string): Promise<{ dir: string } | string> {
   try {
     createRequire(import.meta.url).resolve('@huggingface/transformers');
   } catch {
@@ -121,5 +121,5 @@ async function transformersJsModel(model: string, out: string): Promise<string> 
     tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 128,
     pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', mask_token: '[MASK]',
   }));
-  return out;
+  return { dir: out };
 }

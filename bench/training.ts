@@ -6,7 +6,7 @@
 // PyTorch's time over ours: above 1, bert-cli is faster. Each side runs in a process of its own, so
 // that the peak RSS beside the speed is the job's alone (Node's or Python's own start-up included).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { presetConfig, validateConfig, type PresetName } from '../lib/config.js';
@@ -37,7 +37,10 @@ function runJob(job: Job): { s: number; rss: number } {
   run();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < job.steps; i++) run();
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: process.resourceUsage().maxRSS / 1024 };
+  // VmHWM, not resourceUsage().maxRSS: Linux carries maxrss across exec, so this child would
+  // report the bench process's own peak
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: hwm ? Number(hwm[1]) / 1024 : NaN };
 }
 
 /** The job in a child Node process (same loader flags as this one): its time per step and its peak RSS. */

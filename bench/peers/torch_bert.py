@@ -58,6 +58,16 @@ class Bert(nn.Module):
         return self.cls(F.dropout(pooled, self.p, self.training))
 
 
+
+def peak_rss_mib():
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a child of a big
+    # process would report its parent's peak
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
 def main():
     mode, L, H, NH, V, B, T, steps, threads = sys.argv[1], *map(int, sys.argv[2:])
     torch.set_num_threads(threads)
@@ -99,7 +109,7 @@ def main():
         dt = (time.perf_counter() - t0) / steps
     import resource
     print(json.dumps({"seconds_per_step": dt, "tokens_per_second": B * T / dt,
-                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__}))
+                      "peak_rss_mib": peak_rss_mib(), "torch": torch.__version__}))
 
 
 main()

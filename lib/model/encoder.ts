@@ -131,7 +131,7 @@ export class Encoder {
     this.capR = Math.max(R, this.capR);
     this.capProbs = Math.max(probs, this.capProbs);
     const cR = this.capR;
-    const f = (n: number) => native.allocF32(n); // huge pages for the large ones: fewer first-touch faults
+    const f = (n: number) => new Float32Array(n);
     this.acts = [];
     let x = f(cR * H);
     for (let l = 0; l < L; l++) {
@@ -159,7 +159,7 @@ export class Encoder {
     const R = B * T, { hidden_size: H, intermediate_size: I } = this.cfg;
     if (this.inf && R <= this.inf.capR && B <= this.inf.capB) return this.inf;
     const cR = Math.max(R, this.inf?.capR ?? 0), cB = Math.max(B, this.inf?.capB ?? 0);
-    const f = (n: number) => native.allocF32(n); // huge pages for the large ones: fewer first-touch faults
+    const f = (n: number) => new Float32Array(n);
     const none = f(0);
     const xs: [Float32Array, Float32Array] = [f(cR * H), f(cR * H)];
     const layer: LayerActs = {

@@ -23,8 +23,6 @@ export interface NativeEngine {
   bf16Pack(dst: Uint16Array, W: F32, N: number, K: number): void;
   /** C[M,N] = A[M,K]·Wᵀ (+ bias), then GELU when `gelu`, in bf16 with float32 sums; Wp from bf16Pack. Throws without AVX512_BF16. */
   gemmBf16(M: number, N: number, K: number, A: F32, Wp: Uint16Array, C: F32, bias: Maybe<F32>, gelu: boolean): void;
-  /** out[M,N] = gelu(A[M,K]·Wᵀ + bias), W [N,K]: the FFN's first half in inference, no pre-activation written. */
-  linearGeluForward(out: F32, A: F32, W: F32, bias: Maybe<F32>, M: number, N: number, K: number): void;
   /** dbias[N] += Σ_rows dy[R,N] */
   biasBackward(dbias: F32, dy: F32, R: number, N: number): void;
   /** out[B,T,NH·HS] from packed qkv[B,T,3·NH·HS]; probs[B,NH,T,T] saved for backward (null in inference). */

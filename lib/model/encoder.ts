@@ -118,9 +118,15 @@ export class Encoder {
   private linear(key: string, w: Float32Array, x: Float32Array, R: number, N: number, K: number,
                  out: Float32Array, bias: Float32Array | null, gelu = false): void {
     const packed = this.bf16?.get(key);
-    if (packed) native.gemmBf16(R, N, K, x, packed, out, bias, gelu);
-    else if (gelu) native.linearGeluForward(out, x, w, bias, R, N, K);
-    else native.gemm(false, true, R, N, K, 1, x, w, 0, out, bias);
+    if (packed) {
+      native.gemmBf16(R, N, K, x, packed, out, bias, gelu);
+    } else if (gelu) {
+      // fp32: GELU as its own pass, in place (in the GEMM's epilogue it measured slower)
+      native.gemm(false, true, R, N, K, 1, x, w, 0, out, null);
+      native.biasGeluForward(out, out, bias, R, N);
+    } else {
+      native.gemm(false, true, R, N, K, 1, x, w, 0, out, bias);
+    }
   }
 
   /** Plans buffers for R = B·T rows (grown when a larger batch comes). */
@@ -153,7 +159,7 @@ export class Encoder {
   /**
    * Plans inference buffers for B×T: a single layer's activations, since no layer's are needed
    * once the next has run — L times less memory than training's plan and a working set that stays
-   * in cache from one layer to the next. No pre-activation either: GELU runs in the GEMM's tile.
+   * in cache from one layer to the next. No pre-activation either: GELU overwrites it.
    */
   private planInference(B: number, T: number): NonNullable<Encoder['inf']> {
     const R = B * T, { hidden_size: H, intermediate_size: I } = this.cfg;

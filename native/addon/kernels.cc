@@ -77,18 +77,6 @@ Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// linearGeluForward(out, A, W, bias|null, M, N, K): out = gelu(A·Wᵀ + bias), W [N,K]
-Napi::Value linearGeluForward(const Napi::CallbackInfo& info) {
-  Args a(info, "linearGeluForward", 7);
-  int64_t M = a.dim(4, "M", true), N = a.dim(5, "N", true), K = a.dim(6, "K", true);
-  float* out = a.f32(0, "out", a.product({M, N}), "M·N");
-  const float* A = a.f32(1, "A", a.product({M, K}), "M·K");
-  const float* W = a.f32(2, "W", a.product({N, K}), "N·K");
-  const float* bias = a.f32_or_null(3, "bias", N, "N");
-  if (M > 0 && N > 0) kernels().linear_gelu_forward(out, A, W, bias, M, N, K);
-  return info.Env().Undefined();
-}
-
 // biasBackward(dbias, dy, R, N): dbias += column sums of dy
 Napi::Value biasBackward(const Napi::CallbackInfo& info) {
   Args a(info, "biasBackward", 4);

@@ -114,7 +114,6 @@ struct Store {  // what happens to C after a tile's k-block
   float alpha, beta;
   const float* bias;  // at the tile's first column, or null
   bool first;         // first k-block: C = alpha·acc + beta·C + bias; later blocks: C += alpha·acc
-  bool gelu;          // last k-block: C = gelu(C) before the store
 };
 
 // The register tile: acc[MR][NV] += a(k) ⊗ b(k) over kc, then merged into C (mr×nr valid).
@@ -155,7 +154,6 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* __restr
         } else {
           r = r + load(cr + v * W);
         }
-        if (st.gelu) r = vgelu(r);
         store(cr + v * W, r);
       }
     }
@@ -179,7 +177,6 @@ inline __attribute__((always_inline)) void tile(int64_t kc, const float* __restr
       } else {
         r = r + load_n(cr + v * W, n);
       }
-      if (st.gelu) r = vgelu(r);
       store_n(cr + v * W, r, n);
     }
   }
@@ -194,16 +191,10 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc, const floa
 
 // The whole loop nest on one thread, with that thread's packing buffers.
 void gemm_st(int tid, Operand A, Operand B, int64_t M, int64_t N, int64_t K, float alpha,
-             float beta, float* C, int64_t ldc, const float* bias, bool gelu = false) {
+             float beta, float* C, int64_t ldc, const float* bias) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     scale_c(M, N, beta, C, ldc, bias);
-    if (gelu)
-      for (int64_t i = 0; i < M; ++i)
-        for (int64_t j = 0; j < N; j += W) {
-          int n = (int)zmin(W, N - j);
-          store_n(C + i * ldc + j, vgelu(load_n(C + i * ldc + j, n)), n);
-        }
     return;
   }
   float* ap = (float*)thread_scratch(tid, 0, sizeof(float) * (MC * KC + W * W));  // + transpose spill
@@ -218,7 +209,7 @@ void gemm_st(int tid, Operand A, Operand B, int64_t M, int64_t N, int64_t K, flo
         pack_a(ap, A, ic, mc, pc, kc);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           int nr = (int)zmin(NR, nc - jr);
-          Store st{alpha, beta, bias ? bias + jc + jr : nullptr, pc == 0, gelu && pc + kc >= K};
+          Store st{alpha, beta, bias ? bias + jc + jr : nullptr, pc == 0};
           const float* bpanel = bp + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int mr = (int)zmin(MR, mc - ir);
@@ -240,35 +231,22 @@ void gemm_single(int tid, bool transA, bool transB, int64_t M, int64_t N, int64_
           nullptr);
 }
 
-namespace {
-void gemm_threaded(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
-                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-                int64_t ldc, const float* bias, bool gelu) {
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+          const float* bias) {
   if (M <= 0 || N <= 0) return;
   const Operand opA{A, lda, transA}, opB{B, ldb, transB};
   split_gemm(M, N, K, MR, NR, [&](int tid, bool split_n, int64_t b, int64_t e) {
     if (split_n) {
       Operand bsub = opB;
       bsub.p = transB ? B + b * ldb : B + b;
-      gemm_st(tid, opA, bsub, M, e - b, K, alpha, beta, C + b, ldc, bias ? bias + b : nullptr, gelu);
+      gemm_st(tid, opA, bsub, M, e - b, K, alpha, beta, C + b, ldc, bias ? bias + b : nullptr);
     } else {
       Operand asub = opA;
       asub.p = transA ? A + b : A + b * lda;
-      gemm_st(tid, asub, opB, e - b, N, K, alpha, beta, C + b * ldc, ldc, bias, gelu);
+      gemm_st(tid, asub, opB, e - b, N, K, alpha, beta, C + b * ldc, ldc, bias);
     }
   });
-}
-}  // namespace
-
-void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-          const float* bias) {
-  gemm_threaded(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, false);
-}
-
-void linear_gelu_forward(float* out, const float* A, const float* W, const float* bias, int64_t M,
-                         int64_t N, int64_t K) {
-  gemm_threaded(false, true, M, N, K, 1.f, A, K, W, K, 0.f, out, N, bias, true);
 }
 
 // dbias[N] += Σ_r dy[r, :]. Threads take column ranges, so each sum runs over rows in order.

@@ -7,8 +7,7 @@ namespace bert {
 namespace BERT_NS {
 
 #define BERT_KERNEL_LIST(X)                                                                        \
-  X(gemm) X(linear_gelu_forward) X(bias_backward) X(attention_forward) X(attention_backward)      \
-  X(layernorm_forward)                                                                            \
+  X(gemm) X(bias_backward) X(attention_forward) X(attention_backward) X(layernorm_forward)        \
   X(layernorm_backward) X(residual_layernorm_forward) X(bias_gelu_forward) X(gelu_backward)       \
   X(tanh_forward) X(tanh_backward) X(dropout_forward) X(dropout_backward) X(embedding_forward)    \
   X(embedding_backward) X(softmax_cross_entropy) X(softmax_forward) X(bce_with_logits) X(mse)     \

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { native } from '../../lib/native.js';
 import { expectClose } from '../helpers/compare.js';
-import { gelu, gemmRef } from '../helpers/reference.js';
+import { gemmRef } from '../helpers/reference.js';
 import { mulberry32, randomF32 } from '../helpers/random.js';
 
 // Sizes off every multiple of the tile (8×48 on AVX-512, 6×16 on AVX2, 4×8 portable), size 1,
@@ -57,24 +57,6 @@ describe.each(native.availableIsas())('gemm on %s', (isa) => {
     const C = Float32Array.from([1, 2, 3, 4, 5, 6]);
     native.gemm(false, false, 2, 3, 0, 1, new Float32Array(0), new Float32Array(0), 2, C, Float32Array.from([10, 20, 30]));
     expect(Array.from(C)).toEqual([12, 24, 36, 18, 30, 42]);
-  });
-
-  it('linearGeluForward = gelu(A·Wᵀ + bias), GELU on the last k-block only (K past one block)', () => {
-    const rand = mulberry32(13);
-    for (const [M, N, K] of [[1, 1, 1], [13, 37, 29], [100, 70, 513], [9, 2100, 260], [17, 50, 0]] as const) {
-      const A = randomF32(M * K, rand), W = randomF32(N * K, rand), bias = randomF32(N, rand);
-      const saved = native.numThreads();
-      for (const threads of [1, saved]) {
-        native.setNumThreads(threads);
-        for (const b of [bias, null]) {
-          const out = new Float32Array(M * N).fill(NaN);
-          native.linearGeluForward(out, A, W, b, M, N, K);
-          const want = gemmRef(false, true, M, N, K, 1, A, W, 0, out, b).map(gelu);
-          expectClose(out, want, { atol: tolFor(K).atol + 1e-6, rtol: 1e-5 }, `M=${M} N=${N} K=${K} threads=${threads} bias=${!!b}`);
-        }
-      }
-      native.setNumThreads(saved);
-    }
   });
 
   it('biasBackward adds column sums', () => {

@@ -35,10 +35,6 @@ struct KernelTable {
   void (*gemm)(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
                const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
                float* C, int64_t ldc, const float* bias);
-  // out[M,N] = gelu(A[M,K]·Wᵀ + bias[N]) with W a Linear weight [N,K]: the FFN's first half in
-  // inference, GELU applied to the tile in registers so the pre-activation is never written.
-  void (*linear_gelu_forward)(float* out, const float* A, const float* W, const float* bias,
-                              int64_t M, int64_t N, int64_t K);
   // dbias[N] += Σ_rows dy[R,N]
   void (*bias_backward)(float* dbias, const float* dy, int64_t R, int64_t N);
 

@@ -30,9 +30,9 @@ Example:
     .action(async (files: string[], opts: { model: string; dtype: 'fp32' | 'bf16'; pooling: Pooling; maxLength: number; batchSize: number; output?: string; threads?: number }) => {
       setThreads(opts.threads);
       const loaded = loadModelDir(opts.model, { arch: 'BertModel' });
-      setDtype(loaded.model, opts.dtype);
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
       if (opts.pooling === 'pooler' && loaded.initialized.some((n) => n.startsWith('pooler'))) throw new BertError('the model has no trained pooler', { where: opts.model, hint: 'use --pooling cls or mean' });
+      setDtype(loaded.model, opts.dtype);
       const tok = loaded.tokenizer;
       const pad = tok.vocab.special('[PAD]');
       const writer = new LineWriter(opts.output ?? null);

@@ -43,8 +43,8 @@ Example:
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
-      const dtype = setDtype(loaded.model, opts.dtype);
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      const dtype = setDtype(loaded.model, opts.dtype);
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
       assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, bf16: dtype === 'bf16', what: 'evaluation' });

@@ -22,11 +22,11 @@ Example:
     .action((text: string, opts: { model: string; dtype: 'fp32' | 'bf16'; topK: number; threads?: number; json?: boolean }) => {
       setThreads(opts.threads);
       const loaded = loadModelDir(opts.model, { arch: 'BertForMaskedLM' });
-      setDtype(loaded.model, opts.dtype);
       if (loaded.initialized.some((n) => n.startsWith('cls.predictions'))) {
         throw new BertError('the model has no MLM head (cls.predictions.*)', { where: opts.model, hint: 'use a pretrained model, not a fine-tuned classifier' });
       }
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      setDtype(loaded.model, opts.dtype);
       const result = fillMask(loaded.model, loaded.tokenizer, text, opts.topK);
       if (opts.json) {
         process.stdout.write(JSON.stringify(result.length === 1 ? result[0] : result) + '\n');

@@ -50,9 +50,9 @@ Examples:
       setThreads(opts.threads);
       const task = taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
-      const dtype = setDtype(loaded.model, opts.dtype);
       if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: opts.model });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      const dtype = setDtype(loaded.model, opts.dtype);
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
       assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, bf16: dtype === 'bf16', what: 'prediction' });

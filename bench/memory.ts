@@ -6,14 +6,11 @@ import { presetConfig, validateConfig } from '../lib/config.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { AdamW } from '../lib/train/optimizer.js';
 import { memoryNeed } from '../lib/model/memory.js';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Row } from './table.js';
+import { runChild } from './timing.js';
 
 export function benchMemory(opts: { quick: boolean }): { rows: Row[]; raw: unknown } {
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', opts.quick ? 'quick' : 'full'], { encoding: 'utf8', timeout: 1_800_000 });
-  if (r.status !== 0) throw new Error(`memory bench child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return runChild(import.meta.url, [opts.quick ? 'quick' : 'full']);
 }
 
 if (process.argv[2] === '--child') process.stdout.write(JSON.stringify(measure({ quick: process.argv[3] === 'quick' })) + '\n');

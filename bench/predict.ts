@@ -23,6 +23,7 @@ import { bertBaseUncasedTokens } from '../test/helpers/bert-vocab.js';
 import { hfBertTokenizer } from '../test/helpers/hf-oracle.js';
 import { native } from '../lib/native.js';
 import type { Row } from './table.js';
+import { vmHwmMiB } from './timing.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'bin', 'bert-cli.js');
 
@@ -33,12 +34,8 @@ function run(args: string[], script = CLI): Promise<{ seconds: number; peakMiB: 
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     let peak = 0;
     const sample = () => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch {
-        // exited
-      }
+      const m = vmHwmMiB(child.pid!);
+      if (m > peak) peak = m;
     };
     const timer = setInterval(sample, 20);
     child.on('exit', (code) => {

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 // Timing for a shared, noisy machine: candidates run interleaved in rounds (so a burst of outside
 // load hits all of them), each round long enough to dwarf the clock, and the best round counts.
 export interface Timed {
@@ -30,6 +33,30 @@ export function compare(cands: Record<string, () => void>, opts: { rounds?: numb
     const s = samples[n].sort((a, b) => a - b);
     return [n, { best: s[0], median: s[Math.floor(s.length / 2)] }];
   }));
+}
+
+/**
+ * A process's peak RSS (VmHWM) in MiB, or NaN once it has gone. Not resourceUsage().maxRSS for a
+ * child's own figure: Linux carries ru_maxrss across exec, so a child would report its parent's peak.
+ */
+export function vmHwmMiB(pid: number | 'self' = 'self'): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN; // exited
+  }
+}
+
+/**
+ * Runs a bench module again as a child Node process (same loader flags as this one) with
+ * `--child ...args`, and returns the JSON its last stdout line holds: a section measured in a
+ * process of its own, so its RSS is its own.
+ */
+export function runChild<T>(moduleUrl: string, args: string[], env: NodeJS.ProcessEnv = process.env): T {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(moduleUrl), '--child', ...args], { encoding: 'utf8', env, timeout: 1_800_000 });
+  if (r.status !== 0) throw new Error(`bench child ${fileURLToPath(moduleUrl)} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
 }
 
 export function peakRssMiB(): number {

@@ -6,14 +6,14 @@
 // PyTorch's time over ours: above 1, bert-cli is faster. Each side runs in a process of its own, so
 // that the peak RSS beside the speed is the job's alone (Node's or Python's own start-up included).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { presetConfig, validateConfig, type PresetName } from '../lib/config.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { native } from '../lib/native.js';
 import { AdamW } from '../lib/train/optimizer.js';
 import type { Row } from './table.js';
+import { runChild, vmHwmMiB } from './timing.js';
 
 interface Job { mode: 'pretrain' | 'finetune' | 'infer'; preset: PresetName; B: number; T: number; steps: number }
 
@@ -37,19 +37,12 @@ function runJob(job: Job): { s: number; rss: number } {
   run();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < job.steps; i++) run();
-  // VmHWM, not resourceUsage().maxRSS: Linux carries maxrss across exec, so this child would
-  // report the bench process's own peak
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: hwm ? Number(hwm[1]) / 1024 : NaN };
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9 / job.steps, rss: vmHwmMiB() };
 }
 
 /** The job in a child Node process (same loader flags as this one): its time per step and its peak RSS. */
 function ours(job: Job): { s: number; rss: number } {
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
-    encoding: 'utf8', env: { ...process.env, BERT_NUM_THREADS: String(native.numThreads()) }, timeout: 1_800_000,
-  });
-  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return runChild(import.meta.url, [JSON.stringify(job)], { ...process.env, BERT_NUM_THREADS: String(native.numThreads()) });
 }
 
 if (process.argv[2] === '--child') process.stdout.write(JSON.stringify(runJob(JSON.parse(process.argv[3]))) + '\n');

@@ -21,6 +21,12 @@ void check_ids(const Args& a, const int32_t* ids, int64_t n, int64_t rows, const
                     std::to_string(rows) + ") but received " + std::to_string(ids[i]));
 }
 
+// The Uint16Array length bf16Pack fills for a [N,K] weight, after an overflow check.
+int64_t bf16_length(const Args& a, int64_t N, int64_t K) {
+  a.product({N + kBf16PanelColumns, K + 1});
+  return bert::bf16_packed_length(N, K);
+}
+
 }  // namespace
 
 // gemm(transA, transB, M, N, K, alpha, A, B, beta, C, bias|null)
@@ -47,16 +53,14 @@ Napi::Value bf16Supported(const Napi::CallbackInfo& info) {
 Napi::Value bf16PackedLength(const Napi::CallbackInfo& info) {
   Args a(info, "bf16PackedLength", 2);
   int64_t N = a.dim(0, "N"), K = a.dim(1, "K");
-  a.product({N + kBf16PanelColumns, K + 1});  // overflow check
-  return Napi::Number::New(info.Env(), (double)bert::bf16_packed_length(N, K));
+  return Napi::Number::New(info.Env(), (double)bf16_length(a, N, K));
 }
 
 // bf16Pack(dst, W, N, K): W [N,K] float32 → bf16 panels in dst
 Napi::Value bf16Pack(const Napi::CallbackInfo& info) {
   Args a(info, "bf16Pack", 4);
   int64_t N = a.dim(2, "N"), K = a.dim(3, "K");
-  a.product({N + kBf16PanelColumns, K + 1});
-  uint16_t* dst = a.u16(0, "dst", bert::bf16_packed_length(N, K), "bf16PackedLength(N, K)");
+  uint16_t* dst = a.u16(0, "dst", bf16_length(a, N, K), "bf16PackedLength(N, K)");
   const float* W = a.f32(1, "W", a.product({N, K}), "N·K");
   if (dst) bert::bf16_pack(dst, W, N, K);
   return info.Env().Undefined();
@@ -67,9 +71,8 @@ Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
   Args a(info, "gemmBf16", 8);
   if (!bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use gemm");
   int64_t M = a.dim(0, "M", true), N = a.dim(1, "N", true), K = a.dim(2, "K", true);
-  a.product({N + kBf16PanelColumns, K + 1});
   const float* A = a.f32(3, "A", a.product({M, K}), "M·K");
-  const uint16_t* Wp = a.u16(4, "Wp", bert::bf16_packed_length(N, K), "bf16PackedLength(N, K)");
+  const uint16_t* Wp = a.u16(4, "Wp", bf16_length(a, N, K), "bf16PackedLength(N, K)");
   float* C = a.f32(5, "C", a.product({M, N}), "M·N");
   const float* bias = a.f32_or_null(6, "bias", N, "N");
   bool gelu = a.flag(7, "gelu");

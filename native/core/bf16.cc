@@ -25,10 +25,13 @@ float gelu(float x) { return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f
 
 bool bf16_supported() {
 #if defined(BERT_HAVE_BF16) && defined(__GNUC__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+  static const bool yes = [] {  // asked on every gemmBf16 call: read cpuid once
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
 #else
   return false;
 #endif

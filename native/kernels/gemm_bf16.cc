@@ -43,21 +43,15 @@ void pack_a(uint32_t* dst, const float* A, int64_t lda, int64_t i0, int64_t mc, 
   for (int64_t r = 0; r < mc; ++r) {
     const float* s = A + (i0 + r) * lda + k0;
     uint32_t* d = dst + r * kp;
-    int64_t valid = K - k0 < kc ? K - k0 : kc;
+    const int64_t valid = (int64_t)zmin(K - k0, kc);
     for (int64_t k = 0; k < kc; k += 32) {
-      int64_t n = valid - k;
-      __m512 lo, hi;
-      if (n >= 32) {
-        lo = _mm512_loadu_ps(s + k);
-        hi = _mm512_loadu_ps(s + k + 16);
-      } else {
-        int nlo = n <= 0 ? 0 : (n >= 16 ? 16 : (int)n), nhi = n <= 16 ? 0 : (int)(n - 16);
-        lo = _mm512_maskz_loadu_ps((__mmask16)((1u << nlo) - 1u), s + k);
-        hi = _mm512_maskz_loadu_ps((__mmask16)((1u << nhi) - 1u), s + k + 16);
-      }
-      __m512bh v = _mm512_cvtne2ps_pbh(hi, lo);  // lanes 0–15 from lo, 16–31 from hi
-      int64_t pairs = (kc - k) / 2 < 16 ? (kc - k) / 2 : 16;
-      _mm512_mask_storeu_epi32(d + k / 2, (__mmask16)((1u << pairs) - 1u), (__m512i)v);
+      // values past K load as zeros (the padded half of the last pair)
+      int64_t left = valid - k;
+      int nlo = (int)(left < 0 ? 0 : left < W ? left : W);
+      int nhi = (int)(left < W ? 0 : left < 2 * W ? left - W : W);
+      // the low 16 bf16 come from the second argument: s[k…k+15], then s[k+16…k+31]
+      __m512bh v = _mm512_cvtne2ps_pbh(load_n(s + k + W, nhi).v, load_n(s + k, nlo).v);
+      _mm512_mask_storeu_epi32(d + k / 2, tail_mask((int)zmin((kc - k) / 2, 16)), (__m512i)v);
     }
   }
 }
@@ -93,17 +87,16 @@ inline __attribute__((always_inline)) void tile(int64_t kp, const uint32_t* a, i
     float* cr = c + i * ldc;
 #pragma GCC unroll 3
     for (int v = 0; v < NV; ++v) {
-      int n = nr - v * 16;
+      int n = imin(nr - v * W, W);
       if (n <= 0) break;
-      __mmask16 m = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
-      __m512 r = acc[i][v];
+      vf r{acc[i][v]};
       if (first) {
-        if (bias) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, bias + v * 16));
+        if (bias) r = r + load_n(bias + v * W, n);
       } else {
-        r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, cr + v * 16));
+        r = r + load_n(cr + v * W, n);
       }
-      if (gelu) r = vgelu(vf{r}).v;
-      _mm512_mask_storeu_ps(cr + v * 16, m, r);
+      if (gelu) r = vgelu(r);
+      store_n(cr + v * W, r, n);
     }
   }
 }
@@ -116,19 +109,19 @@ void gemm_st(int tid, int64_t M, int64_t N, int64_t K, const float* A, const uin
   uint32_t* ap = (uint32_t*)thread_scratch(tid, 0, sizeof(uint32_t) * MC * (KC / 2));
   const uint32_t* wp = (const uint32_t*)Wp;  // a pair of bf16 per 32-bit lane
   for (int64_t jc = 0; jc < N; jc += NC) {
-    int64_t nc = N - jc < NC ? N - jc : NC;
+    int64_t nc = zmin(N - jc, NC);
     for (int64_t pc = 0; pc < Kp; pc += KC) {
-      int64_t kc = Kp - pc < KC ? Kp - pc : KC, kp = kc / 2;
+      int64_t kc = zmin(Kp - pc, KC), kp = kc / 2;
       for (int64_t ic = 0; ic < M; ic += MC) {
-        int64_t mc = M - ic < MC ? M - ic : MC;
+        int64_t mc = zmin(M - ic, MC);
         pack_a(ap, A, K, ic, mc, pc, kc, K);
         for (int64_t jr = 0; jr < nc; jr += NR) {
-          int nr = (int)(nc - jr < NR ? nc - jr : NR);
+          int nr = (int)zmin(nc - jr, NR);
           int64_t panel = (j0 + jc + jr) / NR;
           const uint32_t* bpanel = wp + panel * (Kp / 2) * NR + (pc / 2) * NR;
           const float* bb = bias ? bias + jc + jr : nullptr;
           for (int64_t ir = 0; ir < mc; ir += MR) {
-            int mr = (int)(mc - ir < MR ? mc - ir : MR);
+            int mr = (int)zmin(mc - ir, MR);
             tile(kp, ap + ir * kp, kp, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, bb,
                  pc == 0, gelu && pc + kc >= Kp);
           }

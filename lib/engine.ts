@@ -35,6 +35,18 @@ export function setThreads(n: number | undefined): void {
  * Applies --dtype to a loaded model's encoder. bf16 on a CPU without AVX512_BF16 runs fp32 and
  * says so once on stderr (a notice, not an error: the results are the fp32 ones).
  */
+/**
+ * --dtype for training (pretrain, finetune): bf16 mixed precision where the CPU has AVX512_BF16,
+ * else fp32 with the same notice as setDtype's, through `say`.
+ */
+export function trainingDtype(want: Dtype | undefined, say: (line: string) => void): Dtype {
+  if (want === 'bf16' && !native.bf16Supported()) {
+    say('bert-cli: --dtype bf16 needs AVX512_BF16, which this CPU lacks; running fp32');
+    return 'fp32';
+  }
+  return want ?? 'fp32';
+}
+
 export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined): Dtype {
   const want = dtype ?? 'fp32';
   const got = model.encoder.setDtype(want);

@@ -23,6 +23,9 @@ export interface NativeEngine {
   bf16Pack(dst: Uint16Array, W: F32, N: number, K: number): void;
   /** C[M,N] = A[M,K]·Wᵀ (+ bias), then GELU when `gelu`, in bf16 with float32 sums; Wp from bf16Pack. Throws without AVX512_BF16. */
   gemmBf16(M: number, N: number, K: number, A: F32, Wp: Uint16Array, C: F32, bias: Maybe<F32>, gelu: boolean): void;
+  /** gemm's contract with op(A) and op(B) rounded to bfloat16 and float32 sums (mixed-precision training). Throws without AVX512_BF16. */
+  gemmBf16Mixed(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+                A: F32, B: F32, beta: number, C: F32, bias: Maybe<F32>): void;
   /** dbias[N] += Σ_rows dy[R,N] */
   biasBackward(dbias: F32, dy: F32, R: number, N: number): void;
   /** out[B,T,NH·HS] from packed qkv[B,T,3·NH·HS]; probs[B,NH,T,T] saved for backward (null in inference). */

@@ -1,8 +1,8 @@
 // bert-cli finetune: train every parameter of a pretrained BERT under a fresh head on labelled data.
 import { Command, Option } from 'commander';
 import { BertError, UsageError } from '../../lib/errors.js';
-import { setThreads } from '../../lib/engine.js';
-import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { setThreads, trainingDtype } from '../../lib/engine.js';
+import { parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { formatDuration } from '../../lib/cli/progress.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
@@ -19,7 +19,7 @@ import type { JobContext } from '../job-worker.js';
 interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
   maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
-  shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; textColumn?: string;
+  shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; dtype: 'fp32' | 'bf16'; textColumn?: string;
   textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
 }
 
@@ -52,6 +52,7 @@ export function finetuneCommand(): Command {
     .option('--skip-bad', 'skip malformed rows (reported) instead of stopping')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--resume', 'continue from --out/last')
+    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')
@@ -158,7 +159,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
-    resume: f.resume, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
+    resume: f.resume, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)), task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
     onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
     onEval: (e) => {
       const name = f.task === 'qa' ? 'F1' : f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';

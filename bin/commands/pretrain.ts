@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
 import { UsageError } from '../../lib/errors.js';
-import { setThreads } from '../../lib/engine.js';
-import { parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { setThreads, trainingDtype } from '../../lib/engine.js';
+import { parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { formatDuration } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
@@ -38,6 +38,7 @@ interface PretrainFlags {
   resume?: boolean;
   seed: number;
   threads?: number;
+  dtype: 'fp32' | 'bf16';
   lowercase: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -69,6 +70,7 @@ export function pretrainCommand(): Command {
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, 42)
+    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')
@@ -123,7 +125,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
     evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
-    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite,
+    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)),
     onStep: (s) => {
       if (firstStep === null) firstStep = s.step - 1;
       const eta = (s.elapsed / Math.max(1, s.step - firstStep)) * (s.steps - s.step);

@@ -4,7 +4,7 @@ import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { native } from '../native.js';
 import { subSeed } from '../train/rng.js';
-import { Encoder, layerNames, type Batch } from './encoder.js';
+import { Encoder, layerNames, trainingGemm, type Batch, type Dtype } from './encoder.js';
 import { LinearHead, MlmHead } from './heads.js';
 import { ParamStore, type ParamSpec } from './params.js';
 
@@ -120,6 +120,18 @@ export class BertForTask {
     }
     if (arch === 'BertForMultipleChoice') this.head = new LinearHead(this.store, 'classifier.weight', 'classifier.bias', 1, H, drop);
     if (arch === 'BertForQuestionAnswering') this.head = new LinearHead(this.store, 'qa_outputs.weight', 'qa_outputs.bias', 2, H, 0);
+  }
+
+  /**
+   * The arithmetic of training steps: fp32, or bf16 mixed precision for the encoder's linear layers,
+   * the pooler and the MLM head (the small NSP/task heads, embeddings, LayerNorm, attention, the
+   * loss and AdamW stay float32). Returns the dtype in effect: fp32 without AVX512_BF16.
+   */
+  setTrainingDtype(dtype: Dtype): Dtype {
+    const [gemm, got] = trainingGemm(dtype);
+    this.encoder.gemm = gemm;
+    if (this.mlm) this.mlm.gemm = gemm;
+    return got;
   }
 
   /** BERT's initialisation of every parameter (or of those `only` selects: a new head). */

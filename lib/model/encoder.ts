@@ -5,12 +5,21 @@
 // reused, so a training step allocates no buffers. Backward accumulates parameter gradients (+=)
 // into the ParamStore and follows the forward line by line, in reverse.
 import type { BertConfig } from '../config.js';
-import { native } from '../native.js';
+import { native, type NativeEngine } from '../native.js';
 import { subSeed } from '../train/rng.js';
 import type { ParamStore } from './params.js';
 
-/** Arithmetic of the encoder's linear layers in inference: float32, or bfloat16 weights and inputs with float32 sums. */
+/** Arithmetic of the linear layers: float32, or bfloat16 weights and inputs with float32 sums. */
 export type Dtype = 'fp32' | 'bf16';
+
+/**
+ * The GEMM a model's linear layers train with: float32, or mixed precision (both operands rounded
+ * to bf16 on every call, float32 sums, float32 master weights and gradients — autocast's Linear).
+ * Returns it and the dtype in effect: fp32 when the CPU has no AVX512_BF16.
+ */
+export function trainingGemm(dtype: Dtype): [NativeEngine['gemm'], Dtype] {
+  return dtype === 'bf16' && native.bf16Supported() ? [native.gemmBf16Mixed, 'bf16'] : [native.gemm, 'fp32'];
+}
 
 /** HF's additive mask value for padding: torch.finfo(float32).min. */
 export const MASK_VALUE = -3.4028234663852886e38;
@@ -68,6 +77,8 @@ export class Encoder {
   private seed = 0n;
   private posIds = new Int32Array(0);
   private bf16: Map<string, Uint16Array> | null = null;
+  /** The GEMM behind every linear layer when no inference pack is active (see trainingGemm). */
+  gemm: NativeEngine['gemm'] = native.gemm;
 
   constructor(cfg: BertConfig, store: ParamStore, prefix: string, withPooler: boolean) {
     this.cfg = cfg;
@@ -122,10 +133,10 @@ export class Encoder {
       native.gemmBf16(R, N, K, x, packed, out, bias, gelu);
     } else if (gelu) {
       // fp32: GELU as its own pass, in place (in the GEMM's epilogue it measured slower)
-      native.gemm(false, true, R, N, K, 1, x, w, 0, out, null);
+      this.gemm(false, true, R, N, K, 1, x, w, 0, out, null);
       native.biasGeluForward(out, out, bias, R, N);
     } else {
-      native.gemm(false, true, R, N, K, 1, x, w, 0, out, bias);
+      this.gemm(false, true, R, N, K, 1, x, w, 0, out, bias);
     }
   }
 
@@ -282,9 +293,9 @@ export class Encoder {
       const pooled = this.buf.pooled.subarray(0, B * H), dPre = this.buf.pooledPre.subarray(0, B * H);
       native.tanhBackward(dPre, dPooled, pooled);
       const cls = this.buf.cls.subarray(0, B * H), dCls = this.buf.dCls.subarray(0, B * H);
-      native.gemm(true, false, H, H, B, 1, dPre, cls, 1, this.g(`${p}pooler.dense.weight`), null);
+      this.gemm(true, false, H, H, B, 1, dPre, cls, 1, this.g(`${p}pooler.dense.weight`), null);
       native.biasBackward(this.g(`${p}pooler.dense.bias`), dPre, B, H);
-      native.gemm(false, false, B, H, H, 1, dPre, this.v(`${p}pooler.dense.weight`), 0, dCls, null);
+      this.gemm(false, false, B, H, H, 1, dPre, this.v(`${p}pooler.dense.weight`), 0, dCls, null);
       for (let b = 0; b < B; b++) {
         const row = dY.subarray(b * T * H, b * T * H + H);
         for (let j = 0; j < H; j++) row[j] += dCls[b * H + j];
@@ -301,27 +312,27 @@ export class Encoder {
       const dOut = tmp;
       if (pH > 0) native.dropoutBackward(dOut, dA, pH, subSeed(this.seed, l + 1, 3));
       else dOut.set(dA);
-      native.gemm(true, false, H, I, R, 1, dOut, rows(A.act, I), 1, this.g(n.outw), null);
+      this.gemm(true, false, H, I, R, 1, dOut, rows(A.act, I), 1, this.g(n.outw), null);
       native.biasBackward(this.g(n.outb), dOut, R, H);
-      native.gemm(false, false, R, I, H, 1, dOut, this.v(n.outw), 0, dI, null); // d act
+      this.gemm(false, false, R, I, H, 1, dOut, this.v(n.outw), 0, dI, null); // d act
       native.geluBackward(dI, dI, rows(A.pre, I)); // d pre
-      native.gemm(true, false, I, H, R, 1, dI, rows(A.a, H), 1, this.g(n.iw), null);
+      this.gemm(true, false, I, H, R, 1, dI, rows(A.a, H), 1, this.g(n.iw), null);
       native.biasBackward(this.g(n.ib), dI, R, I);
-      native.gemm(false, false, R, H, I, 1, dI, this.v(n.iw), 1, dA, null); // dA += dpre·Wi
+      this.gemm(false, false, R, H, I, 1, dI, this.v(n.iw), 1, dA, null); // dA += dpre·Wi
       // a = LN1(s1), s1 = x + dropout(ctx·Woᵀ + bo)
       const dXl = dY; // reuse: dY is no longer needed; receives ds1 (the residual path to x)
       native.layerNormBackward(dXl, this.g(n.ln1w), this.g(n.ln1b), dA, rows(A.s1, H), A.mean1.subarray(0, R), A.rstd1.subarray(0, R), this.v(n.ln1w), R, H, false);
       const dProj = tmp;
       if (pH > 0) native.dropoutBackward(dProj, dXl, pH, subSeed(this.seed, l + 1, 2));
       else dProj.set(dXl);
-      native.gemm(true, false, H, H, R, 1, dProj, rows(A.ctx, H), 1, this.g(n.ow), null);
+      this.gemm(true, false, H, H, R, 1, dProj, rows(A.ctx, H), 1, this.g(n.ow), null);
       native.biasBackward(this.g(n.ob), dProj, R, H);
       const dCtx = dA; // dA is consumed: reuse for d ctx
-      native.gemm(false, false, R, H, H, 1, dProj, this.v(n.ow), 0, dCtx, null);
+      this.gemm(false, false, R, H, H, 1, dProj, this.v(n.ow), 0, dCtx, null);
       native.attentionBackward(dQKV, dCtx, A.probs.subarray(0, B * NH * T * T), rows(A.qkv, 3 * H), B, T, NH, H / NH, pA, subSeed(this.seed, l + 1, 1));
-      native.gemm(true, false, 3 * H, H, R, 1, dQKV, rows(A.x, H), 1, this.store.span(this.store.grads, n.qw, n.vw), null);
+      this.gemm(true, false, 3 * H, H, R, 1, dQKV, rows(A.x, H), 1, this.store.span(this.store.grads, n.qw, n.vw), null);
       native.biasBackward(this.store.span(this.store.grads, n.qb, n.vb), dQKV, R, 3 * H);
-      native.gemm(false, false, R, H, 3 * H, 1, dQKV, this.store.span(this.store.params, n.qw, n.vw), 1, dXl, null); // dx += dqkv·Wqkv
+      this.gemm(false, false, R, H, 3 * H, 1, dQKV, this.store.span(this.store.params, n.qw, n.vw), 1, dXl, null); // dx += dqkv·Wqkv
       // the layer's input gradient becomes the next (lower) layer's output gradient
       dY = dXl;
       dX = dA;

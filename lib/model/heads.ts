@@ -7,13 +7,15 @@
 //   Linear     classifier / qa_outputs on the pooled output or on every token, with dropout before
 //              it where HF has one.
 import type { BertConfig } from '../config.js';
-import { native } from '../native.js';
+import { native, type NativeEngine } from '../native.js';
 import type { ParamSpec, ParamStore } from './params.js';
 
 export class MlmHead {
   private rows: Int32Array = new Int32Array(0);
   private M = 0;
   private buf: Record<string, Float32Array> = {};
+  /** The transform's and the tied decoder's GEMM: float32 or mixed precision, as the encoder's. */
+  gemm: NativeEngine['gemm'] = native.gemm;
 
   constructor(private cfg: BertConfig, private store: ParamStore, private wordEmbeddings: string) {}
 
@@ -44,12 +46,12 @@ export class MlmHead {
     const x = this.buf.x.subarray(0, M * H);
     for (let i = 0; i < M; i++) x.set(hidden.subarray(rows[i] * H, rows[i] * H + H), i * H);
     const pre = this.buf.pre.subarray(0, M * H), act = this.buf.act.subarray(0, M * H), t = this.buf.t.subarray(0, M * H);
-    native.gemm(false, true, M, H, H, 1, x, this.store.view('cls.predictions.transform.dense.weight'), 0, pre, null);
+    this.gemm(false, true, M, H, H, 1, x, this.store.view('cls.predictions.transform.dense.weight'), 0, pre, null);
     native.biasGeluForward(act, pre, this.store.view('cls.predictions.transform.dense.bias'), M, H);
     native.layerNormForward(t, this.buf.mean.subarray(0, M), this.buf.rstd.subarray(0, M), act,
       this.store.view('cls.predictions.transform.LayerNorm.weight'), this.store.view('cls.predictions.transform.LayerNorm.bias'), M, H, this.cfg.layer_norm_eps);
     const logits = this.buf.logits.subarray(0, M * V);
-    native.gemm(false, true, M, V, H, 1, t, this.store.view(this.wordEmbeddings), 0, logits, this.store.view('cls.predictions.bias'));
+    this.gemm(false, true, M, V, H, 1, t, this.store.view(this.wordEmbeddings), 0, logits, this.store.view('cls.predictions.bias'));
     return logits;
   }
 
@@ -58,16 +60,16 @@ export class MlmHead {
     const H = this.cfg.hidden_size, V = this.cfg.vocab_size, M = this.M;
     if (M === 0) return;
     const t = this.buf.t.subarray(0, M * H), dT = this.buf.dT.subarray(0, M * H), dX = this.buf.dX.subarray(0, M * H);
-    native.gemm(true, false, V, H, M, 1, dLogits, t, 1, this.store.grad(this.wordEmbeddings), null); // tied decoder
+    this.gemm(true, false, V, H, M, 1, dLogits, t, 1, this.store.grad(this.wordEmbeddings), null); // tied decoder
     native.biasBackward(this.store.grad('cls.predictions.bias'), dLogits, M, V);
-    native.gemm(false, false, M, H, V, 1, dLogits, this.store.view(this.wordEmbeddings), 0, dT, null);
+    this.gemm(false, false, M, H, V, 1, dLogits, this.store.view(this.wordEmbeddings), 0, dT, null);
     const dAct = dX;
     native.layerNormBackward(dAct, this.store.grad('cls.predictions.transform.LayerNorm.weight'), this.store.grad('cls.predictions.transform.LayerNorm.bias'),
       dT, this.buf.act.subarray(0, M * H), this.buf.mean.subarray(0, M), this.buf.rstd.subarray(0, M), this.store.view('cls.predictions.transform.LayerNorm.weight'), M, H, false);
     native.geluBackward(dAct, dAct, this.buf.pre.subarray(0, M * H));
-    native.gemm(true, false, H, H, M, 1, dAct, this.buf.x.subarray(0, M * H), 1, this.store.grad('cls.predictions.transform.dense.weight'), null);
+    this.gemm(true, false, H, H, M, 1, dAct, this.buf.x.subarray(0, M * H), 1, this.store.grad('cls.predictions.transform.dense.weight'), null);
     native.biasBackward(this.store.grad('cls.predictions.transform.dense.bias'), dAct, M, H);
-    native.gemm(false, false, M, H, H, 1, dAct, this.store.view('cls.predictions.transform.dense.weight'), 0, dT, null);
+    this.gemm(false, false, M, H, H, 1, dAct, this.store.view('cls.predictions.transform.dense.weight'), 0, dT, null);
     for (let i = 0; i < M; i++) {
       const r = this.rows[i];
       for (let j = 0; j < H; j++) dHidden[r * H + j] += dT[i * H + j];

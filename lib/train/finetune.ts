@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, modelDirConfig, saveModelDir } from '../io/model-dir.js';
 import type { BertForTask } from '../model/bert.js';
+import type { Dtype } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { TaskAdapter } from '../tasks/adapters.js';
 import { shuffledOrder } from './data-order.js';
@@ -49,6 +50,8 @@ export interface FinetuneOptions<E> {
   shouldStop?: () => boolean;
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
   skipNonfinite?: boolean;
+  /** bf16: mixed-precision linear layers (BertForTask.setTrainingDtype); default fp32 */
+  dtype?: Dtype;
 }
 
 export interface DevReport {
@@ -72,6 +75,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
     // a fresh head: only the encoder's weights come from the pretrained model
     model = loadModelDir(o.modelDir, { arch: o.adapter.arch, seed: o.seed, config: { ...o.labelConfig, ...(o.maxLength ? { bert_cli_max_length: o.maxLength } : {}) }, encoderOnly: true }).model;
   }
+  const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const stepsPerEpoch = Math.ceil(o.train.length / (o.batchSize * o.gradAccum));
   const total = stepsPerEpoch * o.epochs;
   const warmup = Math.round(total * o.warmupRatio);
@@ -155,7 +159,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
   const b = best as DevReport | null;
   writeReport({
     kind: 'finetune', out: o.out, config: model.cfg, labels: o.labels,
-    options: { model: o.modelDir, examples: o.train.length, devExamples: o.dev?.length ?? 0, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, resume: !!o.resume },
+    options: { model: o.modelDir, examples: o.train.length, devExamples: o.dev?.length ?? 0, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, resume: !!o.resume, dtype },
     summary: [
       ['task', o.task ?? o.adapter.arch],
       ['steps', `${step} of ${total}${stopped ? ' (stopped; --resume goes on)' : ''}`],

@@ -10,7 +10,7 @@ import { assertMemoryFits } from '../model/memory.js';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
 import { BertForTask } from '../model/bert.js';
-import type { Batch } from '../model/encoder.js';
+import type { Batch, Dtype } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { maskInstance, mixSeed, pretrainingShards, Random, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
@@ -43,6 +43,8 @@ export interface PretrainOptions {
   onStep?: (s: StepReport) => void;
   onEval?: (e: EvalReport) => void;
   shouldStop?: () => boolean;
+  /** bf16: mixed-precision linear layers (BertForTask.setTrainingDtype); default fp32 */
+  dtype?: Dtype;
 }
 
 export interface StepReport {
@@ -181,6 +183,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     }
     opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
   }
+  const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const V = model.cfg.vocab_size;
   const schedule = linearSchedule(o.lr, o.warmup, o.steps);
   const metricsPath = join(o.out, 'metrics.jsonl');
@@ -279,7 +282,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const seconds = (Date.now() - t0) / 1000;
   writeReport({
     kind: 'pretrain', out: o.out, config: model.cfg,
-    options: { files: o.files, steps: o.steps, batchSize: o.batchSize, lr: o.lr, warmup: o.warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery: o.evalEvery, saveEvery: o.saveEvery, ...o.data },
+    options: { files: o.files, steps: o.steps, batchSize: o.batchSize, lr: o.lr, warmup: o.warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery: o.evalEvery, saveEvery: o.saveEvery, dtype, ...o.data },
     summary: [
       ['steps', `${step} of ${o.steps}${stopped ? ' (stopped; --resume goes on)' : ''}`],
       ['this run', `${(step - firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],

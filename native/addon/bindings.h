@@ -7,7 +7,7 @@ namespace bert {
 namespace addon {
 
 #define BERT_BINDINGS(X)                                                                           \
-  X(gemm) X(bf16Supported) X(bf16PackedLength) X(bf16Pack) X(gemmBf16) X(biasBackward) X(attentionForward) X(attentionBackward) X(layerNormForward)            \
+  X(gemm) X(bf16Supported) X(bf16PackedLength) X(bf16Pack) X(gemmBf16) X(gemmBf16Mixed) X(biasBackward) X(attentionForward) X(attentionBackward) X(layerNormForward)            \
   X(layerNormBackward) X(residualLayerNormForward) X(biasGeluForward) X(geluBackward)             \
   X(tanhForward) X(tanhBackward) X(dropoutForward) X(dropoutBackward) X(embeddingForward)         \
   X(embeddingBackward) X(softmaxCrossEntropy) X(softmaxForward) X(bceWithLogits) X(mse)           \

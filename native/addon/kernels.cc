@@ -80,6 +80,24 @@ Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gemmBf16Mixed(transA, transB, M, N, K, alpha, A, B, beta, C, bias|null): gemm's contract with
+// both operands rounded to bf16 and float32 sums (mixed-precision training)
+Napi::Value gemmBf16Mixed(const Napi::CallbackInfo& info) {
+  Args a(info, "gemmBf16Mixed", 11);
+  if (!bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use gemm");
+  bool ta = a.flag(0, "transA"), tb = a.flag(1, "transB");
+  int64_t M = a.dim(2, "M", true), N = a.dim(3, "N", true), K = a.dim(4, "K", true);
+  float alpha = (float)a.number(5, "alpha");
+  const float* A = a.f32(6, "A", a.product({M, K}), "M·K");
+  const float* B = a.f32(7, "B", a.product({K, N}), "K·N");
+  float beta = (float)a.number(8, "beta");
+  float* C = a.f32(9, "C", a.product({M, N}), "M·N");
+  const float* bias = a.f32_or_null(10, "bias", N, "N");
+  bf16_length(a, N, K);  // the packed copy of op(B) must be countable too
+  bert::gemm_bf16_mixed(ta, tb, M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N, bias);
+  return info.Env().Undefined();
+}
+
 // biasBackward(dbias, dy, R, N): dbias += column sums of dy
 Napi::Value biasBackward(const Napi::CallbackInfo& info) {
   Args a(info, "biasBackward", 4);

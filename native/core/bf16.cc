@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace bert {
 namespace {
@@ -68,6 +69,28 @@ void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* 
   avx512bf16::gemm_bf16(M, N, K, A, Wp, C, bias, gelu);
 #else
   (void)A, (void)Wp;
+#endif
+}
+
+void gemm_bf16_mixed(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                     int64_t ldc, const float* bias) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // an empty product: β·C (+ bias)
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j)
+        C[i * ldc + j] = (beta != 0.f ? beta * C[i * ldc + j] : 0.f) + (bias ? bias[j] : 0.f);
+    return;
+  }
+#if defined(BERT_HAVE_BF16)
+  // One buffer for op(B), grown to the largest call and reused: the addon calls in from one thread.
+  static std::vector<uint16_t> packed;
+  size_t need = (size_t)bf16_packed_length(N, K);
+  if (packed.size() < need) packed.resize(need);
+  avx512bf16::bf16_pack_b(packed.data(), transB, B, ldb, K, N);
+  avx512bf16::gemm_bf16_packed(transA, M, N, K, alpha, A, lda, packed.data(), beta, C, ldc, bias);
+#else
+  (void)transA, (void)transB, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
 #endif
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { CLI, runCli } from './helpers.js';
+import { native } from '../../lib/native.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-pt-'));
 const small = join(dir, 'small.txt');
@@ -51,6 +52,32 @@ describe('bert-cli pretrain and fill-mask', () => {
     const none = runCli(['fill-mask', '--model', out, 'no mask here']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^bert-cli: error: the text has no \[MASK\] token/);
+  });
+
+  it('--dtype bf16 trains in mixed precision: the losses follow fp32\'s closely, not exactly, the same on 1 and 2 threads', () => {
+    const losses = (out: string) => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'train').map((x) => x.loss as number);
+    const run = (name: string, extra: string[]) => {
+      const out = join(dir, name);
+      const r = runCli([...args(out, 6), '--quiet', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return { out, stderr: r.stderr, losses: losses(out) };
+    };
+    const fp32 = run('dtype-fp32', []), bf16 = run('dtype-bf16', ['--dtype', 'bf16', '--threads', '1']);
+    const bf16b = run('dtype-bf16-2', ['--dtype', 'bf16', '--threads', '2']);
+    expect(bf16.losses).toHaveLength(6);
+    expect(bf16b.losses).toEqual(bf16.losses);
+    if (native.bf16Supported()) {
+      expect(bf16.stderr).toBe('');
+      expect(bf16.losses).not.toEqual(fp32.losses);
+      bf16.losses.forEach((l, i) => expect(Math.abs(l - fp32.losses[i])).toBeLessThan(2e-2 * fp32.losses[i]));
+      expect(readFileSync(join(bf16.out, 'report.html'), 'utf8')).toMatch(/dtype.{0,80}bf16/s);
+    } else {
+      expect(bf16.stderr).toMatch(/--dtype bf16 needs AVX512_BF16.*running fp32/);
+      expect(bf16.losses).toEqual(fp32.losses);
+    }
+    const bad = runCli([...args(join(dir, 'dtype-bad'), 2), '--dtype', 'fp16']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--dtype.*expected fp32 or bf16, got 'fp16'/);
   });
 
   for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) it(`${signal} (Ctrl-C, or a scheduler stopping the job) finishes the step, saves, exits ${exit}; --resume goes on`, async () => {

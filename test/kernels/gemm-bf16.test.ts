@@ -1,4 +1,5 @@
-// The bf16 inference GEMM (`--dtype bf16`) against the float64 reference run on bf16-rounded
+// The bf16 GEMMs — inference (`--dtype bf16` on predict…) and mixed-precision training (`--dtype
+// bf16` on pretrain/finetune) — against the float64 reference run on bf16-rounded
 // inputs: with the rounding of A and W taken out, what is left is float32 summation, so the
 // tolerance is the fp32 GEMM's, tight enough to catch any misplaced pair or panel. Runs where the
 // CPU has AVX512_BF16; elsewhere gemmBf16 must refuse (and the encoder falls back to fp32).
@@ -89,8 +90,72 @@ describe.skipIf(!supported)('gemmBf16 (AVX512_BF16)', () => {
   });
 });
 
+// The training GEMM packs op(B) on every call, from rows (B) or from a weight's rows (Bᵀ), and reads
+// op(A) by rows or by columns (Aᵀ: the weight gradient dYᵀ·X); α, β and the bias as gemm's.
+const MIXED: [number, number, number][] = [
+  [1, 1, 1], [13, 37, 29], [29, 33, 300], [100, 70, 513], [3, 2100, 5], [47, 95, 1],
+  [300, 49, 2100], [9, 130, 3000], [7, 9, 33],
+];
+
+describe.skipIf(!supported)('gemmBf16Mixed (AVX512_BF16)', () => {
+  for (const [M, N, K] of MIXED) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+      it(`M=${M} N=${N} K=${K} transA=${ta} transB=${tb}`, () => {
+        const rand = mulberry32(M * 31 + N * 17 + K + (ta ? 5 : 0) + (tb ? 11 : 0));
+        const A = randomF32(M * K, rand), B = randomF32(K * N, rand), bias = randomF32(N, rand);
+        const C0 = randomF32(M * N, rand);
+        const Ar = A.map(bf16Round), Br = B.map(bf16Round);
+        const saved = native.numThreads();
+        const results: Float32Array[] = [];
+        for (const threads of [1, saved]) {
+          native.setNumThreads(threads);
+          // C = op(A)·op(B) + bias, C never read (β = 0)
+          const C = new Float32Array(M * N).fill(NaN);
+          native.gemmBf16Mixed(ta, tb, M, N, K, 1, A, B, 0, C, bias);
+          expectClose(C, gemmRef(ta, tb, M, N, K, 1, Ar, Br, 0, new Float32Array(M * N), bias), tolFor(K), `threads=${threads}`);
+          results.push(C);
+        }
+        native.setNumThreads(saved);
+        expect(Buffer.from(results[1].buffer).equals(Buffer.from(results[0].buffer))).toBe(true);
+        // accumulation, as the weight gradients and dX += … use it; and a scaled product
+        const acc = C0.slice();
+        native.gemmBf16Mixed(ta, tb, M, N, K, 1, A, B, 1, acc, null);
+        expectClose(acc, gemmRef(ta, tb, M, N, K, 1, Ar, Br, 1, C0.slice(), null), tolFor(K), 'beta=1');
+        const scaled = C0.slice();
+        native.gemmBf16Mixed(ta, tb, M, N, K, -0.5, A, B, 0.25, scaled, bias);
+        expectClose(scaled, gemmRef(ta, tb, M, N, K, -0.5, Ar, Br, 0.25, C0.slice(), bias), tolFor(K), 'alpha, beta');
+      });
+    }
+  }
+
+  it('rounds both operands (not float32 products), and the same way as the inference packing', () => {
+    const M = 5, N = 50, K = 40;
+    const rand = mulberry32(99);
+    const A = randomF32(M * K, rand), W = randomF32(N * K, rand);
+    const inference = new Float32Array(M * N), mixed = new Float32Array(M * N), fp32 = new Float32Array(M * N);
+    native.gemmBf16(M, N, K, A, packed(W, N, K), inference, null, false);
+    native.gemmBf16Mixed(false, true, M, N, K, 1, A, W, 0, mixed, null);
+    native.gemm(false, true, M, N, K, 1, A, W, 0, fp32, null);
+    expect(Buffer.from(mixed.buffer).equals(Buffer.from(inference.buffer))).toBe(true);
+    expect(Buffer.from(mixed.buffer).equals(Buffer.from(fp32.buffer))).toBe(false);
+  });
+
+  it('checks lengths at the boundary', () => {
+    const A = new Float32Array(2 * 4), B = new Float32Array(4 * 6), C = new Float32Array(2 * 6);
+    expect(() => native.gemmBf16Mixed(false, false, 2, 6, 4, 1, A.subarray(1), B, 0, C, null)).toThrow(/A.*length/);
+    expect(() => native.gemmBf16Mixed(false, false, 2, 6, 4, 1, A, B.subarray(1), 0, C, null)).toThrow(/B.*length/);
+    expect(() => native.gemmBf16Mixed(false, false, 2, 6, 4, 1, A, B, 0, C.subarray(1), null)).toThrow(/C.*length/);
+    expect(() => native.gemmBf16Mixed(false, false, 2, 6, 4, 1, A, B, 0, C, new Float32Array(5))).toThrow(/bias/);
+    expect(() => native.gemmBf16Mixed(false, false, -1, 6, 4, 1, A, B, 0, C, null)).toThrow(RangeError);
+    const empty = Float32Array.of(1, 2);  // K = 0: β·C + bias, as gemm
+    native.gemmBf16Mixed(false, false, 1, 2, 0, 1, new Float32Array(0), new Float32Array(0), 2, empty, Float32Array.of(1, 1));
+    expect([...empty]).toEqual([3, 5]);
+  });
+});
+
 describe.skipIf(supported)('gemmBf16 without AVX512_BF16', () => {
   it('refuses with a message, so callers keep fp32', () => {
     expect(() => native.gemmBf16(1, 1, 1, new Float32Array(1), new Uint16Array(native.bf16PackedLength(1, 1)), new Float32Array(1), null, false)).toThrow(/AVX512_BF16/);
+    expect(() => native.gemmBf16Mixed(false, false, 1, 1, 1, 1, new Float32Array(1), new Float32Array(1), 0, new Float32Array(1), null)).toThrow(/AVX512_BF16/);
   });
 });

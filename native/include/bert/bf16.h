@@ -1,5 +1,5 @@
-// The bfloat16 inference GEMM (kernels/gemm_bf16.cc): weights packed once, activations converted
-// on the fly, float32 accumulation. Separate from KernelTable because it exists on one instruction
+// The bfloat16 GEMMs (kernels/gemm_bf16.cc), float32 accumulation: for inference with weights
+// packed once, and for mixed-precision training with both operands converted on every call. Separate from KernelTable because it exists on one instruction
 // set only; callers check bf16_supported() and otherwise keep the float32 path.
 #pragma once
 
@@ -21,10 +21,23 @@ void bf16_pack(uint16_t* dst, const float* W, int64_t N, int64_t K);
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu);
 
-// The kernel itself (kernels/gemm_bf16.cc), built only for x86-64; M, N, K ≥ 1.
+// Mixed precision: C = α·op(A)·op(B) + β·C (+ bias[N]), gemm()'s contract (row-major, leading
+// dimensions lda/ldb/ldc), with op(A) and op(B) rounded to bf16 and every sum float32 — what
+// autocast does to a Linear layer. The master weights stay float32. Needs bf16_supported().
+void gemm_bf16_mixed(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                     int64_t ldc, const float* bias);
+
+// The kernels themselves (kernels/gemm_bf16.cc), built only for x86-64; M, N, K ≥ 1.
 namespace avx512bf16 {
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu);
+// op(B) [K,N] → bf16 panels (bf16_pack's layout) in dst, which holds bf16_packed_length(N, K).
+int64_t bf16_pack_b(uint16_t* dst, bool transB, const float* B, int64_t ldb, int64_t K, int64_t N);
+// C = α·op(A)·Bp + β·C (+ bias) with Bp from bf16_pack_b.
+void gemm_bf16_packed(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                      int64_t lda, const uint16_t* Bp, float beta, float* C, int64_t ldc,
+                      const float* bias);
 }
 
 }  // namespace bert

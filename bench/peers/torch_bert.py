@@ -3,9 +3,12 @@
 BertForSequenceClassification arithmetic; dropout 0.1; torch.optim.AdamW), timed on the same shapes.
 MLM logits over every position, as HF computes them. Prints one JSON line.
 
-  /usr/bin/python3 bench/peers/torch_bert.py MODE LAYERS HIDDEN HEADS VOCAB BATCH SEQ STEPS THREADS
-  MODE: pretrain | finetune | infer
+  /usr/bin/python3 bench/peers/torch_bert.py MODE LAYERS HIDDEN HEADS VOCAB BATCH SEQ STEPS THREADS [DTYPE]
+  MODE: pretrain | finetune | infer; DTYPE: fp32 (default) | bf16, which runs the forward and the
+  loss under torch.autocast("cpu", torch.bfloat16) — mixed precision, float32 weights, as
+  HF Trainer's bf16=True
 """
+import contextlib
 import json
 import math
 import sys
@@ -69,7 +72,9 @@ def peak_rss_mib():
     return float("nan")
 
 def main():
-    mode, L, H, NH, V, B, T, steps, threads = sys.argv[1], *map(int, sys.argv[2:])
+    mode, L, H, NH, V, B, T, steps, threads = sys.argv[1], *map(int, sys.argv[2:10])
+    bf16 = len(sys.argv) > 10 and sys.argv[10] == "bf16"
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Bert(L, H, NH, V, mode)
@@ -79,7 +84,7 @@ def main():
     nsp, labels = torch.randint(0, 2, (B,)), torch.randint(0, 2, (B,))
     if mode == "infer":
         model.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast():
             for _ in range(2):
                 model(ids, types, mask)
             t0 = time.perf_counter()
@@ -91,11 +96,12 @@ def main():
 
         def step():
             opt.zero_grad(set_to_none=True)
-            out = model(ids, types, mask)
-            if mode == "pretrain":
-                loss = F.cross_entropy(out[0].reshape(-1, V), mlm.reshape(-1)) + F.cross_entropy(out[1], nsp)
-            else:
-                loss = F.cross_entropy(out, labels)
+            with autocast():
+                out = model(ids, types, mask)
+                if mode == "pretrain":
+                    loss = F.cross_entropy(out[0].reshape(-1, V), mlm.reshape(-1)) + F.cross_entropy(out[1], nsp)
+                else:
+                    loss = F.cross_entropy(out, labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -107,9 +113,8 @@ def main():
         for _ in range(steps):
             step()
         dt = (time.perf_counter() - t0) / steps
-    import resource
     print(json.dumps({"seconds_per_step": dt, "tokens_per_second": B * T / dt,
-                      "peak_rss_mib": peak_rss_mib(), "torch": torch.__version__}))
+                      "peak_rss_mib": peak_rss_mib(), "torch": torch.__version__, "dtype": "bf16" if bf16 else "fp32"}))
 
 
 main()

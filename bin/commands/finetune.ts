@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { BertError, UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { formatDuration } from '../../lib/cli/progress.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
@@ -19,7 +19,7 @@ import type { JobContext } from '../job-worker.js';
 interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
   maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
-  shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; dtype: 'fp32' | 'bf16'; textColumn?: string;
+  shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; dtype: 'fp32' | 'bf16'; dropout?: number; textColumn?: string;
   textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
 }
 
@@ -34,6 +34,7 @@ export function finetuneCommand(): Command {
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 3)
     .option('--lr <x>', 'peak learning rate', parseNumber, 2e-5)
     .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
+    .option('--dropout <p>', "hidden and attention dropout for fine-tuning (default: the model's config.json)", parseDropout)
     .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128; 384 for qa)', parsePositiveInt)
     .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows of a long context', parsePositiveInt, QA_DEFAULTS.docStride)
     .option('--max-query-length <n>', 'qa: question tokens kept', parsePositiveInt, QA_DEFAULTS.maxQueryLength)
@@ -153,9 +154,12 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   const t0 = Date.now();
   let devLine = '';
   const r = await finetune({
-    modelDir: f.model, out: f.out, adapter, labelConfig: f.task === 'qa' ? extraConfig : f.task === 'tag' || f.task === 'choice'
-      ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
-      : labelConfig(f.task, labels),
+    modelDir: f.model, out: f.out, adapter, labelConfig: {
+      ...(f.task === 'qa' ? extraConfig : f.task === 'tag' || f.task === 'choice'
+        ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
+        : labelConfig(f.task, labels)),
+      ...(f.dropout !== undefined ? { hidden_dropout_prob: f.dropout, attention_probs_dropout_prob: f.dropout } : {}),
+    },
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,

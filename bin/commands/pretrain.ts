@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
 import { UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { formatDuration } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
@@ -39,6 +39,7 @@ interface PretrainFlags {
   seed: number;
   threads?: number;
   dtype: 'fp32' | 'bf16';
+  dropout?: number;
   lowercase: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -59,6 +60,7 @@ export function pretrainCommand(): Command {
     .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
     .option('--lr <x>', 'peak learning rate', parseNumber, 1e-4)
     .option('--warmup <n>', 'warmup steps (default: 1% of the steps)', parseNonNegativeInt)
+    .option('--dropout <p>', "hidden and attention dropout, written to config.json (default: the config's; BERT's 0.1)", parseDropout)
     .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
     .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
     .option('--whole-word-mask', 'mask all ## pieces of a word together')
@@ -113,6 +115,12 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   else if (f.init) config = loadModelDir(f.init).cfg;
   else if ((PRESET_NAMES as string[]).includes(f.config)) config = presetConfig(f.config as PresetName, tokenizer.vocab.size);
   else config = validateConfig({ ...loadConfig(f.config), vocab_size: tokenizer.vocab.size }, f.config);
+  if (f.dropout !== undefined) {
+    if (f.resume && (config.hidden_dropout_prob !== f.dropout || config.attention_probs_dropout_prob !== f.dropout)) {
+      throw new UsageError(`the run in ${f.out} has dropout ${config.hidden_dropout_prob}; --resume goes on with it`, { where: '--dropout' });
+    }
+    config = { ...config, hidden_dropout_prob: f.dropout, attention_probs_dropout_prob: f.dropout };
+  }
   if (f.maxLength > config.max_position_embeddings) {
     throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
   }

@@ -30,6 +30,13 @@ export function parseProbability(value: string): number {
   return n;
 }
 
+/** A dropout probability: [0, 1) — at 1 nothing would pass. */
+export function parseDropout(value: string): number {
+  const n = parseNumber(value);
+  if (n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
+  return n;
+}
+
 export function parseDtype(value: string): 'fp32' | 'bf16' {
   if (value !== 'fp32' && value !== 'bf16') throw new InvalidArgumentError(`expected fp32 or bf16, got '${value}'`);
   return value;

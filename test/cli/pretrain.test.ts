@@ -80,6 +80,28 @@ describe('bert-cli pretrain and fill-mask', () => {
     expect(bad.stderr).toMatch(/--dtype.*expected fp32 or bf16, got 'fp16'/);
   });
 
+  it('--dropout sets hidden and attention dropout in config.json (a resumed run keeps its own)', () => {
+    const out = join(dir, 'dropout0');
+    const r = runCli([...args(out, 2), '--quiet', '--dropout', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect([c.hidden_dropout_prob, c.attention_probs_dropout_prob]).toEqual([0, 0]);
+    const keep = runCli([...args(out, 3), '--quiet', '--resume', '--dropout', '0']);
+    expect(keep.code, keep.stderr).toBe(0);
+    const change = runCli([...args(out, 4), '--quiet', '--resume', '--dropout', '0.1']);
+    expect(change.code).toBe(2);
+    expect(change.stderr).toMatch(/^bert-cli: error: the run in .* has dropout 0; --resume goes on with it, --dropout\n$/);
+    const one = runCli([...args(join(dir, 'dropout1'), 2), '--dropout', '1']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/--dropout.*expected a number in \[0, 1\), got '1'/);
+    // fine-tuning from it chooses its own
+    const ft = join(dir, 'dropout-ft'), tsv = join(dir, 'dropout-ft.tsv');
+    writeFileSync(tsv, 'text\tlabel\nthe congress met\ta\nthe war ended\tb\n');
+    const f = runCli(['finetune', '--model', out, '--task', 'classify', '--train', tsv, '--out', ft, '--epochs', '1', '--quiet', '--dropout', '0.2']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(ft, 'config.json'), 'utf8')).hidden_dropout_prob).toBe(0.2);
+  });
+
   for (const [signal, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) it(`${signal} (Ctrl-C, or a scheduler stopping the job) finishes the step, saves, exits ${exit}; --resume goes on`, async () => {
     // A corpus of ~40 addresses in one in-memory shard: an epoch is hundreds of steps with no file
     // read between them, so the signal must be handled between steps, not at the next epoch.

@@ -203,7 +203,7 @@ export class Encoder {
     const { B, T } = batch;
     const R = B * T;
     const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, layer_norm_eps: eps } = this.cfg;
-    if (training && this.bf16) throw new Error('the bf16 path is for inference: switch the encoder back to fp32 to train');
+    if (training && this.bf16) throw new Error('the packed bf16 weights are for inference (they go stale as training updates the weights): setDtype(\'fp32\') first; mixed-precision training is BertForTask.setTrainingDtype(\'bf16\')');
     if (T > this.cfg.max_position_embeddings) throw new Error(`sequence length ${T} is over max_position_embeddings ${this.cfg.max_position_embeddings}`);
     const inf = training ? null : this.planInference(B, T);
     if (training) this.plan(B, T);

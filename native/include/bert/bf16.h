@@ -33,7 +33,7 @@ namespace avx512bf16 {
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu);
 // op(B) [K,N] → bf16 panels (bf16_pack's layout) in dst, which holds bf16_packed_length(N, K).
-int64_t bf16_pack_b(uint16_t* dst, bool transB, const float* B, int64_t ldb, int64_t K, int64_t N);
+void bf16_pack_b(uint16_t* dst, bool transB, const float* B, int64_t ldb, int64_t K, int64_t N);
 // C = α·op(A)·Bp + β·C (+ bias) with Bp from bf16_pack_b.
 void gemm_bf16_packed(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                       int64_t lda, const uint16_t* Bp, float beta, float* C, int64_t ldc,

@@ -57,7 +57,8 @@ class Bert(nn.Module):
             h = layer(h, ext)
         pooled = torch.tanh(self.pool(h[:, 0]))
         if self.mode == "pretrain":
-            return self.tln(F.gelu(self.t(h))) @ self.word.weight.T + self.bias, self.nsp(pooled)
+            # .float(): torch 1.13's CPU autocast leaves layer_norm's input bf16 beside fp32 weights
+            return self.tln(F.gelu(self.t(h)).float()) @ self.word.weight.T + self.bias, self.nsp(pooled)
         return self.cls(F.dropout(pooled, self.p, self.training))
 
 

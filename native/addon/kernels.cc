@@ -27,20 +27,39 @@ int64_t bf16_length(const Args& a, int64_t N, int64_t K) {
   return bert::bf16_packed_length(N, K);
 }
 
+// gemm's arguments (transA, transB, M, N, K, alpha, A, B, beta, C, bias|null), checked: shared by
+// the fp32 and the mixed-precision GEMM, which keep one contract.
+struct GemmCall {
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float *A, *B, *bias;
+  float* C;
+};
+GemmCall gemm_call(const Args& a) {
+  GemmCall g;
+  g.ta = a.flag(0, "transA");
+  g.tb = a.flag(1, "transB");
+  g.M = a.dim(2, "M", true);
+  g.N = a.dim(3, "N", true);
+  g.K = a.dim(4, "K", true);
+  g.alpha = (float)a.number(5, "alpha");
+  g.A = a.f32(6, "A", a.product({g.M, g.K}), "M·K");
+  g.B = a.f32(7, "B", a.product({g.K, g.N}), "K·N");
+  g.beta = (float)a.number(8, "beta");
+  g.C = a.f32(9, "C", a.product({g.M, g.N}), "M·N");
+  g.bias = a.f32_or_null(10, "bias", g.N, "N");
+  return g;
+}
+
 }  // namespace
 
 // gemm(transA, transB, M, N, K, alpha, A, B, beta, C, bias|null)
 Napi::Value gemm(const Napi::CallbackInfo& info) {
   Args a(info, "gemm", 11);
-  bool ta = a.flag(0, "transA"), tb = a.flag(1, "transB");
-  int64_t M = a.dim(2, "M", true), N = a.dim(3, "N", true), K = a.dim(4, "K", true);
-  float alpha = (float)a.number(5, "alpha");
-  const float* A = a.f32(6, "A", a.product({M, K}), "M·K");
-  const float* B = a.f32(7, "B", a.product({K, N}), "K·N");
-  float beta = (float)a.number(8, "beta");
-  float* C = a.f32(9, "C", a.product({M, N}), "M·N");
-  const float* bias = a.f32_or_null(10, "bias", N, "N");
-  bert::gemm(ta, tb, M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N, bias);
+  GemmCall g = gemm_call(a);
+  bert::gemm(g.ta, g.tb, g.M, g.N, g.K, g.alpha, g.A, g.ta ? g.M : g.K, g.B, g.tb ? g.K : g.N, g.beta,
+             g.C, g.N, g.bias);
   return info.Env().Undefined();
 }
 
@@ -85,16 +104,10 @@ Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
 Napi::Value gemmBf16Mixed(const Napi::CallbackInfo& info) {
   Args a(info, "gemmBf16Mixed", 11);
   if (!bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use gemm");
-  bool ta = a.flag(0, "transA"), tb = a.flag(1, "transB");
-  int64_t M = a.dim(2, "M", true), N = a.dim(3, "N", true), K = a.dim(4, "K", true);
-  float alpha = (float)a.number(5, "alpha");
-  const float* A = a.f32(6, "A", a.product({M, K}), "M·K");
-  const float* B = a.f32(7, "B", a.product({K, N}), "K·N");
-  float beta = (float)a.number(8, "beta");
-  float* C = a.f32(9, "C", a.product({M, N}), "M·N");
-  const float* bias = a.f32_or_null(10, "bias", N, "N");
-  bf16_length(a, N, K);  // the packed copy of op(B) must be countable too
-  bert::gemm_bf16_mixed(ta, tb, M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N, bias);
+  GemmCall g = gemm_call(a);
+  bf16_length(a, g.N, g.K);  // the packed copy of op(B) must be countable too
+  bert::gemm_bf16_mixed(g.ta, g.tb, g.M, g.N, g.K, g.alpha, g.A, g.ta ? g.M : g.K, g.B,
+                        g.tb ? g.K : g.N, g.beta, g.C, g.N, g.bias);
   return info.Env().Undefined();
 }
 

@@ -32,10 +32,6 @@ export function setThreads(n: number | undefined): void {
 }
 
 /**
- * Applies --dtype to a loaded model's encoder. bf16 on a CPU without AVX512_BF16 runs fp32 and
- * says so once on stderr (a notice, not an error: the results are the fp32 ones).
- */
-/**
  * --dtype for training (pretrain, finetune): bf16 mixed precision where the CPU has AVX512_BF16,
  * else fp32 with the same notice as setDtype's, through `say`.
  */
@@ -47,6 +43,10 @@ export function trainingDtype(want: Dtype | undefined, say: (line: string) => vo
   return want ?? 'fp32';
 }
 
+/**
+ * Applies --dtype to a loaded model's encoder. bf16 on a CPU without AVX512_BF16 runs fp32 and
+ * says so once on stderr (a notice, not an error: the results are the fp32 ones).
+ */
 export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined): Dtype {
   const want = dtype ?? 'fp32';
   const got = model.encoder.setDtype(want);

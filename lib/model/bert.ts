@@ -125,7 +125,9 @@ export class BertForTask {
   /**
    * The arithmetic of training steps: fp32, or bf16 mixed precision for the encoder's linear layers,
    * the pooler and the MLM head (the small NSP/task heads, embeddings, LayerNorm, attention, the
-   * loss and AdamW stay float32). Returns the dtype in effect: fp32 without AVX512_BF16.
+   * loss and AdamW stay float32). Forward passes in between (held-out evaluation) use it too, unless
+   * encoder.setDtype('bf16') packed weights for inference. Returns the dtype in effect: fp32 without
+   * AVX512_BF16.
    */
   setTrainingDtype(dtype: Dtype): Dtype {
     const [gemm, got] = trainingGemm(dtype);

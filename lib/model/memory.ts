@@ -29,8 +29,10 @@ export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { traini
   // inference keeps one layer's buffers (x and y ping-pong, qkv, ctx, a, act) plus emb, mask and tmpH
   const inference = R * (9 * H + I + 1) + 3 * B * H;
   const activations = 4 * ((opts.training ? L * perLayer + shared : inference) + mlm);
-  // --dtype bf16 keeps a 2-byte copy of every linear weight of the encoder and pooler beside the fp32 arena
-  const packs = opts.bf16 ? 2 * (L * (4 * H * H + 2 * H * I) + H * H) : 0;
+  // --dtype bf16: inference keeps a 2-byte copy of every linear weight of the encoder and pooler
+  // beside the fp32 arena; training packs each GEMM's op(B) into one reused buffer, as large as
+  // the largest: an FFN activation (dW) or the tied decoder's embeddings
+  const packs = !opts.bf16 ? 0 : opts.training ? 2 * Math.max(R * I, V * H) : 2 * (L * (4 * H * H + 2 * H * I) + H * H);
   const arenas = (opts.training ? 4 * P * 4 + P : 4 * P) + packs;
   return { parameters: P, arenas, activations, total: arenas + activations };
 }

@@ -66,7 +66,7 @@ export interface DevReport {
 export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
   const last = join(o.out, 'last');
   if (o.resume && !existsSync(join(last, 'training_state.json'))) throw new BertError('nothing to resume: no last/training_state.json', { where: o.out });
-  assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, what: 'fine-tuning' });
+  assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
   mkdirSync(o.out, { recursive: true });
   let model: BertForTask;
   if (o.resume) {

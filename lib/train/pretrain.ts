@@ -158,7 +158,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   // refuse a batch that cannot fit before a byte is allocated
   const from = o.resume ? o.out : o.init;
   const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
-  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, what: 'pretraining' });
+  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', what: 'pretraining' });
   mkdirSync(o.out, { recursive: true });
   let model: BertForTask;
   let start: Position = { epoch: 0, shard: 0, offset: 0 };

@@ -49,6 +49,14 @@ describe('memory count', () => {
     expect(need.total / 2 ** 30).toBeLessThan(2.6);
   });
 
+  it('bf16 training counts its one buffer for the packed op(B): the largest of an FFN activation and the decoder', () => {
+    const cfg = validateConfig(presetConfig('mini', 8000));
+    const fp32 = memoryNeed(cfg, 32, 128, { training: true }), bf16 = memoryNeed(cfg, 32, 128, { training: true, bf16: true });
+    expect(bf16.total - fp32.total).toBe(2 * 32 * 128 * 1024); // act [4096 × 1024] > embeddings [8000 × 256]
+    const wide = validateConfig(presetConfig('mini', 30522));
+    expect(memoryNeed(wide, 1, 8, { training: true, bf16: true }).total - memoryNeed(wide, 1, 8, { training: true }).total).toBe(2 * 30522 * 256);
+  });
+
   it('a batch that cannot fit is refused up front with the estimate, naming --batch-size', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bert-cli-mem-'));
     const vocab = new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b']);

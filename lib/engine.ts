@@ -31,13 +31,15 @@ export function setThreads(n: number | undefined): void {
   if (n !== undefined) native.setNumThreads(n);
 }
 
+const fallbackNotice = (want: Dtype, got: Dtype) => `bert-cli: --dtype ${want} needs AVX512_BF16, which this CPU lacks; running ${got}`;
+
 /**
  * --dtype for training (pretrain, finetune): bf16 mixed precision where the CPU has AVX512_BF16,
  * else fp32 with the same notice as setDtype's, through `say`.
  */
 export function trainingDtype(want: Dtype | undefined, say: (line: string) => void): Dtype {
   if (want === 'bf16' && !native.bf16Supported()) {
-    say('bert-cli: --dtype bf16 needs AVX512_BF16, which this CPU lacks; running fp32');
+    say(fallbackNotice('bf16', 'fp32'));
     return 'fp32';
   }
   return want ?? 'fp32';
@@ -50,6 +52,6 @@ export function trainingDtype(want: Dtype | undefined, say: (line: string) => vo
 export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined): Dtype {
   const want = dtype ?? 'fp32';
   const got = model.encoder.setDtype(want);
-  if (got !== want) process.stderr.write(`bert-cli: --dtype ${want} needs AVX512_BF16, which this CPU lacks; running ${got}\n`);
+  if (got !== want) process.stderr.write(fallbackNotice(want, got) + '\n');
   return got;
 }

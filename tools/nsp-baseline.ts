@@ -4,7 +4,8 @@
 // — plus their sizes. It says how far word overlap alone gets, which is what a small BERT must beat.
 // Run: npx tsx tools/nsp-baseline.ts MODEL_DIR TRAIN.txt HELDOUT.txt [--seed 42] [--epochs 3]
 import { Tokenizer } from '../lib/tokenizer/tokenizer.js';
-import { mixSeed, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from '../lib/train/pretraining-data.js';
+import { DEFAULT_EVAL_BATCHES, heldOutSeed } from '../lib/train/pretrain.js';
+import { pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from '../lib/train/pretraining-data.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
@@ -27,7 +28,7 @@ async function instances(file: string, s: number, nEpochs: number, limit = Infin
   return out;
 }
 const train = await instances(trainPath, seed, epochs);
-const held = await instances(heldPath, mixSeed(seed, 77), 1, 50 * 32); // pretrain's evalInstances
+const held = await instances(heldPath, heldOutSeed(seed), 1, DEFAULT_EVAL_BATCHES * 32); // pretrain's held-out set at --batch-size 32
 
 const df = new Float64Array(tok.vocab.size);
 for (const x of train) for (const t of new Set(x.ids)) df[t]++;

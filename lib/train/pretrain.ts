@@ -302,11 +302,15 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The held-out set's seed, apart from training's, and its default size in batches. */
+export const heldOutSeed = (seed: number) => mixSeed(seed, 77);
+export const DEFAULT_EVAL_BATCHES = 50;
+
 /** Held-out instances with fixed masks (seeded apart from training), at most evalBatches batches. */
 async function evalInstances(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean) {
   const out: ReturnType<typeof maskOne>[] = [];
-  const limit = (o.evalBatches ?? 50) * o.batchSize;
-  const seed = mixSeed(o.seed, 77);
+  const limit = (o.evalBatches ?? DEFAULT_EVAL_BATCHES) * o.batchSize;
+  const seed = heldOutSeed(o.seed);
   let shard = 0;
   for await (const inst of pretrainingShards(o.evalFiles!, o.tokenizer, o.data, sp, seed, 0, o.shardTokens)) {
     for (let i = 0; i < inst.length && out.length < limit; i++) {

@@ -83,7 +83,8 @@ void gemm_bf16_mixed(bool transA, bool transB, int64_t M, int64_t N, int64_t K, 
     return;
   }
 #if defined(BERT_HAVE_BF16)
-  // One buffer for op(B), grown to the largest call and reused: the addon calls in from one thread.
+  // One buffer for op(B), grown to the largest call and reused: the engine has one caller at a
+  // time, as its thread pool and scratch buffers assume.
   static std::vector<uint16_t> packed;
   size_t need = (size_t)bf16_packed_length(N, K);
   if (packed.size() < need) packed.resize(need);

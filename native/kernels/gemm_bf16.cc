@@ -246,28 +246,33 @@ void bf16_pack_b(uint16_t* dst, bool transB, const float* B, int64_t ldb, int64_
   });
 }
 
-void gemm_bf16_packed(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                      int64_t lda, const uint16_t* Bp, float beta, float* C, int64_t ldc,
-                      const float* bias) {
+namespace {
+
+// Both entry points: the output split over threads (split_gemm), each part one gemm_st.
+void run(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+         const uint16_t* Bp, float beta, float* C, int64_t ldc, const float* bias, bool gelu) {
   split_gemm(M, N, K, MR, NR, [&](int tid, bool by_columns, int64_t b, int64_t e) {
     if (by_columns)
       gemm_st(tid, M, e - b, K, {A, lda, transA}, Bp, b, C + b, ldc, alpha, beta,
-              bias ? bias + b : nullptr, false);
+              bias ? bias + b : nullptr, gelu);
     else
       gemm_st(tid, e - b, N, K, {transA ? A + b : A + b * lda, lda, transA}, Bp, 0, C + b * ldc,
-              ldc, alpha, beta, bias, false);
+              ldc, alpha, beta, bias, gelu);
   });
+}
+
+}  // namespace
+
+void gemm_bf16_packed(bool transA, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                      int64_t lda, const uint16_t* Bp, float beta, float* C, int64_t ldc,
+                      const float* bias) {
+  run(transA, M, N, K, alpha, A, lda, Bp, beta, C, ldc, bias, false);
 }
 
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu) {
   // K == 0 is handled by the caller; M, N, K ≥ 1 here.
-  split_gemm(M, N, K, MR, NR, [&](int tid, bool by_columns, int64_t b, int64_t e) {
-    if (by_columns)
-      gemm_st(tid, M, e - b, K, {A, K, false}, Wp, b, C + b, N, 1.f, 0.f, bias ? bias + b : nullptr, gelu);
-    else
-      gemm_st(tid, e - b, N, K, {A + b * K, K, false}, Wp, 0, C + b * N, N, 1.f, 0.f, bias, gelu);
-  });
+  run(false, M, N, K, 1.f, A, K, Wp, 0.f, C, N, bias, gelu);
 }
 
 }  // namespace BERT_NS

@@ -1,6 +1,7 @@
 // The bfloat16 GEMMs (kernels/gemm_bf16.cc), float32 accumulation: for inference with weights
-// packed once, and for mixed-precision training with both operands converted on every call. Separate from KernelTable because it exists on one instruction
-// set only; callers check bf16_supported() and otherwise keep the float32 path.
+// packed once, and for mixed-precision training with both operands converted on every call.
+// Separate from KernelTable because they exist on one instruction set only; callers check
+// bf16_supported() and otherwise keep the float32 path.
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { BertError, UsageError } from '../lib/errors.js';
 import { Progress } from '../lib/cli/progress.js';
-import { onStopSignal } from './signals.js';
+import { onClosedStdout, onStopSignal, stdoutIsClosed } from './signals.js';
 
 export type JobName = 'pretrain' | 'finetune' | 'quickstart';
 
@@ -23,6 +23,7 @@ export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }):
   const progress = new Progress({ quiet: opts.quiet });
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const stop = onStopSignal(() => Atomics.store(flag, 0, 1));
+  onClosedStdout(() => Atomics.store(flag, 0, 1));
   const worker = new Worker(new URL('./job-worker.js', import.meta.url), { workerData: { name, args, stop: flag } });
   return new Promise<void>((resolve, reject) => {
     let failure: Error | null = null;
@@ -32,7 +33,7 @@ export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }):
         case 'update': progress.update(m.text, m.force); break;
         case 'log': progress.log(m.text); break;
         case 'done': progress.done(m.summary, m.ok); break;
-        case 'stdout': progress.print(m.text); break;
+        case 'stdout': if (!stdoutIsClosed()) progress.print(m.text); break;
         case 'result': stopped = m.stopped; break;
         case 'error': {
           const e = m.name === 'UsageError' ? new UsageError(m.message, m) : m.name === 'BertError' ? new BertError(m.message, m) : new Error(m.message);
@@ -46,8 +47,12 @@ export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }):
     worker.on('error', (e) => { failure = e; });
     worker.on('exit', () => {
       stop.dispose();
+      onClosedStdout(null);
+      // a job that ended without its summary line (an error, or work after the last stage) must not
+      // leave a spinner turning: its timer would keep the process alive for good
+      progress.clear();
       if (failure) return reject(failure);
-      if (stopped) process.exitCode = stop.exitCode();
+      if (stopped) process.exitCode = stdoutIsClosed() && !stop.requested() ? 0 : stop.exitCode();
       resolve();
     });
   });

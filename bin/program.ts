@@ -13,10 +13,15 @@ import { predictCommand } from './commands/predict.js';
 import { evalCommand } from './commands/eval.js';
 import { embedCommand } from './commands/embed.js';
 import { quickstartCommand } from './commands/quickstart.js';
+import { stopAllProgress } from '../lib/cli/progress.js';
+import { ourFlagFor } from '../lib/cli/hf-flags.js';
+import { packageVersion } from '../lib/native.js';
+import { watchStdout } from './signals.js';
 
 export function buildProgram(): Command {
   const program = new Command('bert-cli')
     .description('BERT end to end: tokenize, pretrain, fine-tune and predict on a native SIMD engine')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--verbose', 'print stack traces on errors');
   program.addCommand(quickstartCommand());
   program.addCommand(tokenizeCommand());
@@ -39,9 +44,12 @@ export function buildProgram(): Command {
 export async function run(argv: string[]): Promise<void> {
   const program = buildProgram();
   const verbose = argv.includes('--verbose') || process.env.BERT_DEBUG === '1';
+  watchStdout();
   try {
+    hfFlagHint(program, argv.slice(2));
     await program.parseAsync(argv);
   } catch (err) {
+    stopAllProgress();
     if (err instanceof CommanderError) {
       // --help and --version end here too, with exit code 0 and their text already printed.
       process.exitCode = err.exitCode === 0 ? 0 : 2;
@@ -50,6 +58,26 @@ export async function run(argv: string[]): Promise<void> {
     if (verbose && err instanceof Error) process.stderr.write((err.stack ?? err.message) + '\n');
     process.stderr.write(`bert-cli: error: ${formatError(err)}\n`);
     process.exitCode = exitCodeFor(err);
+  } finally {
+    // a command that ended, however it ended, leaves no spinner turning (its timer keeps the process alive)
+    stopAllProgress();
+  }
+}
+
+/**
+ * HF's flag names typed from habit (--learning_rate, --num-train-epochs) name ours before commander
+ * parses: its spelling-distance guess cannot see that --learning-rate is --lr, and it would first
+ * report a missing required option.
+ */
+function hfFlagHint(program: Command, args: string[]): void {
+  const cmd = program.commands.find((c) => c.name() === args.find((a) => !a.startsWith('-')));
+  if (!cmd) return;
+  const longs = cmd.options.map((o) => o.long).filter((l): l is string => !!l);
+  for (const a of args) {
+    if (a === '--') return;
+    if (!a.startsWith('--') || longs.includes(a.split('=')[0])) continue;
+    const ours = ourFlagFor(a, longs);
+    if (ours) throw new UsageError(`unknown option '${a.split('=')[0]}' (did you mean ${ours}?)`);
   }
 }
 

@@ -1,5 +1,7 @@
-// Ctrl-C (SIGINT) and SIGTERM during training: the first one asks the loop to finish its step, save
-// and stop (exit code 130 or 143); a second one exits at once.
+// How the CLI ends early. Ctrl-C (SIGINT, also on a terminal) and SIGTERM during training: the first
+// one asks the loop to finish its step, save and stop (exit code 130 or 143); a second one exits at
+// once. A closed standard output (`| head`): the command stops quietly with exit code 0, as `head`
+// users expect — a long job as if asked to stop (its step is saved first), anything else at once.
 export function onStopSignal(onRequest?: () => void) {
   let signal: NodeJS.Signals | null = null;
   const handler = (sig: NodeJS.Signals) => {
@@ -18,4 +20,30 @@ export function onStopSignal(onRequest?: () => void) {
       process.off('SIGTERM', handler);
     },
   };
+}
+
+let closedOutputHandler: (() => void) | null = null;
+let stdoutClosed = false;
+
+/** Whether the reader of standard output has gone away. */
+export const stdoutIsClosed = () => stdoutClosed;
+
+/** While a long job runs, a closed standard output asks it to stop instead of exiting at once. */
+export function onClosedStdout(handler: (() => void) | null): void {
+  closedOutputHandler = handler;
+}
+
+/** Installs the one policy for errors on standard output (once, at start). */
+export function watchStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      if (stdoutClosed) return;
+      stdoutClosed = true;
+      if (closedOutputHandler) closedOutputHandler();
+      else process.exit(0);
+      return;
+    }
+    process.stderr.write(`bert-cli: error: cannot write standard output (${err.message})\n`);
+    process.exit(1);
+  });
 }

@@ -2,9 +2,10 @@
 // natively (a wrong length or shape throws a RangeError/TypeError naming the argument) and works on
 // the caller's typed arrays in place, without copies. Shapes use the legend of
 // native/include/bert/kernels.h: B batch, T tokens, C hidden, NH heads, HS head size, R rows, V vocab.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { BertError } from './errors.js';
 import { fileURLToPath } from 'node:url';
 
 export type Isa = 'avx512' | 'avx2' | 'scalar';
@@ -93,15 +94,53 @@ export function packageRoot(): string {
   }
 }
 
-function load(): NativeEngine {
+/** This package's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The command that builds the engine where this package is: inside a user's project (the package
+ * is under node_modules) `npm rebuild bert-cli`, in a clone of the repository `npm run build:native`.
+ */
+export function buildCommand(root = packageRoot()): string {
+  return root.split(sep).includes('node_modules') ? 'npm rebuild bert-cli' : 'npm run build:native';
+}
+
+let engine: NativeEngine | null = null;
+
+/** The addon, loaded on first use: commands that need no native code run without it. */
+export function loadNative(): NativeEngine {
+  if (engine) return engine;
   const root = packageRoot();
   const candidates = [process.env.BERT_NATIVE_PATH, join(root, 'build', 'Release', 'bert_native.node')]
     .filter((p): p is string => !!p);
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
-    throw new Error(`bert-cli: the native engine is not built (looked for ${candidates.join(', ')}); run \`npm run build:native\``);
+    throw new BertError('the native engine is not built', { where: candidates[candidates.length - 1], hint: `run \`${buildCommand(root)}\`: it compiles it with CMake and a C++17 compiler` });
   }
-  return createRequire(import.meta.url)(path) as NativeEngine;
+  try {
+    engine = createRequire(import.meta.url)(path) as NativeEngine;
+  } catch (err) {
+    throw new BertError(`the native engine does not load (${(err as Error).message.split('\n')[0]})`, { where: path, hint: `rebuild it: \`${buildCommand(root)}\`` });
+  }
+  return engine;
 }
 
-export const native: NativeEngine = load();
+/** Whether the addon is built and loads here (without throwing). */
+export function nativeAvailable(): boolean {
+  try {
+    loadNative();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The engine. Loaded on first use, not at import: importing the library (and running --help,
+ * tokenize, vocab or info of a model directory) needs no native build.
+ */
+export const native: NativeEngine = new Proxy({} as NativeEngine, {
+  get: (_, key) => (loadNative() as unknown as Record<string | symbol, unknown>)[key],
+});

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { presetConfig } from './config.js';
-import { formatDuration, type ProgressSink } from './cli/progress.js';
+import { Eta, formatDuration, type ProgressSink } from './cli/progress.js';
 import { sotuSplit, toPretrainingText } from './data/sotu.js';
 import { spamSplit, toTsv, type LabelledText } from './data/spam.js';
 import { writeFileAtomic } from './io/atomic.js';
@@ -84,7 +84,11 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     saveRecord();
   };
   const result: QuickstartResult = { stopped: false, seconds: 0 };
-  const stage = (n: number, text: string) => print(`\n[${n}/7] ${text}\n`);
+  // the spinner always names the stage at work, never the last figure of the one before
+  const stage = (n: number, text: string) => {
+    print(`\n[${n}/7] ${text}\n`);
+    progress.update(`[${n}/7] ${text.split(':')[0]}…`);
+  };
 
   // 1. data
   const dataSettings = { spamTrain: plan.spamTrain, spamTest: plan.spamTest, devEvery: 10 };
@@ -142,15 +146,16 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   } else {
     const started = record.stages['pretrain-started']?.settings === JSON.stringify(ptSettings) && existsSync(join(ptDir, 'training_state.json'));
     const ptStart = Date.now();
+    const ptEta = new Eta(plan.pretrainSteps);
     if (started) print('      resuming the stopped run in pretrained/\n');
     else finish('pretrain-started', ptSettings);
     const r = await pretrain({
-      files: [join(out, files[0])], out: ptDir, config: cfg, tokenizer: tok, resume: started, steps: plan.pretrainSteps,
+      files: [join(out, files[0])], out: ptDir, config: cfg, tokenizer: tok, resume: started, overwrite: true, steps: plan.pretrainSteps,
       batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmup: Math.round(plan.pretrainSteps / 20), seed,
       evalFiles: [join(out, files[1])], evalEvery: plan.pretrainSteps, evalBatches: 20, saveEvery: 200,
       data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: 10, wholeWordMask: false, nsp: true, dupeFactor: 0 },
       shouldStop: o.shouldStop,
-      onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s`),
+      onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${ptEta.text(s.step, s.elapsed)}`),
     });
     if (r.stopped) return { ...result, stopped: true, seconds: (Date.now() - t0) / 1000 };
     const e = r.lastEval!;
@@ -174,14 +179,15 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   stage(4, `Fine-tuning every parameter under a new classifier: spam or ham, ${trainSet.examples.length} e-mails, ` +
     `${plan.epochs} epoch${plan.epochs > 1 ? 's' : ''}, first ${plan.finetuneLength} tokens of each`);
   const ftStart = Date.now();
+  let ftEta: Eta | null = null;
   if (finished('finetune', ftSettings, ['spam/model.safetensors'])) {
     print('      reusing spam/\n');
   } else {
     const r = await finetune({
-      modelDir: ptDir, out: ftDir, adapter, labelConfig: labelConfig('classify', labels), maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
+      modelDir: ptDir, out: ftDir, overwrite: true, adapter, labelConfig: labelConfig('classify', labels), maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
       epochs: plan.epochs, lr: plan.finetuneLr, batchSize: plan.finetuneBatch, warmupRatio: 0.1, weightDecay: 0.01, maxGradNorm: 1,
       gradAccum: 1, scheduler: 'linear', shuffle: true, seed, task: 'classify', labels, shouldStop: o.shouldStop,
-      onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${plan.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}`),
+      onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${plan.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ${(ftEta ??= new Eta(s.steps)).text(s.step, s.elapsed)}`),
       onEval: (e) => print(`      after epoch ${e.epoch + 1}: dev accuracy ${pct(e.score)}\n`),
     }, tok);
     if (r.stopped) return { ...result, stopped: true, seconds: (Date.now() - t0) / 1000 };

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
 import { setDtype, setThreads } from '../../lib/engine.js';
 import { parseDtype, parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
-import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
+import { loadModelDir, modelDirConfig, requireTaskHead } from '../../lib/io/model-dir.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
 import { readRecords } from '../../lib/tasks/records.js';
@@ -15,7 +15,7 @@ import { encodeQa, qaSettingsOf, readQa } from '../../lib/tasks/qa.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('evaluate a fine-tuned model on labelled data: metrics as JSON')
+    .description('evaluate a fine-tuned model on labelled data: its metrics, as a table or JSON')
     .argument('<file>', 'labelled data: .tsv, .csv or .jsonl; CoNLL or .jsonl {words, tags} for tag')
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('--task <task>', `the task family (default: the model's): ${TASKS.join(', ')}`)
@@ -29,6 +29,7 @@ export function evalCommand(): Command {
     .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--dtype <type>', 'fp32, or bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
+    .option('--json', 'one JSON line (default: a table on a terminal, indented JSON otherwise)')
     .addHelpText('after', `
 Metrics: accuracy, macro and micro F1, per-class precision/recall/F1, MCC and the confusion matrix for
 classify/pair; Pearson, Spearman and MSE for regression; micro/macro F1 and subset accuracy for multilabel;
@@ -38,12 +39,14 @@ EM and F1 (percent) with the official SQuAD v2.0 script's normalisation for qa, 
 Example:
   $ bert-cli eval --model out/spam data/spam/test.tsv
 `)
-    .action((file: string, opts: { model: string; dtype: 'fp32' | 'bf16'; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number }) => {
+    .action((file: string, opts: { model: string; dtype: 'fp32' | 'bf16'; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number; json?: boolean }) => {
       setThreads(opts.threads);
       if (opts.task && !(TASKS as readonly string[]).includes(opts.task)) throw new BertError(`unknown task '${opts.task}'`, { where: '--task' });
       const task = (opts.task as Task | undefined) ?? taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
-      if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      requireTaskHead(loaded, task, opts.model);
+      const print = (r: Record<string, unknown>) => process.stdout.write(
+        (opts.json ? JSON.stringify(r) : process.stdout.isTTY ? metricsTable(r) : JSON.stringify(r, null, 2)) + '\n');
       const dtype = setDtype(loaded.model, opts.dtype);
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
@@ -53,7 +56,7 @@ Example:
         const t = readTagged(file, { skipBad: opts.skipBad });
         const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, maxLength);
         const r = taggingAdapter(labels, pad).evaluate(loaded.model, examples, opts.batchSize);
-        process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length }, null, 2) + '\n');
+        print({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length });
         return;
       }
       if (task === 'qa') {
@@ -61,14 +64,14 @@ Example:
         const q = readQa(file, { skipBad: opts.skipBad });
         const { features } = encodeQa(q.records, loaded.tokenizer, s);
         const r = qaAdapter(q.records, pad, s).evaluate(loaded.model, features, opts.batchSize);
-        process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, windows: features.length, skipped: q.skipped.length }, null, 2) + '\n');
+        print({ task, loss: r.loss, ...r.metrics, windows: features.length, skipped: q.skipped.length });
         return;
       }
       if (task === 'choice') {
         const src = readRecords(file, { skipBad: opts.skipBad });
         const { examples, truncated } = encodeChoices(src, loaded.tokenizer, maxLength, true, opts.labelColumn);
         const r = choiceAdapter(pad).evaluate(loaded.model, examples, opts.batchSize);
-        process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length }, null, 2) + '\n');
+        print({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length });
         return;
       }
       const cols = defaultColumns(task as SequenceTask);
@@ -78,6 +81,27 @@ Example:
       const src = readRecords(file, { skipBad: opts.skipBad });
       const { examples, truncated } = encodeExamples(src, loaded.tokenizer, task as SequenceTask, cols, labels, maxLength);
       const r = sequenceAdapter(task as SequenceTask, labels, pad).evaluate(loaded.model, examples, opts.batchSize);
-      process.stdout.write(JSON.stringify({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length }, null, 2) + '\n');
+      print({ task, loss: r.loss, ...r.metrics, truncated, skipped: src.skipped.length });
     });
+}
+
+/** The metrics as a person reads them: one figure a line, per-class figures as a table. */
+export function metricsTable(r: Record<string, unknown>): string {
+  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : JSON.stringify(v));
+  const lines: string[] = [];
+  const tables: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const rows = Object.entries(v as Record<string, Record<string, unknown>>);
+      const cols = [...new Set(rows.flatMap(([, x]) => Object.keys(x)))];
+      const width = Math.max(k.length, ...rows.map(([name]) => name.length));
+      tables.push('', [k.padEnd(width), ...cols.map((c) => c.padStart(10))].join(' '),
+        ...rows.map(([name, x]) => [name.padEnd(width), ...cols.map((c) => fmt(x[c]).padStart(10))].join(' ')));
+    } else if (Array.isArray(v) && v.every(Array.isArray)) {
+      tables.push('', k, ...(v as unknown[][]).map((row) => '  ' + row.map((x) => fmt(x).padStart(6)).join(' ')));
+    } else {
+      lines.push(`${k.padEnd(22)} ${fmt(v)}`);
+    }
+  }
+  return [...lines, ...tables].join('\n');
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { BertError, UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
 import { parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
-import { formatDuration } from '../../lib/cli/progress.js';
+import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
 import { defaultColumns, encodeExamples, labelConfig, labelNames, TASKS, type SequenceTask, type Task } from '../../lib/tasks/sequence.js';
@@ -20,7 +20,7 @@ interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
   maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
   shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; dtype: 'fp32' | 'bf16'; dropout?: number; textColumn?: string;
-  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; quiet?: boolean; json?: boolean;
+  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; overwrite?: boolean; quiet?: boolean; json?: boolean;
 }
 
 export function finetuneCommand(): Command {
@@ -53,6 +53,7 @@ export function finetuneCommand(): Command {
     .option('--skip-bad', 'skip malformed rows (reported) instead of stopping')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--resume', 'continue from --out/last')
+    .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
     .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
@@ -104,7 +105,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     }
     adapter = qaAdapter(devRecords, padId, post) as TaskAdapter<unknown>;
     extraConfig = { bert_cli_task: 'qa', bert_cli_doc_stride: f.docStride, bert_cli_max_query_length: f.maxQueryLength, version_2_with_negative: v2 };
-    progress.log(`qa: ${t.records.length} questions in ${enc.features.length} windows of ${maxLength} tokens${v2 ? ' (SQuAD v2: some have no answer)' : ''}`);
+    progress.log(`qa: ${plural(t.records.length, 'question')} in ${plural(enc.features.length, 'window')} of ${maxLength} tokens${v2 ? ' (SQuAD v2: some have no answer)' : ''}`);
   } else if (f.task === 'tag') {
     const t = readTagged(f.train, { skipBad: f.skipBad });
     labels = tagNames(t.sentences);
@@ -146,13 +147,14 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     adapter = sequenceAdapter(task, labels, padId) as TaskAdapter<unknown>;
   }
   for (const [name, lines] of skipped) {
-    if (lines.length) progress.log(`${name}: skipped ${lines.length} malformed rows (${typeof lines[0] === 'number' ? 'lines ' : ''}${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
+    if (lines.length) progress.log(`${name}: skipped ${plural(lines.length, 'malformed row')} (${typeof lines[0] === 'number' ? (lines.length === 1 ? 'line ' : 'lines ') : ''}${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
   }
   if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${maxLength} tokens`);
   if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${maxLength} tokens`);
   if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
   const t0 = Date.now();
   let devLine = '';
+  let eta: Eta | null = null;
   const r = await finetune({
     modelDir: f.model, out: f.out, adapter, labelConfig: {
       ...(f.task === 'qa' ? extraConfig : f.task === 'tag' || f.task === 'choice'
@@ -163,8 +165,8 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
-    resume: f.resume, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)), task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
-    onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration((s.elapsed / s.step) * (s.steps - s.step))}${devLine}`),
+    resume: f.resume, overwrite: f.overwrite, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)), task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
+    onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`),
     onEval: (e) => {
       const name = f.task === 'qa' ? 'F1' : f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
       devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
@@ -172,8 +174,8 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     },
   }, tok);
   const secs = (Date.now() - t0) / 1000;
-  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.steps} steps in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
-    (r.skipped.length ? `; ${r.skipped.length} steps skipped for a non-finite loss or gradient` : ''), !r.stopped);
+  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${plural(r.steps, 'step')} in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
+    (r.skipped.length ? `; ${plural(r.skipped.length, 'step')} skipped for a non-finite loss or gradient` : ''), !r.stopped);
   if (f.json) ctx.print(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, skippedSteps: r.skipped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
   return { stopped: r.stopped };
 }

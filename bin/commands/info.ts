@@ -2,24 +2,37 @@
 // --model, what a model directory holds.
 import { Command } from 'commander';
 import { engineInfo, setThreads, type EngineInfo } from '../../lib/engine.js';
+import { formatError } from '../../lib/errors.js';
+import { loadNative, packageVersion } from '../../lib/native.js';
 import { parsePositiveInt } from '../../lib/cli/options.js';
 import { describeModelDir, type ModelInfo } from '../../lib/model/describe.js';
 
 export interface InfoReport {
-  engine: EngineInfo;
+  version: string;
+  /** null when the native engine is not built here (engineError says why and what fixes it) */
+  engine: EngineInfo | null;
+  engineError?: string;
   model?: ModelInfo;
 }
 
+/** What info shows; a model directory is described without the native engine, which may be missing. */
 export function collectInfo(opts: { threads?: number; model?: string }): InfoReport {
-  setThreads(opts.threads);
-  const report: InfoReport = { engine: engineInfo() };
+  const report: InfoReport = { version: packageVersion(), engine: null };
+  try {
+    loadNative();
+    setThreads(opts.threads);
+    report.engine = engineInfo();
+  } catch (err) {
+    if (!opts.model) throw err;
+    report.engineError = formatError(err);
+  }
   if (opts.model) report.model = describeModelDir(opts.model);
   return report;
 }
 
 export function printInfo(info: InfoReport): string {
   const e = info.engine;
-  const lines: string[] = [];
+  const lines: string[] = [`bert-cli   ${info.version}`];
   if (info.model) {
     const m = info.model;
     lines.push(
@@ -29,6 +42,10 @@ export function printInfo(info: InfoReport): string {
       `vocabulary ${m.vocabSize} tokens, ${m.lowercase ? 'uncased' : 'cased'}`,
     );
     if (m.labels.length) lines.push(`labels     ${m.labels.join(', ')}${m.problemType ? ` (${m.problemType})` : ''}`);
+  }
+  if (!e) {
+    lines.push(`engine     ${info.engineError}`);
+    return lines.join('\n');
   }
   lines.push(
     `engine     ${e.isa} kernels (this CPU can run: ${e.availableIsas.join(', ')})`,

@@ -3,8 +3,8 @@ import { Command } from 'commander';
 import { BertError } from '../../lib/errors.js';
 import { setDtype, setThreads } from '../../lib/engine.js';
 import { parseDtype, parseNumber, parsePositiveInt } from '../../lib/cli/options.js';
-import { Progress } from '../../lib/cli/progress.js';
-import { loadModelDir, modelDirConfig } from '../../lib/io/model-dir.js';
+import { plural, Progress } from '../../lib/cli/progress.js';
+import { loadModelDir, modelDirConfig, requireTaskHead } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
@@ -50,8 +50,7 @@ Examples:
       setThreads(opts.threads);
       const task = taskOfConfig(modelDirConfig(opts.model));
       const loaded = loadModelDir(opts.model, { arch: architectureOfTask(task) });
-      if (loaded.initialized.some((n) => n.startsWith('classifier') || n.startsWith('qa_outputs'))) throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: opts.model });
-      if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
+      requireTaskHead(loaded, task, opts.model);
       const dtype = setDtype(loaded.model, opts.dtype);
       const labels = labelsOf(loaded.cfg);
       const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
@@ -70,7 +69,7 @@ Examples:
             const tags = predictTags(loaded.model, examples, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
             for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
             n += sents.length;
-            progress.update(`tagged ${n} sentences`);
+            progress.update(`tagged ${plural(n, 'sentence')}`);
           }
         }
         if (task === 'qa') {
@@ -81,7 +80,7 @@ Examples:
             const preds = postprocessQa(records, features, qaLogits(loaded.model, features, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]')), s);
             for (const p of preds) await writer.write(JSON.stringify(p));
             n += preds.length;
-            progress.update(`answered ${n} questions`);
+            progress.update(`answered ${plural(n, 'question')}`);
           }
         }
         if (task === 'choice') {
@@ -100,7 +99,7 @@ Examples:
           // a chunk at a time from a stream: progress shows and memory stays flat on inputs of any size
           for await (const src of streamInputs(files, task, cols, 4096)) {
             const { examples } = encodeExamples(src, loaded.tokenizer, task, cols, null, maxLength);
-            const rate = (k: number) => `predicted ${n + k} texts, ${((n + k) / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`;
+            const rate = (k: number) => `predicted ${plural(n + k, 'text')}, ${((n + k) / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`;
             const logits = sequenceLogits(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'), (k) => progress.update(rate(k)));
             for (const l of logits) await writer.write(JSON.stringify(predictionOf(l, task, labels, opts.topK)));
             n += examples.length;
@@ -111,6 +110,6 @@ Examples:
         writer.abort();
         throw err;
       }
-      progress.done(`predicted ${n} texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      progress.done(`predicted ${plural(n, 'text')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 }

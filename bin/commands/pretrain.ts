@@ -5,7 +5,7 @@ import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig
 import { UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
 import { parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
-import { formatDuration } from '../../lib/cli/progress.js';
+import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
@@ -36,6 +36,7 @@ interface PretrainFlags {
   evalEvery?: number;
   saveEvery?: number;
   resume?: boolean;
+  overwrite?: boolean;
   seed: number;
   threads?: number;
   dtype: 'fp32' | 'bf16';
@@ -70,6 +71,7 @@ export function pretrainCommand(): Command {
     .option('--eval-every <n>', 'evaluate every N steps', parsePositiveInt)
     .option('--save-every <n>', 'checkpoint every N steps', parsePositiveInt, 1000)
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, 42)
     .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
@@ -127,18 +129,16 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
   const t0 = Date.now();
   let evalLine = '';
-  let firstStep: number | null = null; // the step this run started from (resume starts late)
+  const eta = new Eta(f.steps);
   const result = await pretrain({
-    files: corpus, out: f.out, config, tokenizer, init: f.init, resume: f.resume, steps: f.steps, batchSize: f.batchSize,
+    files: corpus, out: f.out, config, tokenizer, init: f.init, resume: f.resume, overwrite: f.overwrite, steps: f.steps, batchSize: f.batchSize,
     lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
     evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
     shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)),
     onStep: (s) => {
-      if (firstStep === null) firstStep = s.step - 1;
-      const eta = (s.elapsed / Math.max(1, s.step - firstStep)) * (s.steps - s.step);
       progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
-        (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ETA ${formatDuration(eta)}${evalLine}`);
+        (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ${eta.text(s.step, s.elapsed)}${evalLine}`);
     },
     onEval: (e) => {
       evalLine = `  | held-out mlm ${(100 * e.mlmAccuracy).toFixed(1)}%` + (Number.isNaN(e.nspAccuracy) ? '' : ` nsp ${(100 * e.nspAccuracy).toFixed(1)}%`);
@@ -153,10 +153,10 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     out: f.out, steps: result.step, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
     eval: result.lastEval, skippedSteps: result.skipped,
   };
-  progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${result.step} steps in ${formatDuration(secs)}` +
+  progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${plural(result.step, 'step')} in ${formatDuration(secs)}` +
     (result.lastEval ? `, held-out MLM accuracy ${(100 * result.lastEval.mlmAccuracy).toFixed(1)}%` +
       (Number.isNaN(result.lastEval.nspAccuracy) ? '' : `, NSP ${(100 * result.lastEval.nspAccuracy).toFixed(1)}%`) : '') +
-    (result.skipped.length ? `; ${result.skipped.length} steps skipped for a non-finite loss or gradient` : ''), !result.stopped);
+    (result.skipped.length ? `; ${plural(result.skipped.length, 'step')} skipped for a non-finite loss or gradient` : ''), !result.stopped);
   if (f.json) ctx.print(JSON.stringify(summary) + '\n');
   return { stopped: result.stopped };
 }

@@ -2,6 +2,16 @@
 // seconds without one (pipes, CI), nothing with --quiet. stdout stays for results.
 import ora, { type Ora } from 'ora';
 
+// Every spinner that is turning: its timer keeps the process alive, so the program stops them all
+// when a command ends, whether it finished or failed (stopAllProgress).
+const turning = new Set<Ora>();
+
+/** Takes every spinner off the screen and stops its timer (the end of any command). */
+export function stopAllProgress(): void {
+  for (const s of turning) s.stop();
+  turning.clear();
+}
+
 /** What long work reports to: the terminal here, or the main thread from a training worker. */
 export interface ProgressSink {
   update(text: string, force?: boolean): void;
@@ -27,8 +37,12 @@ export class Progress implements ProgressSink {
   update(text: string, force = false): void {
     if (this.quiet) return;
     if (this.tty) {
-      if (!this.spinner) this.spinner = ora({ text, stream: process.stderr }).start();
-      else {
+      if (!this.spinner) {
+        // discardStdin: false leaves the terminal in cooked mode, so Ctrl-C stays SIGINT (ora's
+        // default puts stdin in raw mode to swallow keys, and the key press never becomes a signal)
+        this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+        turning.add(this.spinner);
+      } else {
         this.spinner.text = text;
         // ora redraws from a timer, which cannot fire while a loop of native batches holds the thread
         this.spinner.render();
@@ -67,7 +81,10 @@ export class Progress implements ProgressSink {
 
   /** Takes the spinner off the screen (before an error line). */
   clear(): void {
-    this.spinner?.stop();
+    if (this.spinner) {
+      this.spinner.stop();
+      turning.delete(this.spinner);
+    }
     this.spinner = null;
   }
 
@@ -77,6 +94,7 @@ export class Progress implements ProgressSink {
     if (this.spinner) {
       if (ok) this.spinner.succeed(summary);
       else this.spinner.fail(summary);
+      turning.delete(this.spinner);
       this.spinner = null;
     } else {
       process.stderr.write(summary + '\n');
@@ -90,4 +108,38 @@ export function formatDuration(seconds: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Time left, from the pace of the last steps: the first `warmup` steps (allocation, page faults,
+ * JIT) are not counted, and a window of recent steps follows changes of pace (an evaluation, a
+ * longer batch). `at(step)` is undefined until there is a pace to go by.
+ */
+export class Eta {
+  private readonly marks: { step: number; t: number }[] = [];
+  private seen = 0;
+  constructor(private readonly total: number, private readonly warmup = 3, private readonly window = 50) {}
+
+  /** Records that `step` finished `seconds` into the run; returns the seconds left, if known. */
+  at(step: number, seconds: number): number | undefined {
+    if (++this.seen > this.warmup) {
+      this.marks.push({ step, t: seconds });
+      if (this.marks.length > this.window) this.marks.shift();
+    }
+    if (this.marks.length < 2) return undefined;
+    const a = this.marks[0], b = this.marks[this.marks.length - 1];
+    const pace = (b.t - a.t) / (b.step - a.step);
+    return Number.isFinite(pace) && pace >= 0 ? pace * Math.max(0, this.total - step) : undefined;
+  }
+
+  /** "ETA 1m05s", or "ETA …" while warming up. */
+  text(step: number, seconds: number): string {
+    const left = this.at(step, seconds);
+    return `ETA ${left === undefined ? '…' : formatDuration(left)}`;
+  }
+}
+
+/** "1 text", "2 texts". */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

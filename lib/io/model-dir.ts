@@ -68,6 +68,17 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
   return { cfg, model, tokenizer, report, initialized };
 }
 
+/**
+ * For predict and eval: a model whose task head was never trained (its weights were initialised at
+ * load: a pretrained model, or one fine-tuned for another family) is refused, the same way for both.
+ */
+export function requireTaskHead(loaded: LoadedModel, task: string, dir: string): asserts loaded is LoadedModel & { tokenizer: Tokenizer } {
+  if (loaded.initialized.some((n) => n.startsWith('classifier.') || n.startsWith('qa_outputs.'))) {
+    throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: dir });
+  }
+  if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: dir });
+}
+
 /** Adam's moments and the loop's state, saved with the weights for an exact resume. */
 export interface TrainingSnapshot {
   m: Float32Array;

@@ -25,6 +25,9 @@ export function formatOf(path: string): Format {
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  if (['.conll', '.conllu', '.conllx', '.iob', '.bio'].includes(ext)) {
+    throw new BertError(`a CoNLL file (a word and its tag a line) is for --task tag; this task reads a .tsv, .csv or .jsonl of texts and labels`, { where: path });
+  }
   throw new BertError(`cannot tell the format from the extension '${ext || '(none)'}'`, { where: path, hint: 'use .tsv, .csv or .jsonl' });
 }
 

@@ -30,7 +30,9 @@ function taggedParser(path: string, opts: { skipBad?: boolean }) {
     if (!opts.skipBad) throw new BertError(reason, { where: `${path}:${line}`, hint: '--skip-bad skips such sentences' });
     skipped.push(line);
   };
-  const jsonl = ['.jsonl', '.ndjson', '.json'].includes(extname(path).toLowerCase());
+  const ext = extname(path.endsWith('.gz') ? path.slice(0, -3) : path).toLowerCase();
+  const jsonl = ['.jsonl', '.ndjson', '.json'].includes(ext);
+  if (ext === '.csv') throw new BertError(`tagging reads CoNLL (a word and its tag a line, a blank line between sentences) or JSON Lines, not CSV; a CSV of texts and labels is for --task classify`, { where: path });
   let words: string[] = [], tags: string[] = [], start = 0, labelled: boolean | null = null;
   const flush = () => {
     if (words.length) sentences.push({ words, tags: labelled ? tags : null, file: path, line: start });
@@ -51,6 +53,12 @@ function taggedParser(path: string, opts: { skipBad?: boolean }) {
     }
     const l = raw.trim();
     if (!l) return flush();
+    // a CoNLL word has no spaces: a tab-separated line whose first column does is a row of a
+    // classification TSV (text<TAB>label), which would otherwise read as one endless sentence
+    const tab = raw.indexOf('\t');
+    if (tab > 0 && /\s/.test(raw.slice(0, tab).trim())) {
+      throw new BertError(`tagging reads CoNLL (a word and its tag a line, a blank line between sentences), but this line's first column has spaces; a TSV of texts and labels is for --task classify`, { where: `${path}:${n}` });
+    }
     const cols = l.split(/[\t ]+/);
     if (cols[0] === '-DOCSTART-') return;
     if (!words.length) start = n;

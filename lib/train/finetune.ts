@@ -3,7 +3,8 @@
 // linear warmup then linear decay (or constant), clipping, gradient accumulation and a seeded
 // shuffle each epoch. The dev set is evaluated after each epoch (and every N steps); the best model
 // is kept in the output directory, the latest state in out/last for --resume.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { prepareOutDir } from './out-dir.js';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, modelDirConfig, saveModelDir } from '../io/model-dir.js';
@@ -42,6 +43,8 @@ export interface FinetuneOptions<E> {
   evalEvery?: number;
   earlyStopping?: number;
   resume?: boolean;
+  /** start a new run in an `out` that holds a model (else refused; see prepareOutDir) */
+  overwrite?: boolean;
   onStep?: (s: { step: number; steps: number; epoch: number; loss: number; lr: number; examplesPerSecond: number; elapsed: number }) => void;
   onEval?: (e: DevReport) => void;
   /** for the report: the task family and the class names (confusion matrix) */
@@ -67,7 +70,7 @@ export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promis
   const last = join(o.out, 'last');
   if (o.resume && !existsSync(join(last, 'training_state.json'))) throw new BertError('nothing to resume: no last/training_state.json', { where: o.out });
   assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
-  mkdirSync(o.out, { recursive: true });
+  prepareOutDir(o.out, o);
   let model: BertForTask;
   if (o.resume) {
     model = loadModelDir(last, { arch: o.adapter.arch }).model;

@@ -3,7 +3,8 @@
 // evaluation, a metrics log (JSON Lines), checkpoints with the training state for an exact resume.
 // The data position (epoch, shard, offset) and every seed are part of the state, so a run stopped
 // at step k and resumed reaches step n with the same losses as one that never stopped.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { prepareOutDir } from './out-dir.js';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
 import { assertMemoryFits } from '../model/memory.js';
@@ -28,6 +29,8 @@ export interface PretrainOptions {
   /** continue from this model directory's weights (a fresh optimizer) */
   init?: string;
   resume?: boolean;
+  /** start a new run in an `out` that holds a model (else refused; see prepareOutDir) */
+  overwrite?: boolean;
   steps: number;
   batchSize: number;
   lr: number;
@@ -159,7 +162,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const from = o.resume ? o.out : o.init;
   const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
   assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', what: 'pretraining' });
-  mkdirSync(o.out, { recursive: true });
+  prepareOutDir(o.out, o);
   let model: BertForTask;
   let start: Position = { epoch: 0, shard: 0, offset: 0 };
   let step = 0;

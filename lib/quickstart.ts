@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { presetConfig } from './config.js';
 import { Eta, formatDuration, type ProgressSink } from './cli/progress.js';
 import { sotuSplit, toPretrainingText } from './data/sotu.js';
+import { requireCorpora } from './data/corpora.js';
 import { spamSplit, toTsv, type LabelledText } from './data/spam.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { loadModelDir } from './io/model-dir.js';
@@ -70,6 +71,8 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   const plan = quickstartPlan(!!o.fast);
   const seed = o.seed ?? 42;
   const { out, progress, print } = o;
+  // both corpora, checked before any work: one line names the install for whatever is missing
+  requireCorpora(['sotu', 'spam']);
   mkdirSync(out, { recursive: true });
   const recordPath = join(out, 'quickstart.json');
   const record: { stages: Record<string, { settings: string; figures?: unknown }> } = existsSync(recordPath)

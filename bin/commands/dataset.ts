@@ -7,6 +7,7 @@ import { sotuSplit, toPretrainingText } from '../../lib/data/sotu.js';
 import { spamSplit, toTsv } from '../../lib/data/spam.js';
 import { brownPretrainingText, brownSplit, toConll } from '../../lib/data/brown.js';
 import { pretrainingText } from '../../lib/data/sentences.js';
+import { requireCorpora, type CorpusName } from '../../lib/data/corpora.js';
 
 export function datasetCommand(): Command {
   return new Command('dataset')
@@ -30,6 +31,7 @@ Examples:
   $ bert-cli dataset brown --out data/brown
 `)
     .action((name: string, opts: { out: string; quiet?: boolean }) => {
+      requireCorpora([name as CorpusName]);
       mkdirSync(opts.out, { recursive: true });
       if (name === 'brown') {
         const { train, test } = brownSplit();

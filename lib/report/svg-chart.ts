@@ -20,9 +20,13 @@ export interface ChartSpec {
   /** y axis as percentages of [0, 1] values */
   percent?: boolean;
   logY?: boolean;
+  /** the x range, when charts share their axis (else the data's) */
+  xDomain?: [number, number];
 }
 
-const W = 640, H = 320, L = 64, R = 16, B = 44;
+/** A chart's drawing box (viewBox units); on the page it scales to the width it is given. */
+export const CHART_W = 1200, CHART_H = 300;
+const W = CHART_W, H = CHART_H, L = 64, R = 16, B = 44;
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -30,7 +34,9 @@ export function escapeHtml(s: string): string {
 
 /** "Nice" tick values (1, 2, 5 × 10^k steps) covering [lo, hi]: about `count`, never fewer than 3. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
+  // a range lost in rounding (a constant series, summed and averaged) has no ticks to step through:
+  // `v += step` would stop moving
+  if (!(hi - lo > Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9)) return [lo];
   const mag = 10 ** Math.floor(Math.log10((hi - lo) / count));
   const steps = [0.5, 1, 2, 5, 10].map((m) => m * mag);
   const ticks = (step: number) => {
@@ -89,14 +95,14 @@ export function lineChart(spec: ChartSpec): string {
   }
   const T = ly + 14;
   const id = spec.title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  const head = `<svg class="chart" id="chart-${id}" data-title="${escapeHtml(spec.title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(spec.title)}">` +
+  const head = `<svg class="chart" id="chart-${id}" data-title="${escapeHtml(spec.title)}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(spec.title)}">` +
     `<text x="${L}" y="20" class="title">${escapeHtml(spec.title)}</text>`;
   if (!all.length) return head + `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">no data</text></svg>`;
   const ty = (v: number) => (spec.logY ? Math.log10(v) : v);
-  let x0 = Math.min(...all.map((p) => p[0])), x1 = Math.max(...all.map((p) => p[0]));
+  let [x0, x1] = spec.xDomain ?? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let y0 = Math.min(...all.map((p) => ty(p[1]))), y1 = Math.max(...all.map((p) => ty(p[1])));
   if (x1 === x0) { x0 -= 1; x1 += 1; }
-  if (y1 === y0) { y0 -= Math.abs(y0) * 0.1 || 1; y1 += Math.abs(y1) * 0.1 || 1; }
+  if (!(y1 - y0 > Math.max(Math.abs(y0), Math.abs(y1)) * 1e-9)) { y0 -= Math.abs(y0) * 0.1 || 1; y1 += Math.abs(y1) * 0.1 || 1; }
   if (spec.percent) { y0 = Math.max(0, y0); y1 = Math.min(1, y1 + 0.02); }
   const px = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
   const py = (y: number) => T + (1 - (ty(y) - y0) / (y1 - y0)) * (H - T - B);

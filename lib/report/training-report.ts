@@ -60,7 +60,15 @@ function noisy(name: string, color: string, pts: [number, number][]): Series[] {
   ];
 }
 
+/** The charts of a run, stacked at the page's width over one shared step axis. */
 export function charts(kind: ReportInput['kind'], records: MetricRecord[]): ChartSpec[] {
+  const specs = chartsOf(kind, records);
+  const steps = records.filter((r) => r.type === 'train' || r.type === 'eval' || r.type === 'dev').map((r) => r.step);
+  const xDomain: [number, number] | undefined = steps.length ? [Math.min(...steps), Math.max(...steps)] : undefined;
+  return specs.map((s) => ({ ...s, xDomain }));
+}
+
+function chartsOf(kind: ReportInput['kind'], records: MetricRecord[]): ChartSpec[] {
   const byStep = (a: MetricRecord, b: MetricRecord) => a.step - b.step;
   const train = records.filter((r) => r.type === 'train').sort(byStep);
   const evals = records.filter((r) => r.type === (kind === 'pretrain' ? 'eval' : 'dev')).sort(byStep);
@@ -68,9 +76,11 @@ export function charts(kind: ReportInput['kind'], records: MetricRecord[]): Char
   if (kind === 'pretrain') {
     const hasNsp = train.some((r) => typeof r.nspAccuracy === 'number');
     return [
-      // the MLM part of the training loss, comparable with the held-out MLM loss
-      { title: 'Loss', xLabel: 'step', yLabel: 'MLM loss', series: [...noisy('train MLM loss', COLORS.train, series(train, 'mlmLoss')),
+      // each part of the training loss on its own chart: the MLM part is comparable with the
+      // held-out MLM loss, and the NSP part (near ln 2 until NSP learns) would flatten it
+      { title: 'MLM loss', xLabel: 'step', yLabel: 'MLM loss', series: [...noisy('train MLM loss', COLORS.train, series(train, 'mlmLoss')),
         { name: 'held-out MLM loss', color: COLORS.eval, points: series(evals, 'mlmLoss'), markers: true }] },
+      ...(hasNsp ? [{ title: 'NSP loss', xLabel: 'step', yLabel: 'NSP loss', series: noisy('train NSP loss', COLORS.nsp, series(train, 'nspLoss')) }] : []),
       { title: 'Accuracy', xLabel: 'step', yLabel: 'accuracy', percent: true, series: [
         ...noisy('train MLM', COLORS.train, series(train, 'mlmAccuracy')).filter((s) => !s.faint),
         ...(hasNsp ? noisy('train NSP', COLORS.nsp, series(train, 'nspAccuracy')).filter((s) => !s.faint) : []),
@@ -123,7 +133,9 @@ function devSection(best: NonNullable<ReportInput['best']>, labels?: string[]): 
 
 export function renderReport(input: ReportInput, records: MetricRecord[]): string {
   const title = `${input.kind === 'pretrain' ? 'Pretraining' : 'Fine-tuning'} report — ${input.out}`;
-  const cfg = input.config;
+  // the configuration as saved beside the report (its architectures, labels and length), not as the run began
+  const saved = join(input.out, 'config.json');
+  const cfg: BertConfig = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : input.config;
   const model: [string, string][] = [
     ['architecture', `${cfg.num_hidden_layers} layers × ${cfg.hidden_size} hidden, ${cfg.num_attention_heads} heads, FFN ${cfg.intermediate_size}`],
     ['vocabulary', String(cfg.vocab_size)],
@@ -145,8 +157,8 @@ export function renderReport(input: ReportInput, records: MetricRecord[]): strin
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1340px; padding: 0 16px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; } h3 { font-size: 14px; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
-svg.chart { border: 1px solid #ddd; border-radius: 4px; background: #fff; }
+.charts { display: grid; gap: 12px; }
+svg.chart { width: 100%; height: auto; border: 1px solid #ddd; border-radius: 4px; background: #fff; }
 svg .title { font-weight: 600; font-size: 14px; } svg .tick, svg .legend text { font-size: 11px; fill: #555; }
 svg .label { font-size: 12px; fill: #333; } svg .grid { stroke: #eee; } svg .axis { stroke: #999; }
 table { border-collapse: collapse; margin: 8px 0; } th, td { padding: 3px 10px; border: 1px solid #e3e3e3; text-align: right; }

@@ -189,6 +189,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const V = model.cfg.vocab_size;
   const schedule = linearSchedule(o.lr, o.warmup, o.steps);
+  let lastStep: StepReport | null = null;
   const metricsPath = join(o.out, 'metrics.jsonl');
   if (!o.resume) writeFileSync(metricsPath, ''); // a fresh run's log, not appended to an old one
   const save = (pos: Position) => {
@@ -259,6 +260,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed,
     };
     appendFileSync(metricsPath, JSON.stringify({ type: 'train', ...report }) + '\n');
+    lastStep = report;
     o.onStep?.(report);
     if (o.evalEvery && step % o.evalEvery === 0) {
       lastEval = evaluate();
@@ -289,7 +291,9 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     summary: [
       ['steps', `${step} of ${o.steps}${stopped ? ' (stopped; --resume goes on)' : ''}`],
       ['this run', `${(step - firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],
-      ['final training loss', losses.length ? losses[losses.length - 1].toFixed(4) : '—'],
+      // the headline names its loss: the sum when NSP is on, its parts beside it (as the charts plot them)
+      [o.data.nsp ? 'final training loss (MLM + NSP)' : 'final training loss (MLM)', lastStep ? lastStep.loss.toFixed(4) : '—'],
+      ...(o.data.nsp && lastStep ? [['final MLM loss', lastStep.mlmLoss.toFixed(4)], ['final NSP loss', lastStep.nspLoss.toFixed(4)]] as [string, string][] : []),
       ['parameters', model.store.size.toLocaleString('en-US')],
     ],
   });

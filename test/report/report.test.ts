@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../../lib/config.js';
 import { readMetrics, writeReport } from '../../lib/report/training-report.js';
-import { downsample, niceTicks, runningMean } from '../../lib/report/svg-chart.js';
+import { CHART_H, CHART_W, downsample, niceTicks, runningMean } from '../../lib/report/svg-chart.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(existsSync);
 const requireBrowser = process.env.BERT_REQUIRE_BROWSER === '1';
@@ -63,9 +63,9 @@ describe('training report', () => {
   it('pretraining: raw and smoothed MLM loss, held-out points, the baseline', () => {
     const html = pretrainRun(mkdtempSync(join(tmpdir(), 'bert-report-')), 200, [100, 200]);
     const c = markupCounts(html);
-    expect(c['Loss/train MLM loss (per step)']).toBe(200);
-    expect(c['Loss/train MLM loss (mean of 4)']).toBe(200);
-    expect(c['Loss/held-out MLM loss']).toBe(2);
+    expect(c['MLM loss/train MLM loss (per step)']).toBe(200);
+    expect(c['MLM loss/train MLM loss (mean of 4)']).toBe(200);
+    expect(c['MLM loss/held-out MLM loss']).toBe(2);
     expect(c['Accuracy/held-out NSP']).toBe(2);
     expect(c['Accuracy/MLM baseline']).toBe(2);
     expect(html).toContain('majority NSP baseline');
@@ -87,13 +87,44 @@ describe('training report', () => {
     expect(niceTicks(3, 147)).toEqual([20, 40, 60, 80, 100, 120, 140]); // 50 would leave two ticks
     expect(niceTicks(-0.3, 0.9)).toEqual([-0.2, 0, 0.2, 0.4, 0.6, 0.8]);
     expect(niceTicks(0, 1000)).toEqual([0, 200, 400, 600, 800, 1000]);
+    // a constant curve (its running mean off by an ulp) gets ticks, not an endless loop
+    expect(niceTicks(0.7, 0.7000000000000001)).toEqual([0.7]);
     expect(runningMean([[0, 1], [1, 3], [2, 5]], 2)).toEqual([[0, 1], [1, 2], [2, 4]]);
+  });
+
+  it('pretraining: MLM and NSP loss on charts of their own, every chart on one step axis, the headline loss named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-report-'));
+    const html = pretrainRun(dir, 200, [100, 200]);
+    const titles = [...html.matchAll(/<svg class="chart"[^>]*data-title="([^"]+)"/g)].map((m) => m[1]);
+    expect(titles).toEqual(['MLM loss', 'NSP loss', 'Accuracy', 'Learning rate']);
+    const c = markupCounts(html);
+    expect(c['NSP loss/train NSP loss (per step)']).toBe(200);
+    expect(c['MLM loss/held-out MLM loss']).toBe(2);
+    // the same step ticks at the same places under every chart
+    const xTicks = [...html.matchAll(/<svg class="chart"[\s\S]*?<\/svg>/g)].map((svg) =>
+      [...svg[0].matchAll(/<text class="tick" x="([\d.]+)" y="(\d+)" text-anchor="middle">([^<]+)<\/text>/g)].map((m) => `${m[1]}:${m[3]}`).join(' '));
+    expect(xTicks[0]).toMatch(/:200/);
+    for (const t of xTicks) expect(t).toBe(xTicks[0]);
+    // charts take the page's width, not a fixed 640 px
+    expect(html).toMatch(/svg\.chart \{ width: 100%/);
+    expect(html).not.toMatch(/<svg class="chart"[^>]* width="\d/);
+  });
+
+  it("shows the config.json saved beside the report, not the one the run began with", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-report-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...presetConfig('tiny', 100), architectures: ['BertForSequenceClassification'], id2label: { 0: 'ham', 1: 'spam' } }));
+    writeFileSync(join(dir, 'metrics.jsonl'), JSON.stringify({ type: 'train', step: 1, loss: 1, lr: 1e-4 }) + '\n');
+    writeReport({ kind: 'finetune', out: dir, config: { ...presetConfig('tiny', 100), architectures: ['BertForPreTraining'] }, options: {}, summary: [] });
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const section = html.slice(html.indexOf('<h3>config.json</h3>'));
+    expect(section).toContain('BertForSequenceClassification');
+    expect(section).not.toContain('BertForPreTraining');
   });
 
   it.skipIf(!CHROMIUM && !requireBrowser)('renders in headless Chromium: every curve laid out with its points, inside its chart', () => {
     expect(CHROMIUM, 'chromium is not installed (apt-get install -y chromium)').toBeTruthy();
     const dir = mkdtempSync(join(tmpdir(), 'bert-report-'));
-    const cases = [{ html: finetuneRun(dir, 37, [12, 24, 37]), charts: 3 }, { html: pretrainRun(dir, 200, [100, 200]), charts: 3 }];
+    const cases = [{ html: finetuneRun(dir, 37, [12, 24, 37]), charts: 3 }, { html: pretrainRun(dir, 200, [100, 200]), charts: 4 }];
     for (const { html, charts } of cases) {
       // the probe reads what the browser built: SVG point lists and layout boxes
       const probe = `<script>
@@ -102,7 +133,7 @@ describe('training report', () => {
           series: [...svg.querySelectorAll('polyline.series')].map((p) => {
             const b = p.getBBox();
             return { name: p.dataset.name, points: p.points.numberOfItems, declared: Number(p.dataset.points),
-              width: b.width, inside: b.x >= 0 && b.y >= 0 && b.x + b.width <= 640.5 && b.y + b.height <= 320.5, length: p.getTotalLength() };
+              width: b.width, inside: b.x >= 0 && b.y >= 0 && b.x + b.width <= ${CHART_W + 0.5} && b.y + b.height <= ${CHART_H + 0.5}, length: p.getTotalLength() };
           }),
         }));
         const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out); document.body.append(pre);

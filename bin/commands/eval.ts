@@ -87,7 +87,7 @@ Example:
 
 /** The metrics as a person reads them: one figure a line, per-class figures as a table. */
 export function metricsTable(r: Record<string, unknown>): string {
-  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : JSON.stringify(v));
+  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : typeof v === 'string' ? v : JSON.stringify(v));
   const lines: string[] = [];
   const tables: string[] = [];
   for (const [k, v] of Object.entries(r)) {

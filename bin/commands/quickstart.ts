@@ -12,12 +12,12 @@ export function quickstartCommand(): Command {
   return new Command('quickstart')
     .description('the whole course on bundled real data: vocabulary, pretraining (SOTU), fine-tuning (spam), evaluation, predictions, fill-mask')
     .option('--out <dir>', 'where the data, models and reports go', 'bert-quickstart')
-    .option('--fast', 'a smoke test of every stage in about a minute (small steps, a few hundred e-mails)')
+    .option('--fast', 'a smoke test of every stage in about half a minute (small steps, a few hundred e-mails)')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the figures as JSON at the end')
     .option('--quiet', 'no progress line (the stages\' figures still print)')
     .addHelpText('after', `
-Stages (each prints what it does and its figures; about 8 minutes on 2 cores, --fast about 1):
+Stages (each prints what it does and its figures; about 4 minutes on 2 cores, --fast about half a minute):
   1 data        the State of the Union addresses (5% held out) and SpamAssassin e-mails (80/20 split)
   2 vocab       an 8,000-token WordPiece vocabulary learned from the addresses
   3 pretrain    a mini BERT (4 layers, 256 hidden) trained with MLM + NSP on the addresses

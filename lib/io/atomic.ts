@@ -6,10 +6,12 @@
 // together, so commitFiles adds a redo journal: every new file is first written and synced under a
 // temporary name, then a journal listing the renames is written atomically, then the renames run and
 // the journal goes. A crash before the journal leaves the old checkpoint whole (the temporary files are
-// swept later); a crash after it is rolled forward by recoverDir, which every reader of a model
-// directory calls first. Either way the files on disk belong to one step.
+// swept later); a crash after it is rolled forward by the next writer (recoverDir, under the
+// directory's lock), and until then readers find each file through the journal (committedPath)
+// without writing anything. Either way what is read belongs to one step.
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { BertError } from '../errors.js';
 
 type Chunks = (Uint8Array | string)[];
 
@@ -76,7 +78,7 @@ export function commitFiles(dir: string, files: [name: string, chunks: Chunks][]
   syncDir(dir);
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -85,28 +87,60 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A name in a directory: no separators, not `.`/`..`, no NUL — the only kind a journal may hold. */
+const plainName = (n: unknown): n is string => typeof n === 'string' && n !== '' && n !== '.' && n !== '..' && !/[/\\\0]/.test(n);
+
 /**
- * Rolls an interrupted commit forward and sweeps temporary files left by dead writers. Cheap when
- * there is nothing to do (one readdir); a directory we may not write to is left as it is.
+ * The renames of an interrupted commit, validated: every entry is a file of this directory and its
+ * temporary twin (`.name.tmp-PID`), as commitFiles writes them. Anything else — `../` in a name, an
+ * absolute path, a temporary name of another shape — makes the journal corrupt: a model directory
+ * is untrusted input, and its journal is never followed outside it. Null when there is none.
+ */
+export function readJournal(dir: string): Map<string, string> | null {
+  const path = join(dir, JOURNAL);
+  if (!existsSync(path)) return null;
+  let entries: unknown;
+  try {
+    entries = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    entries = null;
+  }
+  const ok = Array.isArray(entries) && entries.length <= 64 && entries.every((e) =>
+    Array.isArray(e) && e.length === 2 && plainName(e[0]) && plainName(e[1]) && e[1] !== JOURNAL && isTempOf(e[0], e[1]));
+  if (!ok) throw new BertError('corrupt commit journal: every entry must name a file of this directory and its temporary copy', { where: path });
+  return new Map((entries as [string, string][]).map(([tmp, name]) => [name, tmp]));
+}
+
+/** `.name.tmp-PID`, the temporary twin tempName gives `name`. */
+const isTempOf = (tmp: string, name: string) => tmp.startsWith(`.${name}.tmp-`) && /^\d+$/.test(tmp.slice(name.length + 6));
+
+/**
+ * Where a reader finds `name` in a model directory: the committed file, which after an interrupted
+ * commit is still under its temporary name. Reading never writes: rolling the commit forward is the
+ * writer's (recoverDir, under the directory's lock).
+ */
+export function committedPath(dir: string, name: string): string {
+  const tmp = readJournal(dir)?.get(name);
+  return tmp && existsSync(join(dir, tmp)) ? join(dir, tmp) : join(dir, name);
+}
+
+/**
+ * For the writer that holds the directory's lock: rolls an interrupted commit forward and sweeps
+ * temporary files left by dead writers. Cheap when there is nothing to do (one readdir).
  */
 export function recoverDir(dir: string): void {
-  const journal = join(dir, JOURNAL);
-  try {
-    if (existsSync(journal)) {
-      const renames = JSON.parse(readFileSync(journal, 'utf8')) as [string, string][];
-      for (const [tmp, name] of renames) {
-        if (existsSync(join(dir, tmp))) renameSync(join(dir, tmp), join(dir, name));
-      }
-      syncDir(dir);
-      rmSync(journal);
-      syncDir(dir);
+  if (!existsSync(dir)) return;
+  const renames = readJournal(dir);
+  if (renames) {
+    for (const [name, tmp] of renames) {
+      if (existsSync(join(dir, tmp))) renameSync(join(dir, tmp), join(dir, name));
     }
-    if (!existsSync(dir)) return;
-    for (const f of readdirSync(dir)) {
-      const m = /^\..+\.tmp-(\d+)$/.exec(f);
-      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dir, f), { force: true });
-    }
-  } catch {
-    // read-only or vanished: the reader reports what it finds
+    syncDir(dir);
+    rmSync(join(dir, JOURNAL));
+    syncDir(dir);
+  }
+  for (const f of readdirSync(dir)) {
+    const m = /^\..+\.tmp-(\d+)$/.exec(f);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dir, f), { force: true });
   }
 }

@@ -8,7 +8,7 @@ import { loadConfig, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
-import { commitFiles, recoverDir } from './atomic.js';
+import { commitFiles, committedPath } from './atomic.js';
 import { loadTensors, storeTensors, type LoadReport } from './checkpoint.js';
 import { readSafetensors, safetensorsChunks } from './safetensors.js';
 
@@ -36,8 +36,7 @@ export function architectureOf(cfg: BertConfig): Architecture | null {
 /** A model directory's config.json alone (the task a fine-tuned model is for), without loading weights. */
 export function modelDirConfig(dir: string): BertConfig {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
-  recoverDir(dir);
-  const cfgPath = join(dir, 'config.json');
+  const cfgPath = committedPath(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new BertError('model directory has no config.json', { where: dir });
   return loadConfig(cfgPath);
 }
@@ -45,7 +44,7 @@ export function modelDirConfig(dir: string): BertConfig {
 export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean } = {}): LoadedModel {
   let cfg = modelDirConfig(dir);
   if (opts.config) cfg = { ...cfg, ...opts.config } as BertConfig;
-  const weights = join(dir, 'model.safetensors');
+  const weights = committedPath(dir, 'model.safetensors');
   if (!existsSync(weights)) {
     if (existsSync(join(dir, 'pytorch_model.bin'))) {
       throw new BertError('only pytorch_model.bin is present, and pickle files are never loaded (they can run code)', {
@@ -64,7 +63,7 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
     const missing = new Set(initialized);
     model.initialize(opts.seed ?? 42, (n) => missing.has(n));
   }
-  const tokenizer = existsSync(join(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
+  const tokenizer = existsSync(committedPath(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
   return { cfg, model, tokenizer, report, initialized };
 }
 
@@ -130,8 +129,7 @@ export function saveTrainingState(dir: string, m: Float32Array, v: Float32Array,
 }
 
 export function loadTrainingState(dir: string, size: number): { m: Float32Array; v: Float32Array; adamStep: number; state: TrainingState } {
-  recoverDir(dir);
-  const path = join(dir, 'training_state.json');
+  const path = committedPath(dir, 'training_state.json');
   if (!existsSync(path)) throw new BertError('no training state to resume from', { where: dir });
   let state: TrainingState & { adam_step: number };
   try {
@@ -139,10 +137,11 @@ export function loadTrainingState(dir: string, size: number): { m: Float32Array;
   } catch (err) {
     throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
   }
-  const t = readSafetensors(join(dir, 'optimizer.safetensors'));
+  const optimizer = committedPath(dir, 'optimizer.safetensors');
+  const t = readSafetensors(optimizer);
   const m = t.get('adam.m'), v = t.get('adam.v');
   if (!m || !v || m.data.length !== size || v.data.length !== size) {
-    throw new BertError(`optimizer state does not match the model (${size} parameters)`, { where: join(dir, 'optimizer.safetensors') });
+    throw new BertError(`optimizer state does not match the model (${size} parameters)`, { where: optimizer });
   }
   return { m: m.data, v: v.data, adamStep: state.adam_step, state };
 }

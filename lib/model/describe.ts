@@ -2,11 +2,10 @@
 // the safetensors file (read and checked whole) for the parameter count, the tokenizer files for the
 // vocabulary.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { labelsOf, loadConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
-import { recoverDir } from '../io/atomic.js';
+import { committedPath } from '../io/atomic.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { architectureOf } from '../io/model-dir.js';
 
@@ -37,10 +36,9 @@ function countTensorElements(path: string): number {
 
 export function describeModelDir(dir: string): ModelInfo {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
-  recoverDir(dir);
-  const cfg = loadConfig(join(dir, 'config.json'));
-  const weights = join(dir, 'model.safetensors');
-  const tok = existsSync(join(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
+  const cfg = loadConfig(committedPath(dir, 'config.json'));
+  const weights = committedPath(dir, 'model.safetensors');
+  const tok = existsSync(committedPath(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
   return {
     dir,
     architecture: architectureOf(cfg) ?? cfg.architectures?.[0] ?? 'BertModel',

@@ -1,8 +1,8 @@
 // The BERT tokenizer: special tokens split out of the raw text → BertNormalizer → BertPreTokenizer →
 // WordPiece → truncation → [CLS] … [SEP] → padding. Gives the ids, type ids, offsets and words that
 // HF's BertTokenizerFast gives for the same vocabulary and casing.
+import { committedPath } from '../io/atomic.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BertError } from '../errors.js';
 import { pad, postProcess, truncate, type Encoding, type Pieces, type TruncationStrategy } from './encoding.js';
 import { BertNormalizer } from './normalizer.js';
@@ -73,11 +73,11 @@ export class Tokenizer {
    * strip_accents, tokenize_chinese_chars; HF's defaults where absent). `opts` overrides.
    */
   static fromModelDir(dir: string, opts: TokenizerOptions = {}): Tokenizer {
-    const vocabPath = join(dir, 'vocab.txt');
+    const vocabPath = committedPath(dir, 'vocab.txt');
     if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
     if (!existsSync(vocabPath)) throw new BertError('model directory has no vocab.txt', { where: dir });
     const fromConfig: TokenizerOptions = {};
-    const cfgPath = join(dir, 'tokenizer_config.json');
+    const cfgPath = committedPath(dir, 'tokenizer_config.json');
     if (existsSync(cfgPath)) {
       let cfg: Record<string, unknown>;
       try {

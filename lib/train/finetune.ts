@@ -67,10 +67,18 @@ export interface DevReport {
 }
 
 export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
+  const release = prepareOutDir(o.out, o); // one writer per directory, for the whole run
+  try {
+    return await runFinetuning(o, tok);
+  } finally {
+    release();
+  }
+}
+
+async function runFinetuning<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
   const last = join(o.out, 'last');
   if (o.resume && !existsSync(join(last, 'training_state.json'))) throw new BertError('nothing to resume: no last/training_state.json', { where: o.out });
   assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
-  prepareOutDir(o.out, o);
   let model: BertForTask;
   if (o.resume) {
     model = loadModelDir(last, { arch: o.adapter.arch }).model;

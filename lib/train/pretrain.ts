@@ -153,6 +153,15 @@ export interface PretrainResult {
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  const release = prepareOutDir(o.out, o); // one writer per directory, for the whole run
+  try {
+    return await runPretraining(o);
+  } finally {
+    release();
+  }
+}
+
+async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
   const padId = tok.vocab.special('[PAD]');
@@ -162,7 +171,6 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const from = o.resume ? o.out : o.init;
   const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
   assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', what: 'pretraining' });
-  prepareOutDir(o.out, o);
   let model: BertForTask;
   let start: Position = { epoch: 0, shard: 0, offset: 0 };
   let step = 0;

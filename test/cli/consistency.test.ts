@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from './helpers.js';
+import { CLI, runCli, tinyModels } from './helpers.js';
 import { Eta, plural } from '../../lib/cli/progress.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-consistency-'));
@@ -19,14 +19,7 @@ const sh = (script: string) => spawnSync('bash', ['-c', `set -o pipefail; ${scri
 const node = `'${process.execPath}' '${CLI}'`;
 
 beforeAll(() => {
-  const words = ['the', 'war', 'peace', 'congress', 'nation', 'people', 'law', 'trade', 'tax', 'navy'];
-  writeFileSync(p('corpus.txt'), Array.from({ length: 60 }, (_, i) => `${words[i % 10]} ${words[(i * 3) % 10]} ${words[(i * 7) % 10]} is here .` + (i % 6 === 5 ? '\n' : '')).join('\n') + '\n');
-  writeFileSync(p('config.json'), JSON.stringify({ hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32, type_vocab_size: 2, vocab_size: 1 }));
-  const pt = runCli(['pretrain', p('corpus.txt'), '--vocab-size', '60', '--config', p('config.json'), '--steps', '2', '--batch-size', '2', '--max-length', '16', '--out', p('pretrained'), '--quiet']);
-  expect(pt.code, pt.stderr).toBe(0);
-  writeFileSync(p('train.tsv'), 'text\tlabel\n' + Array.from({ length: 12 }, (_, i) => `${words[i % 10]} is here\t${i % 2 ? 'a' : 'b'}`).join('\n') + '\n');
-  const ft = runCli(['finetune', '--model', p('pretrained'), '--task', 'classify', '--train', p('train.tsv'), '--out', p('ft'), '--epochs', '1', '--max-length', '16', '--quiet']);
-  expect(ft.code, ft.stderr).toBe(0);
+  tinyModels(dir, { classifier: true });
   writeFileSync(p('many.txt'), Array.from({ length: 20_000 }, (_, i) => `text number ${i}`).join('\n') + '\n');
 });
 
@@ -39,7 +32,7 @@ describe('pipes', () => {
   });
 
   it('`predict … | head -1` stops the work at the closed pipe and exits 0', () => {
-    const r = sh(`${node} predict --model '${p('ft')}' '${p('many.txt')}' --batch-size 64 | head -1`);
+    const r = sh(`${node} predict --model '${p('classifier')}' '${p('many.txt')}' --batch-size 64 | head -1`);
     expect(r.status, r.stderr).toBe(0);
     expect(Object.keys(JSON.parse(r.stdout))).toContain('label');
     expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
@@ -56,20 +49,20 @@ describe('flags and messages', () => {
   });
 
   it('an --out that holds a model is refused unless --resume or --overwrite', () => {
-    const pt = ['pretrain', p('corpus.txt'), '--vocab-size', '60', '--config', p('config.json'), '--steps', '1', '--batch-size', '2', '--max-length', '16', '--out', p('pretrained'), '--quiet'];
+    const pt = ['pretrain', p('corpus.txt'), '--vocab-size', '60', '--config', p('tiny-config.json'), '--steps', '1', '--batch-size', '2', '--max-length', '16', '--out', p('pretrained'), '--quiet'];
     const before = readFileSync(join(p('pretrained'), 'model.safetensors'));
     const refused = runCli(pt);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/already holds a model \(model\.safetensors\): --resume continues its run, --overwrite replaces it, --out/);
     expect(readFileSync(join(p('pretrained'), 'model.safetensors')).equals(before)).toBe(true);
-    const ft = ['finetune', '--model', p('pretrained'), '--task', 'classify', '--train', p('train.tsv'), '--out', p('ft'), '--epochs', '1', '--max-length', '16', '--quiet'];
+    const ft = ['finetune', '--model', p('pretrained'), '--task', 'classify', '--train', p('train.tsv'), '--out', p('classifier'), '--epochs', '1', '--max-length', '16', '--quiet'];
     expect(runCli(ft).stderr).toMatch(/already holds a model .*--overwrite replaces it, --out/);
-    const again = runCli([...ft.map((a) => (a === p('ft') ? p('ft2') : a))]);
+    const again = runCli([...ft.map((a) => (a === p('classifier') ? p('classifier2') : a))]);
     expect(again.code, again.stderr).toBe(0);
-    const over = runCli([...ft.map((a) => (a === p('ft') ? p('ft2') : a)), '--overwrite']);
+    const over = runCli([...ft.map((a) => (a === p('classifier') ? p('classifier2') : a)), '--overwrite']);
     expect(over.code, over.stderr).toBe(0);
     writeFileSync(p('a-file'), 'x');
-    expect(runCli([...ft.map((a) => (a === p('ft') ? p('a-file') : a))]).stderr).toMatch(/a-file is a file, not a directory, --out/);
+    expect(runCli([...ft.map((a) => (a === p('classifier') ? p('a-file') : a))]).stderr).toMatch(/a-file is a file, not a directory, --out/);
   });
 
   it('a data file of the wrong shape for the task is named, with the task it fits', () => {
@@ -83,11 +76,11 @@ describe('flags and messages', () => {
   });
 
   it('eval --json is one line; eval and predict refuse a model without the head in the same words', () => {
-    const e = runCli(['eval', '--model', p('ft'), p('train.tsv'), '--json']);
+    const e = runCli(['eval', '--model', p('classifier'), p('train.tsv'), '--json']);
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(e.stdout)).toMatchObject({ task: 'classify' });
-    const piped = runCli(['eval', '--model', p('ft'), p('train.tsv')]);
+    const piped = runCli(['eval', '--model', p('classifier'), p('train.tsv')]);
     expect(JSON.parse(piped.stdout).accuracy).toBe(JSON.parse(e.stdout).accuracy);
     const ev = runCli(['eval', '--model', p('pretrained'), '--task', 'classify', p('train.tsv')]);
     const pr = runCli(['predict', '--model', p('pretrained'), '--quiet'], { input: 'hello\n' });
@@ -115,7 +108,7 @@ describe('flags and messages', () => {
   });
 
   it('counts read as English: "predicted 1 text"', () => {
-    const r = runCli(['predict', '--model', p('ft')], { input: 'hello there\n' });
+    const r = runCli(['predict', '--model', p('classifier')], { input: 'hello there\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/predicted 1 text in/);
     expect(plural(2, 'text')).toBe('2 texts');

@@ -58,7 +58,7 @@ async function killDuringSave(out: string, when: (files: string[]) => boolean): 
 }
 
 describe('SIGKILL during a checkpoint save', () => {
-  it('before the commit: the previous checkpoint is whole, the half-written files are swept, resume matches', async () => {
+  it('before the commit: the previous checkpoint is whole and read without a write; the resuming writer sweeps the half-written files; resume matches', async () => {
     const out = join(dir, 'killed-before');
     await killDuringSave(out, (files) => temps(files).length >= 4 && !files.includes('.commit.json'));
     const left = readdirSync(out);
@@ -68,24 +68,27 @@ describe('SIGKILL during a checkpoint save', () => {
     const loaded = loadModelDir(out);
     expect(loaded.model.store.size).toBeGreaterThan(0);
     expect(loadTrainingState(out, loaded.model.store.size).state.step).toBe(state.step);
-    expect(temps(readdirSync(out))).toHaveLength(0); // swept by the reader
+    expect(readdirSync(out)).toEqual(left); // readers never write
     const r = runCli([...args(out), '--resume']);
     expect(r.code, r.stderr).toBe(0);
+    expect(temps(readdirSync(out))).toHaveLength(0); // swept by the writer
     const losses = lossesOf(out);
     for (let s = state.step + 1; s <= STEPS; s++) expect(losses.get(s), `step ${s}`).toBe(reference.get(s));
   }, 120_000);
 
-  it('halfway through the renames: the commit is rolled forward, resume matches', async () => {
+  it('halfway through the renames: readers see the new checkpoint through the journal without a write; the resuming writer rolls it forward; resume matches', async () => {
     const out = join(dir, 'killed-during');
     await killDuringSave(out, (files) => files.includes('.commit.json'));
     expect(readdirSync(out)).toContain('.commit.json'); // killed inside the commit
     const before = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8')).step;
-    const loaded = loadModelDir(out); // rolls the commit forward
-    expect(readdirSync(out)).not.toContain('.commit.json');
+    const listing = readdirSync(out);
+    const loaded = loadModelDir(out); // reads the committed files, some under their temporary names
     const after = loadTrainingState(out, loaded.model.store.size).state.step;
-    expect(after).toBe(before + 1); // the state that was being written is the one now on disk
+    expect(after).toBe(before + 1); // the state that was being written is the one read
+    expect(readdirSync(out)).toEqual(listing); // and nothing was written
     const r = runCli([...args(out), '--resume']);
     expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out)).not.toContain('.commit.json'); // rolled forward by the writer
     const losses = lossesOf(out);
     for (let s = after + 1; s <= STEPS; s++) expect(losses.get(s), `step ${s}`).toBe(reference.get(s));
   }, 120_000);

@@ -31,7 +31,7 @@ Example:
       setThreads(opts.threads);
       const loaded = loadModelDir(opts.model, { arch: 'BertModel' });
       if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: opts.model });
-      if (opts.pooling === 'pooler' && loaded.initialized.some((n) => n.startsWith('pooler'))) throw new BertError('the model has no trained pooler', { where: opts.model, hint: 'use --pooling cls or mean' });
+      if (opts.pooling === 'pooler' && loaded.initialized.some((n) => n.startsWith('bert.pooler.'))) throw new BertError('the model has no trained pooler', { where: opts.model, hint: 'use --pooling cls or mean' });
       setDtype(loaded.model, opts.dtype);
       const tok = loaded.tokenizer;
       const pad = tok.vocab.special('[PAD]');

@@ -10,7 +10,7 @@ import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
-import { loadModelDir } from '../../lib/io/model-dir.js';
+import { modelDirConfig } from '../../lib/io/model-dir.js';
 import { join } from 'node:path';
 import { runJob } from '../job.js';
 import type { JobContext } from '../job-worker.js';
@@ -21,6 +21,7 @@ interface PretrainFlags {
   vocab?: string;
   vocabSize?: number;
   init?: string;
+  initMissing?: boolean;
   steps: number;
   batchSize: number;
   maxLength: number;
@@ -56,6 +57,7 @@ export function pretrainCommand(): Command {
     .option('--vocab-size <n>', 'learn a WordPiece vocabulary of N tokens from the corpus first', parsePositiveInt)
     .option('--no-lowercase', 'a cased model (with --vocab-size)')
     .option('--init <dir>', 'continue pretraining from this checkpoint')
+    .option('--init-missing', "with --init: initialise the encoder tensors the checkpoint lacks (else an error names the first)")
     .option('--steps <n>', 'optimizer steps', parsePositiveInt, 10000)
     .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
     .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
@@ -113,8 +115,8 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     throw new UsageError('give --vocab FILE or --vocab-size N (or --init/--resume with a model directory)');
   }
   let config: BertConfig;
-  if (f.resume) config = loadModelDir(f.out).cfg;
-  else if (f.init) config = loadModelDir(f.init).cfg;
+  if (f.resume) config = modelDirConfig(f.out);
+  else if (f.init) config = modelDirConfig(f.init);
   else if ((PRESET_NAMES as string[]).includes(f.config)) config = presetConfig(f.config as PresetName, tokenizer.vocab.size);
   else config = validateConfig({ ...loadConfig(f.config), vocab_size: tokenizer.vocab.size }, f.config);
   if (f.dropout !== undefined) {
@@ -131,7 +133,8 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   let evalLine = '';
   const eta = new Eta(f.steps);
   const result = await pretrain({
-    files: corpus, out: f.out, config, tokenizer, init: f.init, resume: f.resume, overwrite: f.overwrite, steps: f.steps, batchSize: f.batchSize,
+    files: corpus, out: f.out, config, tokenizer, init: f.init, initMissing: f.initMissing, resume: f.resume,
+    onInitialized: (names) => progress.log(`initialised ${plural(names.length, 'tensor')} the checkpoint lacks: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`), overwrite: f.overwrite, steps: f.steps, batchSize: f.batchSize,
     lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
     evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },

@@ -5,6 +5,7 @@
 // so the caller can initialise it (a new head) and say so.
 import { BertError } from '../errors.js';
 import type { ParamStore } from '../model/params.js';
+import { firstNonFinite } from '../model/finite.js';
 import { writeSafetensors, type Tensor } from './safetensors.js';
 
 export interface LoadReport {
@@ -40,8 +41,12 @@ export function loadTensors(store: ParamStore, tensors: Map<string, Tensor>, whe
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
       throw new BertError(`tensor has shape [${t.shape}], the config needs [${spec.shape}]`, { where: `${where}: ${key}` });
     }
-    if (t.readInto) t.readInto(store.view(spec.name));
-    else store.view(spec.name).set(t.data);
+    const view = store.view(spec.name);
+    if (t.readInto) t.readInto(view);
+    else view.set(t.data);
+    // a NaN or Inf weight would turn every answer into NaN, or worse, into a confident wrong one
+    const at = firstNonFinite(view);
+    if (at >= 0) throw new BertError(`tensor has a non-finite value (${view[at]} at index ${at})`, { where: `${where}: ${key}` });
     used.add(key);
     report.loaded.push(spec.name);
   }

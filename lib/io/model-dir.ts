@@ -8,6 +8,7 @@ import { loadConfig, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { assertModelFits } from '../model/memory.js';
 import { commitFiles, committedPath } from './atomic.js';
 import { loadTensors, storeTensors, type LoadReport } from './checkpoint.js';
 import { readSafetensors, safetensorsChunks } from './safetensors.js';
@@ -41,9 +42,10 @@ export function modelDirConfig(dir: string): BertConfig {
   return loadConfig(cfgPath);
 }
 
-export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean } = {}): LoadedModel {
+export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean; initMissing?: boolean } = {}): LoadedModel {
   let cfg = modelDirConfig(dir);
   if (opts.config) cfg = { ...cfg, ...opts.config } as BertConfig;
+  assertModelFits(cfg, join(dir, 'config.json')); // before a byte of the arena is allocated
   const weights = committedPath(dir, 'model.safetensors');
   if (!existsSync(weights)) {
     if (existsSync(join(dir, 'pytorch_model.bin'))) {
@@ -58,6 +60,14 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
   // encoderOnly: a fresh head over the pretrained encoder and pooler (fine-tuning)
   const only = opts.encoderOnly ? (n: string) => n.startsWith('bert.') : undefined;
   const report = loadTensors(model.store, readSafetensors(weights), weights, only);
+  // the encoder comes whole from the file: a missing tensor of it is never made up (a model answering
+  // from random weights is worse than an error) unless asked (initMissing). A head the file lacks is
+  // initialised and listed — a fresh fine-tuning head, BertForMaskedLM's absent pooler — and each
+  // command refuses what it would need of one (requireTaskHead, fill-mask, embed's pooler)
+  const lacking = report.missing.filter((n) => /^(bert\.)?(embeddings|encoder)\./.test(n));
+  if (lacking.length && !opts.initMissing) {
+    throw new BertError(`the checkpoint lacks ${lacking[0]}${lacking.length > 1 ? ` and ${lacking.length - 1} more tensors of the encoder` : ''}`, { where: weights });
+  }
   const initialized = report.missing;
   if (initialized.length) {
     const missing = new Set(initialized);
@@ -75,6 +85,9 @@ export function requireTaskHead(loaded: LoadedModel, task: string, dir: string):
   if (loaded.initialized.some((n) => n.startsWith('classifier.') || n.startsWith('qa_outputs.'))) {
     throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: dir });
   }
+  // tagging and QA read the tokens, not the pooler (HF saves those models without one)
+  const needed = loaded.initialized.filter((n) => !(n.startsWith('bert.pooler.') && (task === 'tag' || task === 'qa')));
+  if (needed.length) throw new BertError(`the checkpoint lacks ${needed[0]}, which a ${task} model needs`, { where: join(dir, 'model.safetensors') });
   if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: dir });
 }
 

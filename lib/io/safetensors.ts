@@ -14,7 +14,10 @@ export interface Tensor {
   readInto?(dst: Float32Array): void;
 }
 
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+const FLOAT_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+// integer tensors are checked like any other but never read as weights: HF's older checkpoints carry
+// the `position_ids` buffer (I64), which HF ignores on load, and so does bert-cli
+const DTYPE_BYTES: Record<string, number> = { ...FLOAT_BYTES, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const MAX_HEADER = 100 * 1024 * 1024;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -63,7 +66,7 @@ function parseHeader(headerBytes: Uint8Array, dataLen: number, fail: Fail): Entr
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) fail('entry is not an object', name);
     const bytes = DTYPE_BYTES[e.dtype as string];
-    if (!bytes) fail(`dtype ${JSON.stringify(e.dtype)} is not supported (F32, F16, BF16, F64)`, name);
+    if (!bytes) fail(`dtype ${JSON.stringify(e.dtype)} is not supported (F32, F16, BF16, F64; integer tensors are skipped)`, name);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail('shape is not a list of sizes', name);
     const shape = e.shape as number[];
     const count = shape.reduce((a, b) => a * b, 1);
@@ -83,7 +86,8 @@ function parseHeader(headerBytes: Uint8Array, dataLen: number, fail: Fail): Entr
 }
 
 /** A tensor's raw little-endian bytes widened to float32 (F32 on a little-endian machine: one copy). */
-function decode(raw: Uint8Array, e: Entry): Float32Array {
+function decode(raw: Uint8Array, e: Entry, fail: Fail): Float32Array {
+  if (!FLOAT_BYTES[e.dtype]) fail(`a ${e.dtype} tensor is not a floating-point weight`, e.name);
   const data = new Float32Array(e.count);
   if (e.dtype === 'F32' && LITTLE_ENDIAN) {
     new Uint8Array(data.buffer).set(raw); // raw need not be 4-aligned, so copy rather than view
@@ -148,7 +152,7 @@ export function readSafetensors(path: string): Map<string, Tensor> {
     const t: Tensor = {
       shape: e.shape,
       get data() {
-        return (cached ??= withFile((readAt) => decode(readAt(new Uint8Array(e.end - e.begin), pos), e)));
+        return (cached ??= withFile((readAt) => decode(readAt(new Uint8Array(e.end - e.begin), pos), e, fail)));
       },
       readInto(dst: Float32Array) {
         if (dst.length !== e.count) fail(`${e.count} values do not fit a place of ${dst.length}`, e.name);
@@ -169,7 +173,10 @@ export function parseSafetensors(buf: Uint8Array, where = '(buffer)'): Map<strin
   const dataStart = 8 + headerLen;
   const entries = parseHeader(buf.subarray(8, dataStart), buf.byteLength - dataStart, fail);
   const out = new Map<string, Tensor>();
-  for (const e of entries) out.set(e.name, { shape: e.shape, data: decode(buf.subarray(dataStart + e.begin, dataStart + e.end), e) });
+  for (const e of entries) {
+    let cached: Float32Array | null = null;
+    out.set(e.name, { shape: e.shape, get data() { return (cached ??= decode(buf.subarray(dataStart + e.begin, dataStart + e.end), e, fail)); } });
+  }
   return out;
 }
 

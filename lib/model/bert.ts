@@ -1,5 +1,6 @@
 // BERT with a task head, as HF's BertFor… classes: the parameter list (HF names, `bert.` prefix),
 // forward to logits, the head's loss, and backward into one gradient arena.
+import { firstNonFinite } from './finite.js';
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { native } from '../native.js';
@@ -252,6 +253,13 @@ export class BertForTask {
       }
     }
     if (doBackward) this.encoder.backward(dHidden, dPooled);
+    // inference never answers from values that are not numbers: NaN or Inf in the hidden states or
+    // the logits (weights that overflow on this input) is an error, not a confident label
+    if (!opts.training) {
+      for (const [what, out] of [['hidden states', hidden], ['logits', res.logits], ['NSP logits', res.nspLogits]] as const) {
+        if (out && firstNonFinite(out) >= 0) throw new BertError(`the model's ${what} are not finite (NaN or Inf) for this batch: its weights overflow on this input`);
+      }
+    }
     return res;
   }
 }

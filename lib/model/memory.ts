@@ -69,3 +69,16 @@ export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { 
     { where: '--batch-size', hint: 'a smaller --batch-size (with --grad-accum to keep the effective batch) or --max-length' },
   );
 }
+
+/**
+ * Refuses a model whose weights alone cannot be held in memory before anything is allocated, naming
+ * the config.json that asks for it. (validateConfig caps a model at 4 billion parameters, under the
+ * 2^32 floats one Float32Array arena holds.)
+ */
+export function assertModelFits(cfg: BertConfig, where: string): void {
+  const n = countParameters(cfg);
+  const have = availableMemory();
+  if (4 * n > 0.9 * have) {
+    throw new BertError(`the model's weights need about ${gib(4 * n)} (${(n / 1e6).toFixed(0)}M parameters), more than the ${gib(have)} this machine has`, { where });
+  }
+}

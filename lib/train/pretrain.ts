@@ -28,6 +28,10 @@ export interface PretrainOptions {
   tokenizer: Tokenizer;
   /** continue from this model directory's weights (a fresh optimizer) */
   init?: string;
+  /** with init: initialise the encoder tensors the checkpoint lacks (else refused), and say which */
+  initMissing?: boolean;
+  /** told which tensors were initialised rather than loaded (initMissing, a fresh MLM/NSP head) */
+  onInitialized?: (names: string[]) => void;
   resume?: boolean;
   /** start a new run in an `out` that holds a model (else refused; see prepareOutDir) */
   overwrite?: boolean;
@@ -187,7 +191,9 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     start = st.state.data as unknown as Position;
   } else {
     if (o.init) {
-      model = loadModelDir(o.init, { arch, seed: o.seed }).model;
+      const loaded = loadModelDir(o.init, { arch, seed: o.seed, initMissing: o.initMissing });
+      model = loaded.model;
+      if (loaded.initialized.length) o.onInitialized?.(loaded.initialized);
     } else {
       model = new BertForTask(o.config, arch);
       model.initialize(o.seed);

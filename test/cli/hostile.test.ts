@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tinyModels } from './helpers.js';
+import { readSafetensors } from '../../lib/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-hostile-'));
 let models: ReturnType<typeof tinyModels>;
@@ -98,5 +99,108 @@ describe('one writer per directory', () => {
     const r = runCli(['pretrain', models.corpus, '--config', join(dir, 'tiny-config.json'), '--steps', '3', '--batch-size', '2', '--max-length', '16', '--out', out, '--resume', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(out, '.bert-cli.lock'))).toBe(false);
+  });
+});
+
+/** A safetensors file of F32/F16/I64 tensors, written by hand (the library writes F32 only). */
+function writeTensors(path: string, tensors: { name: string; dtype: 'F32' | 'F16' | 'I64'; shape: number[]; values: ArrayLike<number> }[]): void {
+  const header: Record<string, unknown> = {};
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    const n = t.values.length;
+    const buf = Buffer.alloc(n * (t.dtype === 'F32' ? 4 : t.dtype === 'F16' ? 2 : 8));
+    for (let i = 0; i < n; i++) {
+      if (t.dtype === 'F32') buf.writeFloatLE(t.values[i], 4 * i);
+      else if (t.dtype === 'I64') buf.writeBigInt64LE(BigInt(t.values[i]), 8 * i);
+      else buf.writeUInt16LE(Number.isNaN(t.values[i]) ? 0x7e00 : t.values[i] === Infinity ? 0x7c00 : 0, 2 * i); // only the cases used here
+    }
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + buf.length] };
+    parts.push(buf);
+    offset += buf.length;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  writeFileSync(path, Buffer.concat([len, json, ...parts]));
+}
+
+describe('broken or oversized weights', () => {
+  /** A copy of the tiny classifier with its tensors passed through `edit`. */
+  function brokenModel(edit: (ts: { name: string; dtype: 'F32' | 'F16' | 'I64'; shape: number[]; values: ArrayLike<number> }[]) => typeof ts) {
+    const model = join(mkdtempSync(join(dir, 'weights-')), 'model');
+    cpSync(models.classifier, model, { recursive: true });
+    const ts = [...readSafetensors(join(model, 'model.safetensors'))].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, values: Float32Array.from(t.data) }));
+    writeTensors(join(model, 'model.safetensors'), edit(ts));
+    return model;
+  }
+  const commands = (model: string) => [['predict', '--model', model, '--quiet'], ['eval', '--model', model, models.train], ['embed', '--model', model]];
+
+  const cases: [string, (ts: Parameters<Parameters<typeof brokenModel>[0]>[0]) => typeof ts, RegExp][] = [
+    ['the word embeddings missing', (ts) => ts.filter((t) => t.name !== 'bert.embeddings.word_embeddings.weight'),
+      /the checkpoint lacks (bert\.)?embeddings\.word_embeddings\.weight, \S+model\.safetensors$/],
+    ["one layer's output dense missing", (ts) => ts.filter((t) => !t.name.startsWith('bert.encoder.layer.0.output.dense.')),
+      /the checkpoint lacks (bert\.)?encoder\.layer\.0\.output\.dense\.weight and 1 more tensors of the encoder, \S+model\.safetensors$/],
+    ['a NaN weight (F32)', (ts) => ts.map((t) => (t.name === 'bert.encoder.layer.0.output.dense.weight' ? { ...t, values: Float32Array.from(t.values, (v, i) => (i === 5 ? NaN : v)) } : t)),
+      /tensor has a non-finite value \(NaN at index 5\), \S+model\.safetensors: bert\.encoder\.layer\.0\.output\.dense\.weight$/],
+    ['an Inf weight (F16)', (ts) => ts.map((t) => (t.name === 'bert.pooler.dense.bias' ? { ...t, dtype: 'F16' as const, values: Float32Array.from(t.values, (_, i) => (i === 0 ? Infinity : 0)) } : t)),
+      /tensor has a non-finite value \(Infinity at index 0\), \S+model\.safetensors: bert\.pooler\.dense\.bias$/],
+    ['finite weights that overflow on every input', (ts) => ts.map((t) => (t.name === 'bert.embeddings.word_embeddings.weight' ? { ...t, values: Float32Array.from(t.values, (_, i) => (i % 2 ? 3e38 : -3e38)) } : t)),
+      /the model's hidden states are not finite \(NaN or Inf\) for this batch: its weights overflow on this input$/],
+  ];
+  for (const [what, edit, message] of cases) {
+    it(`${what}: predict, eval and embed refuse the model naming it, never print a number`, () => {
+      const model = brokenModel(edit);
+      for (const args of commands(model)) {
+        const r = runCli(args, { input: 'the war is here\n' });
+        expect(r.code, `${args[0]}: ${r.stderr}`).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr.trim()).toMatch(message);
+      }
+    });
+  }
+
+  it("a classifier without its pooler is refused by predict; a tagger may lack one (HF saves those without)", () => {
+    const model = brokenModel((ts) => ts.filter((t) => !t.name.startsWith('bert.pooler.')));
+    const r = runCli(['predict', '--model', model, '--quiet'], { input: 'the war\n' });
+    expect(r.stderr).toMatch(/the checkpoint lacks bert\.pooler\.dense\.(weight|bias), which a classify model needs, \S+model\.safetensors/);
+  });
+
+  it("HF's old position_ids buffer (I64) is skipped, as HF does", () => {
+    const model = brokenModel((ts) => [...ts, { name: 'bert.embeddings.position_ids', dtype: 'I64', shape: [1, 32], values: Array.from({ length: 32 }, (_, i) => i) }]);
+    const withIds = runCli(['predict', '--model', model, '--quiet'], { input: 'the war is here\n' });
+    expect(withIds.code, withIds.stderr).toBe(0);
+    const plain = runCli(['predict', '--model', models.classifier, '--quiet'], { input: 'the war is here\n' });
+    expect(withIds.stdout).toBe(plain.stdout);
+  });
+
+  it('pretrain --init from a checkpoint without part of its encoder: refused, or initialised and said with --init-missing', () => {
+    const model = brokenModel((ts) => ts.filter((t) => !t.name.startsWith('bert.encoder.layer.0.attention.self.query.')));
+    const args = ['pretrain', models.corpus, '--init', model, '--steps', '2', '--batch-size', '2', '--max-length', '16', '--out', join(dir, 'from-broken')];
+    const refused = runCli([...args, '--quiet']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the checkpoint lacks bert\.encoder\.layer\.0\.attention\.self\.query\.weight and 1 more tensors of the encoder/);
+    const r = runCli([...args, '--init-missing']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/initialised \d+ tensors the checkpoint lacks: .*bert\.encoder\.layer\.0\.attention\.self\.query\.weight/);
+  });
+
+  it('a config.json of more than 2^30 floats ends in a one-line error, never a native abort; one past memory is refused before allocating', () => {
+    const model = join(mkdtempSync(join(dir, 'huge-')), 'model');
+    cpSync(models.classifier, model, { recursive: true });
+    const cfg = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
+    // two layers of hidden 8192 / intermediate 32768: 1.6B floats, past 2^30 (that used to end in a
+    // native double free, exit 134); the arena is allocated, and the first tensor's shape is refused
+    writeFileSync(join(model, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 8192, intermediate_size: 32768, num_attention_heads: 32, num_hidden_layers: 2 }));
+    const big = runCli(['predict', '--model', model, '--quiet'], { input: 'x\n' });
+    expect(big.code).toBe(1);
+    expect(big.stderr).toMatch(/^bert-cli: error: tensor has shape \[\d+,16\], the config needs \[\d+,8192\], \S+model\.safetensors: bert\.embeddings\.\w+\.weight\n$/);
+    const mem = runCli(['predict', '--model', model, '--quiet'], { input: 'x\n', env: { BERT_MEMORY_LIMIT: '2G' } });
+    expect(mem.code).toBe(1);
+    expect(mem.stderr).toMatch(new RegExp(`^bert-cli: error: the model's weights need about 6\\.\\d GiB \\(\\d+M parameters\\), more than the 2\\.0 GiB this machine has, ${join(model, 'config.json').replace(/[.]/g, '\\.')}\\n$`));
+    // past validateConfig's 4 billion parameters: refused when config.json is read
+    writeFileSync(join(model, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 16384, intermediate_size: 65536, num_attention_heads: 64, num_hidden_layers: 3 }));
+    expect(runCli(['predict', '--model', model, '--quiet'], { input: 'x\n' }).stderr).toMatch(/over the limit of 4 billion, \S+config\.json\n$/);
   });
 });

@@ -134,7 +134,7 @@ export function validateConfig(raw: Record<string, unknown>, where?: string): Be
 }
 
 export function loadConfig(path: string): BertConfig {
-  const text = readInput(path, 'config file', 'utf8');
+  const text = readInput(path, 'config file', 'utf8', { maxBytes: 1 << 20 });
   let raw: unknown;
   try {
     raw = JSON.parse(text);

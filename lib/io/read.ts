@@ -1,16 +1,62 @@
 // Reading a whole input file, with the one error every reader gives when it cannot:
-// "<what> not found, <path>" or "cannot read (<code>), <path>".
-import { readFileSync } from 'node:fs';
+// "<what> not found, <path>" or "cannot read (<code>), <path>". Only a regular file (or standard
+// input that is a pipe, a file or a terminal) is read: a FIFO would hang, /dev/zero would grow
+// memory without end, a directory reads as nothing. `.gz` files are decompressed. A caller that
+// knows how large its file can sensibly be (config.json, vocab.txt) gives `maxBytes`.
+import { fstatSync, readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { BertError } from '../errors.js';
 
-export function readInput(path: string, what: string): Buffer;
-export function readInput(path: string, what: string, encoding: 'utf8'): string;
-export function readInput(path: string, what: string, encoding?: 'utf8'): Buffer | string {
+export interface ReadOptions {
+  /** refuse a file larger than this (before reading it; after decompression for .gz) */
+  maxBytes?: number;
+}
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MiB`;
+
+/** Refuses anything but a regular file (or a usable standard input); returns its size when known. */
+export function assertReadable(path: string, what: string): number | null {
+  let st;
   try {
-    const src = path === '-' ? 0 : path; // '-': standard input
-    return encoding ? readFileSync(src, encoding) : readFileSync(src);
+    st = path === '-' ? fstatSync(0) : statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BertError(code === 'ENOENT' ? `${what} not found` : `cannot read (${code ?? (err as Error).message})`, { where: path });
   }
+  if (path === '-') {
+    if (st.isDirectory()) throw new BertError('standard input is a directory', { where: '<stdin>' });
+    return st.isFile() ? st.size : null;
+  }
+  if (st.isDirectory()) throw new BertError(`${what} is a directory, not a file`, { where: path });
+  if (!st.isFile()) throw new BertError(`${what} is not a regular file (a FIFO, device or socket is never read)`, { where: path });
+  return st.size;
 }
+
+export function readInput(path: string, what: string, encoding?: undefined, opts?: ReadOptions): Buffer;
+export function readInput(path: string, what: string, encoding: 'utf8', opts?: ReadOptions): string;
+export function readInput(path: string, what: string, encoding?: 'utf8', opts: ReadOptions = {}): Buffer | string {
+  const size = assertReadable(path, what);
+  const max = opts.maxBytes;
+  if (max !== undefined && size !== null && size > max && !path.endsWith('.gz')) {
+    throw new BertError(`${what} is ${mib(size)}, more than the ${mib(max)} one can sensibly be`, { where: path });
+  }
+  let buf: Buffer;
+  try {
+    buf = path === '-' ? readStdin() : readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BertError(code === 'ENOENT' ? `${what} not found` : `cannot read (${code ?? (err as Error).message})`, { where: path });
+  }
+  if (path.endsWith('.gz')) {
+    try {
+      buf = gunzipSync(buf, max !== undefined ? { maxOutputLength: max } : {});
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new BertError(`${what} decompresses to more than ${mib(max ?? 0)}`, { where: path });
+      throw new BertError(`not a valid gzip file (${e.code ?? e.message})`, { where: path });
+    }
+  }
+  return encoding ? buf.toString('utf8') : buf;
+}
+
+const readStdin = (): Buffer => readFileSync(0);

@@ -31,8 +31,14 @@ export function formatOf(path: string): Format {
   throw new BertError(`cannot tell the format from the extension '${ext || '(none)'}'`, { where: path, hint: 'use .tsv, .csv or .jsonl' });
 }
 
-/** Splits delimited text into records of fields, honouring quotes; returns each record's first line. */
+/**
+ * Splits delimited text into records of fields; returns each record's first line. CSV honours RFC
+ * 4180 quotes (a quoted field may hold the delimiter, quotes and line breaks); TSV, as in BERT's world
+ * (Google's reader and HF datasets read it with quotechar=None), has none: a `"` is a character, and
+ * every line is one record. LF and CRLF end a record; a lone CR is part of its field.
+ */
 export function parseDelimited(text: string, delim: string): { fields: string[][]; lines: number[] } {
+  const quotes = delim !== '\t';
   const fields: string[][] = [];
   const lines: number[] = [];
   let row: string[] = [];
@@ -51,10 +57,10 @@ export function parseDelimited(text: string, delim: string): { fields: string[][
       }
       continue;
     }
-    if (c === '"' && atFieldStart) { quoted = true; atFieldStart = false; continue; }
+    if (c === '"' && atFieldStart && quotes) { quoted = true; atFieldStart = false; continue; }
     if (c === delim) { row.push(field); field = ''; atFieldStart = true; continue; }
-    if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
+    if (c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
+      if (c === '\r') i++;
       row.push(field);
       if (!(row.length === 1 && row[0] === '')) { fields.push(row); lines.push(rowLine); }
       row = []; field = ''; atFieldStart = true;

@@ -1,8 +1,9 @@
 // The BERT tokenizer: special tokens split out of the raw text → BertNormalizer → BertPreTokenizer →
 // WordPiece → truncation → [CLS] … [SEP] → padding. Gives the ids, type ids, offsets and words that
 // HF's BertTokenizerFast gives for the same vocabulary and casing.
+import { readInput } from '../io/read.js';
 import { committedPath } from '../io/atomic.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { BertError } from '../errors.js';
 import { pad, postProcess, truncate, type Encoding, type Pieces, type TruncationStrategy } from './encoding.js';
 import { BertNormalizer } from './normalizer.js';
@@ -81,7 +82,7 @@ export class Tokenizer {
     if (existsSync(cfgPath)) {
       let cfg: Record<string, unknown>;
       try {
-        cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+        cfg = JSON.parse(readInput(cfgPath, 'tokenizer config', 'utf8', { maxBytes: 1 << 20 }));
       } catch (err) {
         throw new BertError(`invalid JSON (${(err as Error).message})`, { where: cfgPath });
       }

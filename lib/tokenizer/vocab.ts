@@ -19,7 +19,8 @@ export class Vocab {
   }
 
   static fromFile(path: string): Vocab {
-    return Vocab.fromText(readInput(path, 'vocabulary file', 'utf8'), path);
+    // the largest published BERT vocabularies are a few MB (multilingual: 120,000 tokens, ~1 MB)
+    return Vocab.fromText(readInput(path, 'vocabulary file', 'utf8', { maxBytes: 64 << 20 }), path);
   }
 
   static fromText(text: string, source = '(in memory)'): Vocab {

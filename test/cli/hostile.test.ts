@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tinyModels } from './helpers.js';
@@ -203,4 +204,65 @@ describe('broken or oversized weights', () => {
     writeFileSync(join(model, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 16384, intermediate_size: 65536, num_attention_heads: 64, num_hidden_layers: 3 }));
     expect(runCli(['predict', '--model', model, '--quiet'], { input: 'x\n' }).stderr).toMatch(/over the limit of 4 billion, \S+config\.json\n$/);
   });
+});
+
+describe('readers: only regular files, bounded sizes, .gz everywhere, no quotes in TSV', () => {
+  it('a FIFO, /dev/zero or a directory as --train, config.json or vocab.txt is refused at once, naming it', () => {
+    const fifo = join(dir, 'fifo.tsv');
+    spawnSync('mkfifo', [fifo]);
+    const zero = join(dir, 'zero.tsv');
+    spawnSync('ln', ['-s', '/dev/zero', zero]);
+    const ft = (train: string) => runCli(['finetune', '--model', models.pretrained, '--task', 'classify', '--train', train, '--out', join(dir, 'never'), '--quiet'], { timeout: 30_000 });
+    expect(ft(fifo).stderr).toBe(`bert-cli: error: file is not a regular file (a FIFO, device or socket is never read), ${fifo}\n`);
+    expect(ft(zero).stderr).toBe(`bert-cli: error: file is not a regular file (a FIFO, device or socket is never read), ${zero}\n`);
+    expect(ft(dir).stderr).toBe(`bert-cli: error: file is a directory, not a file, ${dir}\n`);
+    const model = join(mkdtempSync(join(dir, 'types-')), 'model');
+    cpSync(models.classifier, model, { recursive: true });
+    spawnSync('rm', [join(model, 'config.json')]);
+    spawnSync('ln', ['-s', '/dev/zero', join(model, 'config.json')]);
+    expect(runCli(['info', '--model', model], { timeout: 30_000 }).stderr).toMatch(/config file is not a regular file .*config\.json\n$/);
+    const pred = runCli(['predict', '--model', models.classifier, fifo], { timeout: 30_000 });
+    expect(pred.stderr).toMatch(/file is not a regular file .*fifo\.tsv\n$/);
+  });
+
+  it('config.json and vocab.txt past a sensible size are refused before they are read', () => {
+    const model = join(mkdtempSync(join(dir, 'sizes-')), 'model');
+    cpSync(models.classifier, model, { recursive: true });
+    writeFileSync(join(model, 'config.json'), ' '.repeat(2 << 20));
+    expect(runCli(['info', '--model', model]).stderr).toMatch(/config file is 2 MiB, more than the 1 MiB one can sensibly be, \S+config\.json\n$/);
+  });
+
+  it('finetune and eval read .gz as predict does', () => {
+    const gz = join(dir, 'train.tsv.gz');
+    writeFileSync(gz, gzipSync(readFileSync(models.train)));
+    const e = runCli(['eval', '--model', models.classifier, gz, '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).count).toBe(12);
+    const f = runCli(['finetune', '--model', models.pretrained, '--task', 'classify', '--train', gz, '--out', join(dir, 'from-gz'), '--epochs', '1', '--max-length', '16', '--quiet']);
+    expect(f.code, f.stderr).toBe(0);
+  });
+
+  it('a TSV field that starts with a quote swallows no rows: predict and eval count every line', () => {
+    const tsv = join(dir, 'quotes.tsv');
+    writeFileSync(tsv, 'text\tlabel\n"free money, he said\ta\nthe war\tb\n"quoted" law\ta\npeace\tb\n');
+    const p = runCli(['predict', '--model', models.classifier, tsv, '--quiet']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trim().split('\n')).toHaveLength(4);
+    expect(JSON.parse(runCli(['eval', '--model', models.classifier, tsv, '--json']).stdout).count).toBe(4);
+  });
+
+  it('a line of 50 MB (or 1 GiB of zeros in a small .gz) is cut while it is read: predict answers within a 512 MB heap', () => {
+    const long = join(dir, 'long.txt');
+    writeFileSync(long, 'war '.repeat(12_500_000) + '\npeace\n');
+    const bounded = { NODE_OPTIONS: '--max-old-space-size=512' };
+    const r = runCli(['predict', '--model', models.classifier, long, '--quiet'], { timeout: 120_000, env: bounded });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    const zeros = join(dir, 'zeros.txt.gz');
+    // 1 GiB of NUL bytes in one line, gzipped to about 1 MB (streamed: never in memory whole)
+    spawnSync('bash', ['-c', `head -c 1073741824 /dev/zero | gzip -1 > '${zeros}'`]);
+    const z = runCli(['predict', '--model', models.classifier, zeros, '--quiet'], { timeout: 300_000, env: bounded });
+    expect(z.code, z.stderr).toBe(0);
+    expect(z.stdout.trim().split('\n')).toHaveLength(1);
+  }, 400_000);
 });

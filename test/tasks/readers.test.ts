@@ -59,12 +59,16 @@ async function onlyBertErrors(what: string, f: () => unknown): Promise<'ok' | 'r
 }
 
 const CASES: [string, string, string][] = [
-  ['quoted TSV field with a tab, a newline and a doubled quote', '.tsv', 'text\tlabel\n"a\tb\nc ""d"""\tx\nplain\ty\n'],
+  ['quoted CSV field with a tab, a newline and a doubled quote', '.csv', 'text,label\n"a\tb\nc ""d""",x\nplain,y\n'],
   ['CSV with CRLF, a BOM and quoted commas', '.csv', '\ufefftext,label\r\n"one, two",a\r\nthree,b\r\n'],
   ['a quote inside an unquoted field is literal', '.tsv', 'text\tlabel\n5" tall\tx\nsaid "hi" there\ty\n'],
   ['blank lines between rows', '.tsv', 'text\tlabel\n\nfirst\tx\n\n\nsecond\ty\n'],
   ['JSON Lines with unicode and a blank line', '.jsonl', '{"text":"naïve 😀","label":"a"}\n\n{"text":"b","label":"b","extra":1}\n'],
   ['a file without a final newline', '.csv', 'text,label\nlast,row'],
+  // TSV in BERT's world has no quoting (Google's run_classifier and HF datasets read it with
+  // quotechar=None): a field that starts with a quote is text, and every line is one record
+  ['TSV has no quotes: an opening quote is text and swallows no lines', '.tsv', 'text\tlabel\n"Hello, he said\tx\nnext line\ty\n"quoted"\tz\n""\tw\n'],
+  ['a lone CR stays inside its field; CRLF ends the record', '.tsv', 'text\tlabel\none\rtwo\tx\r\nthree\ty\r\n'],
 ];
 
 describe('tagged reader: CoNLL and JSON Lines, whole and streamed alike', () => {
@@ -104,10 +108,14 @@ describe('record reader: edge cases, whole and streamed alike', () => {
   }
 
   it('the cases read as a person expects', () => {
-    expect(readRecords(file('.tsv', CASES[0][2])).rows[0].text).toBe('a\tb\nc "d"');
+    expect(readRecords(file('.csv', CASES[0][2])).rows[0].text).toBe('a\tb\nc "d"');
     expect(readRecords(file('.csv', CASES[1][2])).rows.map((r) => r.text)).toEqual(['one, two', 'three']);
     expect(readRecords(file('.tsv', CASES[2][2])).rows.map((r) => r.text)).toEqual(['5" tall', 'said "hi" there']);
     expect(readRecords(file('.tsv', CASES[3][2])).lines).toEqual([3, 6]);
+    const tsv = readRecords(file('.tsv', CASES[6][2]));
+    expect(tsv.rows.map((r) => r.text)).toEqual(['"Hello, he said', 'next line', '"quoted"', '""']);
+    expect(tsv.lines).toEqual([2, 3, 4, 5]);
+    expect(readRecords(file('.tsv', CASES[7][2])).rows.map((r) => [r.text, r.label])).toEqual([['one\rtwo', 'x'], ['three', 'y']]);
   });
 
   it('bad rows: an error naming the file and line, or skipped and listed with --skip-bad (both readers)', async () => {

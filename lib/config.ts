@@ -90,6 +90,10 @@ export function validateConfig(raw: Record<string, unknown>, where?: string): Be
     throw new BertError(msg, { where });
   };
   if (raw.model_type !== undefined && raw.model_type !== 'bert') fail(`model_type is '${raw.model_type}', expected 'bert'`);
+  // relative_key(_query) position embeddings change attention itself: refused, not silently ignored
+  if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
+    fail(`position_embedding_type '${raw.position_embedding_type}' is not supported (BERT's is 'absolute')`);
+  }
   raw = { ...raw };
   for (const key of Object.keys(HF_DEFAULTS)) if (raw[key] === undefined) raw[key] = HF_DEFAULTS[key];
   for (const key of Object.keys(LIMITS)) {

@@ -1,5 +1,6 @@
 // What the native engine is running on: instruction set, threads, BLAS. Shown by `bert-cli info`.
 import { native, type Isa } from './native.js';
+import { UsageError } from './errors.js';
 import type { Dtype } from './model/encoder.js';
 
 export interface EngineInfo {
@@ -28,7 +29,13 @@ export function engineInfo(): EngineInfo {
 
 /** Applies --threads to the engine (BERT_NUM_THREADS is read natively at start). */
 export function setThreads(n: number | undefined): void {
-  if (n !== undefined) native.setNumThreads(n);
+  if (n === undefined) return;
+  try {
+    native.setNumThreads(n);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new UsageError(`${n} threads is more than the engine runs (${err.message.replace(/^setNumThreads: Expected /, '')})`, { where: '--threads' });
+  }
 }
 
 const fallbackNotice = (want: Dtype, got: Dtype) => `bert-cli: --dtype ${want} needs AVX512_BF16, which this CPU lacks; running ${got}`;

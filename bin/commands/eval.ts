@@ -49,14 +49,14 @@ Example:
         (opts.json ? JSON.stringify(r) : process.stdout.isTTY ? metricsTable(r) : JSON.stringify(r, null, 2)) + '\n');
       const dtype = setDtype(loaded.model, opts.dtype);
       const labels = labelsOf(loaded.cfg);
-      const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
+      const maxLength = maxLengthOfConfig(loaded.cfg, opts.maxLength);
       assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, bf16: dtype === 'bf16', what: 'evaluation' });
       const pad = loaded.tokenizer.vocab.special('[PAD]');
       if (task === 'tag') {
         const t = readTagged(file, { skipBad: opts.skipBad });
-        const { examples, truncated } = encodeTagged(t.sentences, loaded.tokenizer, labels, maxLength);
+        const { examples, truncated, wordsCut } = encodeTagged(t.sentences, loaded.tokenizer, labels, maxLength);
         const r = taggingAdapter(labels, pad).evaluate(loaded.model, examples, opts.batchSize);
-        print({ task, loss: r.loss, ...r.metrics, truncated, skipped: t.skipped.length });
+        print({ task, loss: r.loss, ...r.metrics, truncated, words_cut: wordsCut, skipped: t.skipped.length });
         return;
       }
       if (task === 'qa') {

@@ -78,8 +78,8 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   const padId = tok.vocab.special('[PAD]');
   let labels: string[];
   let adapter: TaskAdapter<unknown>;
-  let train: { examples: unknown[]; truncated: number };
-  let dev: { examples: unknown[]; truncated: number } | null = null;
+  let train: { examples: unknown[]; truncated: number; wordsCut?: number };
+  let dev: { examples: unknown[]; truncated: number; wordsCut?: number } | null = null;
   const skipped: [string, (number | string)[]][] = [];
   // an explicit --max-length must fit the model's positions; the defaults shrink to fit a small model
   const positions = modelDirConfig(f.resume ? `${f.out}/last` : f.model).max_position_embeddings;
@@ -149,8 +149,9 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   for (const [name, lines] of skipped) {
     if (lines.length) progress.log(`${name}: skipped ${plural(lines.length, 'malformed row')} (${typeof lines[0] === 'number' ? (lines.length === 1 ? 'line ' : 'lines ') : ''}${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''})`);
   }
-  if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${maxLength} tokens`);
-  if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${maxLength} tokens`);
+  const cutWords = (x: { wordsCut?: number }) => (x.wordsCut ? ` (${plural(x.wordsCut, 'word')} after the cut left out)` : '');
+  if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${maxLength} tokens${cutWords(train)}`);
+  if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${maxLength} tokens${cutWords(dev)}`);
   if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
   const t0 = Date.now();
   let devLine = '';

@@ -53,7 +53,7 @@ Examples:
       requireTaskHead(loaded, task, opts.model);
       const dtype = setDtype(loaded.model, opts.dtype);
       const labels = labelsOf(loaded.cfg);
-      const maxLength = opts.maxLength ?? maxLengthOfConfig(loaded.cfg);
+      const maxLength = maxLengthOfConfig(loaded.cfg, opts.maxLength);
       assertMemoryFits(loaded.cfg, opts.batchSize, maxLength, { training: false, bf16: dtype === 'bf16', what: 'prediction' });
       const cols = defaultColumns(task === 'tag' || task === 'choice' || task === 'qa' ? 'classify' : task);
       if (opts.textColumn) cols.text = opts.textColumn;

@@ -2,7 +2,7 @@
 // tokenizer_config.json, model.safetensors (HF tensor names). bert-cli loads one written by HF
 // (and HF's AutoModelFor… loads one written by bert-cli). Every file is written atomically;
 // training state (Adam moments, step, seed, data position) goes beside it for an exact resume.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
@@ -10,6 +10,7 @@ import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js'
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { assertModelFits } from '../model/memory.js';
 import { commitFiles, committedPath } from './atomic.js';
+import { readInput } from './read.js';
 import { loadTensors, storeTensors, type LoadReport } from './checkpoint.js';
 import { readSafetensors, safetensorsChunks } from './safetensors.js';
 
@@ -42,19 +43,23 @@ export function modelDirConfig(dir: string): BertConfig {
   return loadConfig(cfgPath);
 }
 
+/** A model directory's model.safetensors; a pickle alone (pytorch_model.bin) is refused, never loaded. */
+export function weightsPath(dir: string): string {
+  const weights = committedPath(dir, 'model.safetensors');
+  if (existsSync(weights)) return weights;
+  if (existsSync(join(dir, 'pytorch_model.bin'))) {
+    throw new BertError('only pytorch_model.bin is present, and pickle files are never loaded (they can run code)', {
+      where: dir, hint: 'convert it with transformers: model.save_pretrained(dir, safe_serialization=True)',
+    });
+  }
+  throw new BertError('model directory has no model.safetensors', { where: dir });
+}
+
 export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean; initMissing?: boolean } = {}): LoadedModel {
   let cfg = modelDirConfig(dir);
   if (opts.config) cfg = { ...cfg, ...opts.config } as BertConfig;
   assertModelFits(cfg, join(dir, 'config.json')); // before a byte of the arena is allocated
-  const weights = committedPath(dir, 'model.safetensors');
-  if (!existsSync(weights)) {
-    if (existsSync(join(dir, 'pytorch_model.bin'))) {
-      throw new BertError('only pytorch_model.bin is present, and pickle files are never loaded (they can run code)', {
-        where: dir, hint: 'convert it with transformers: model.save_pretrained(dir, safe_serialization=True)',
-      });
-    }
-    throw new BertError('model directory has no model.safetensors', { where: dir });
-  }
+  const weights = weightsPath(dir);
   const arch = opts.arch ?? architectureOf(cfg) ?? 'BertModel';
   const model = new BertForTask(cfg, arch);
   // encoderOnly: a fresh head over the pretrained encoder and pooler (fine-tuning)
@@ -146,10 +151,17 @@ export function loadTrainingState(dir: string, size: number): { m: Float32Array;
   if (!existsSync(path)) throw new BertError('no training state to resume from', { where: dir });
   let state: TrainingState & { adam_step: number };
   try {
-    state = JSON.parse(readFileSync(path, 'utf8'));
+    state = JSON.parse(readInput(path, 'training state', 'utf8', { maxBytes: 1 << 20 }));
   } catch (err) {
+    if (err instanceof BertError) throw err;
     throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
   }
+  // what a resume trusts: whole steps, Adam's no further than the loop's, a data position object
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!state || typeof state !== 'object' || Array.isArray(state)) throw new BertError('the training state is not a JSON object', { where: path });
+  if (!count(state.step) || (state.step as number) > 1e8) throw new BertError(`"step" must be a whole number of steps, not ${JSON.stringify(state.step)}`, { where: path });
+  if (!count(state.adam_step) || state.adam_step > state.step) throw new BertError(`"adam_step" must be a whole number no larger than "step" (${state.step}), not ${JSON.stringify(state.adam_step)}`, { where: path });
+  if (!state.data || typeof state.data !== 'object' || Array.isArray(state.data)) throw new BertError('"data" (the position in the training data) is missing', { where: path });
   const optimizer = committedPath(dir, 'optimizer.safetensors');
   const t = readSafetensors(optimizer);
   const m = t.get('adam.m'), v = t.get('adam.v');

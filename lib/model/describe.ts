@@ -7,7 +7,7 @@ import { BertError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { committedPath } from '../io/atomic.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
-import { architectureOf } from '../io/model-dir.js';
+import { architectureOf, weightsPath } from '../io/model-dir.js';
 
 export interface ModelInfo {
   dir: string;
@@ -37,7 +37,7 @@ function countTensorElements(path: string): number {
 export function describeModelDir(dir: string): ModelInfo {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
   const cfg = loadConfig(committedPath(dir, 'config.json'));
-  const weights = committedPath(dir, 'model.safetensors');
+  const weights = weightsPath(dir);
   const tok = existsSync(committedPath(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
   return {
     dir,
@@ -47,7 +47,7 @@ export function describeModelDir(dir: string): ModelInfo {
     heads: cfg.num_attention_heads,
     intermediate: cfg.intermediate_size,
     maxPositions: cfg.max_position_embeddings,
-    parameters: existsSync(weights) ? countTensorElements(weights) : 0,
+    parameters: countTensorElements(weights),
     vocabSize: tok?.vocab.size ?? cfg.vocab_size,
     lowercase: tok?.options.lowercase ?? true,
     labels: labelsOf(cfg),

@@ -5,6 +5,7 @@
 // reused, so a training step allocates no buffers. Backward accumulates parameter gradients (+=)
 // into the ParamStore and follows the forward line by line, in reverse.
 import type { BertConfig } from '../config.js';
+import { BertError } from '../errors.js';
 import { native, type NativeEngine } from '../native.js';
 import { subSeed } from '../train/rng.js';
 import type { ParamStore } from './params.js';
@@ -225,6 +226,7 @@ export class Encoder {
     const pos = this.posIds.subarray(0, R);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = t;
     const emb = rows(buf.emb, H);
+    checkIds(batch, this.cfg);
     native.embeddingForward(emb, batch.inputIds, this.v(`${p}embeddings.word_embeddings.weight`), R, H, this.cfg.vocab_size, false);
     native.embeddingForward(emb, pos, this.v(`${p}embeddings.position_embeddings.weight`), R, H, this.cfg.max_position_embeddings, true);
     native.embeddingForward(emb, batch.typeIds, this.v(`${p}embeddings.token_type_embeddings.weight`), R, H, this.cfg.type_vocab_size, true);
@@ -345,5 +347,21 @@ export class Encoder {
     native.embeddingBackward(this.g(`${p}embeddings.word_embeddings.weight`), dEmb, batch.inputIds, R, H, this.cfg.vocab_size, this.cfg.pad_token_id);
     native.embeddingBackward(this.g(`${p}embeddings.position_embeddings.weight`), dEmb, this.posIds.subarray(0, R), R, H, this.cfg.max_position_embeddings, -1);
     native.embeddingBackward(this.g(`${p}embeddings.token_type_embeddings.weight`), dEmb, batch.typeIds, R, H, this.cfg.type_vocab_size, -1);
+  }
+}
+
+/**
+ * Ids the embedding tables have no row for are named here, with what causes them: a vocab.txt longer
+ * than config.json's vocab_size, or a text pair for a model with one segment (type_vocab_size 1).
+ */
+function checkIds(batch: Batch, cfg: BertConfig): void {
+  let maxId = 0, maxType = 0;
+  for (let i = 0; i < batch.inputIds.length; i++) if (batch.inputIds[i] > maxId) maxId = batch.inputIds[i];
+  for (let i = 0; i < batch.typeIds.length; i++) if (batch.typeIds[i] > maxType) maxType = batch.typeIds[i];
+  if (maxId >= cfg.vocab_size) {
+    throw new BertError(`token id ${maxId} is past the model's ${cfg.vocab_size} embeddings: vocab.txt has more tokens than config.json's vocab_size`);
+  }
+  if (maxType >= cfg.type_vocab_size) {
+    throw new BertError(`a text pair needs two segments, and this model has ${cfg.type_vocab_size} (type_vocab_size in config.json): give it single texts`);
   }
 }

@@ -2,7 +2,7 @@
 // multilabel (several labels per text) — examples from records, batches with dynamic padding, the
 // head's targets, and predictions as JSON.
 import type { BertConfig } from '../config.js';
-import { BertError } from '../errors.js';
+import { BertError, UsageError } from '../errors.js';
 import type { Architecture } from '../model/bert.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -114,7 +114,11 @@ export const TASKS = [...SEQUENCE_TASKS, 'tag', 'qa', 'choice'] as const;
 export type Task = (typeof TASKS)[number];
 
 /** Tokens per example for predict and eval: what the model was fine-tuned with, else BERT's usual 128. */
-export function maxLengthOfConfig(cfg: BertConfig): number {
+export function maxLengthOfConfig(cfg: BertConfig, flag?: number): number {
+  if (flag !== undefined) {
+    if (flag > cfg.max_position_embeddings) throw new UsageError(`--max-length ${flag} is over the model's max_position_embeddings ${cfg.max_position_embeddings}`, { where: '--max-length' });
+    return flag;
+  }
   const n = cfg.bert_cli_max_length;
   return Number.isInteger(n) && (n as number) > 0 ? Math.min(n as number, cfg.max_position_embeddings) : Math.min(128, cfg.max_position_embeddings);
 }

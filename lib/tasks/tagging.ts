@@ -122,18 +122,29 @@ export interface TagExample {
   index: number;
 }
 
-export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: string[] | null, maxLength: number): { examples: TagExample[]; truncated: number } {
+/**
+ * Sentences as token ids with each word's tag on its first piece. A sentence longer than maxLength
+ * is cut at the first word that does not fit, and every word after it goes too (as HF's truncation of
+ * pre-split words: the model never sees a sentence with a hole in it); `truncated` counts the
+ * sentences cut, `wordsCut` the words they lost.
+ */
+export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: string[] | null, maxLength: number): { examples: TagExample[]; truncated: number; wordsCut: number } {
   const ids = labels ? new Map(labels.map((l, i) => [l, i])) : null;
   const cls = tok.vocab.special('[CLS]'), sep = tok.vocab.special('[SEP]'), unk = tok.vocab.special('[UNK]');
-  let truncated = 0;
+  let truncated = 0, wordsCut = 0;
   const examples = sents.map((s, index) => {
     const pieces: number[] = [cls], lab: number[] = [-100];
     const first = new Int32Array(s.words.length).fill(-1);
     let cut = false;
     s.words.forEach((w, k) => {
+      if (cut) return;
       let p = tok.pieces(w).ids;
       if (!p.length) p = [unk]; // a word that normalizes to nothing still gets a position
-      if (pieces.length + p.length > maxLength - 1) { cut = true; return; }
+      if (pieces.length + p.length > maxLength - 1) {
+        cut = true;
+        wordsCut += s.words.length - k;
+        return;
+      }
       first[k] = pieces.length;
       pieces.push(...p);
       let tag = -100;
@@ -149,7 +160,7 @@ export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: st
     lab.push(-100);
     return { ids: Int32Array.from(pieces), typeIds: new Int32Array(pieces.length), labels: ids ? Int32Array.from(lab) : null, firstPiece: first, index };
   });
-  return { examples, truncated };
+  return { examples, truncated, wordsCut };
 }
 
 export function collateTagged(xs: TagExample[], padId: number): { batch: Batch; labels: Int32Array } {

@@ -3,8 +3,8 @@
 // linear warmup then linear decay (or constant), clipping, gradient accumulation and a seeded
 // shuffle each epoch. The dev set is evaluated after each epoch (and every N steps); the best model
 // is kept in the output directory, the latest state in out/last for --resume.
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
-import { prepareOutDir } from './out-dir.js';
+import { appendFileSync, existsSync } from 'node:fs';
+import { prepareOutDir, startMetrics } from './out-dir.js';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, modelDirConfig, saveModelDir } from '../io/model-dir.js';
@@ -108,7 +108,7 @@ async function runFinetuning<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<
     sinceBest = (st.state.sinceBest as number) ?? 0;
   }
   const metricsPath = join(o.out, 'metrics.jsonl');
-  if (!o.resume) writeFileSync(metricsPath, ''); // a fresh run's log, not appended to an old one
+  startMetrics(metricsPath, o.resume ? step : null);
   const t0 = Date.now();
   const firstStep = step;
   let seen = 0;

@@ -1,7 +1,8 @@
 // The output directory of a training run. A fresh run does not silently replace a model that is
 // already there (as HF's example scripts refuse an output_dir that is not empty without
 // --overwrite_output_dir): --resume continues the run in it, --overwrite starts a new one.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { lockDir } from '../io/lock.js';
@@ -32,4 +33,27 @@ export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: bo
     }
   }
   return release;
+}
+
+/**
+ * The metrics log of a run that resumes from the checkpoint of `step`: what was logged after that
+ * step (the steps a stopped or killed run did past its last save, which the resumed run does again,
+ * or the orphan lines of a save that failed) goes, so every step is in the log once. A fresh run
+ * starts an empty log.
+ */
+export function startMetrics(path: string, resumeStep: number | null): void {
+  if (resumeStep === null || !existsSync(path)) {
+    writeFileSync(path, '');
+    return;
+  }
+  const kept = readFileSync(path, 'utf8').split('\n').filter((line) => {
+    if (!line.trim()) return false;
+    try {
+      const r = JSON.parse(line) as { step?: unknown };
+      return typeof r.step === 'number' && r.step <= resumeStep;
+    } catch {
+      return false; // a line torn by a crash
+    }
+  });
+  writeFileAtomic(path, [kept.map((l) => l + '\n').join('')]);
 }

@@ -3,8 +3,8 @@
 // evaluation, a metrics log (JSON Lines), checkpoints with the training state for an exact resume.
 // The data position (epoch, shard, offset) and every seed are part of the state, so a run stopped
 // at step k and resumed reaches step n with the same losses as one that never stopped.
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
-import { prepareOutDir } from './out-dir.js';
+import { appendFileSync, existsSync } from 'node:fs';
+import { prepareOutDir, startMetrics } from './out-dir.js';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
 import { assertMemoryFits } from '../model/memory.js';
@@ -205,7 +205,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const schedule = linearSchedule(o.lr, o.warmup, o.steps);
   let lastStep: StepReport | null = null;
   const metricsPath = join(o.out, 'metrics.jsonl');
-  if (!o.resume) writeFileSync(metricsPath, ''); // a fresh run's log, not appended to an old one
+  startMetrics(metricsPath, o.resume ? step : null);
   const save = (pos: Position) => {
     saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos } } });
   };

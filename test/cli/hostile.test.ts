@@ -266,3 +266,59 @@ describe('readers: only regular files, bounded sizes, .gz everywhere, no quotes 
     expect(z.stdout.trim().split('\n')).toHaveLength(1);
   }, 400_000);
 });
+
+describe('one-line messages where there were raw ones, and refusals where there were silent accepts', () => {
+  /** A copy of the tiny classifier (or pretrained model) with `edit` applied to its directory. */
+  const variant = (edit: (model: string) => void, from = () => models.classifier) => {
+    const model = join(mkdtempSync(join(dir, 'msg-')), 'model');
+    cpSync(from(), model, { recursive: true });
+    edit(model);
+    return model;
+  };
+  const editJson = (file: string, f: (j: Record<string, unknown>) => Record<string, unknown>) =>
+    writeFileSync(file, JSON.stringify(f(JSON.parse(readFileSync(file, 'utf8')))));
+  const cases: [string, () => { args: string[]; input?: string }, number, RegExp][] = [
+    ['position_embedding_type relative_key', () => ({ args: ['predict', '--model', variant((m) => editJson(join(m, 'config.json'), (j) => ({ ...j, position_embedding_type: 'relative_key' }))), '--quiet'], input: 'x\n' }),
+      1, /position_embedding_type 'relative_key' is not supported \(BERT's is 'absolute'\), \S+config\.json$/],
+    ['info of a directory with only pytorch_model.bin', () => ({ args: ['info', '--model', variant((m) => { spawnSync('mv', [join(m, 'model.safetensors'), join(m, 'pytorch_model.bin')]); })] }),
+      1, /only pytorch_model\.bin is present, and pickle files are never loaded/],
+    ['--threads 100000', () => ({ args: ['info', '--threads', '100000'] }), 2, /100000 threads is more than the engine runs \(at most \d+ threads\), --threads$/],
+    ['predict --max-length past the positions', () => ({ args: ['predict', '--model', models.classifier, '--max-length', '100000', '--quiet'], input: 'x\n' }),
+      2, /--max-length 100000 is over the model's max_position_embeddings 32, --max-length$/],
+    ['a vocab.txt longer than vocab_size', () => ({ args: ['predict', '--model', variant((m) => writeFileSync(join(m, 'vocab.txt'), readFileSync(join(m, 'vocab.txt'), 'utf8') + Array.from({ length: 40 }, (_, i) => `zzword${i}`).join('\n') + '\n')), '--quiet'], input: 'zzword39\n' }),
+      1, /token id \d+ is past the model's \d+ embeddings: vocab\.txt has more tokens than config\.json's vocab_size/],
+    ['a text pair for type_vocab_size 1', () => ({ args: ['predict', '--model', variant((m) => {
+      editJson(join(m, 'config.json'), (j) => ({ ...j, type_vocab_size: 1, bert_cli_task: 'pair' }));
+      const ts = [...readSafetensors(join(m, 'model.safetensors'))].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: name.endsWith('token_type_embeddings.weight') ? [1, t.shape[1]] : t.shape, values: name.endsWith('token_type_embeddings.weight') ? t.data.slice(0, t.shape[1]) : t.data }));
+      writeTensors(join(m, 'model.safetensors'), ts);
+    }), '--quiet'], input: 'the war\tthe peace\n' }),
+      1, /a text pair needs two segments, and this model has 1 \(type_vocab_size in config\.json\): give it single texts$/],
+    ['a training_state.json without its data position', () => ({ args: ['pretrain', models.corpus, '--out', variant((m) => editJson(join(m, 'training_state.json'), ({ data, ...rest }) => (void data, rest)), () => models.pretrained), '--steps', '9', '--batch-size', '2', '--max-length', '16', '--resume', '--quiet'] }),
+      1, /"data" \(the position in the training data\) is missing, \S+training_state\.json$/],
+    ['a training_state.json with adam_step −5', () => ({ args: ['pretrain', models.corpus, '--out', variant((m) => editJson(join(m, 'training_state.json'), (j) => ({ ...j, adam_step: -5 })), () => models.pretrained), '--steps', '9', '--batch-size', '2', '--max-length', '16', '--resume', '--quiet'] }),
+      1, /"adam_step" must be a whole number no larger than "step" \(2\), not -5, \S+training_state\.json$/],
+    ['a training_state.json at step 1e9', () => ({ args: ['pretrain', models.corpus, '--out', variant((m) => editJson(join(m, 'training_state.json'), (j) => ({ ...j, step: 1e9 })), () => models.pretrained), '--steps', '9', '--batch-size', '2', '--max-length', '16', '--resume', '--quiet'] }),
+      1, /"step" must be a whole number of steps, not 1000000000, \S+training_state\.json$/],
+  ];
+  for (const [what, setup, code, message] of cases) {
+    it(`${what}: exit ${code}, one line`, () => {
+      const { args, input } = setup();
+      const r = runCli(args, { input });
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+    });
+  }
+
+  it('a resumed run cuts metrics.jsonl back to its checkpoint: every step is logged once', () => {
+    const out = join(mkdtempSync(join(dir, 'metrics-')), 'run');
+    cpSync(models.pretrained, out, { recursive: true });
+    // as a run killed after its checkpoint at step 2 leaves it: steps 3 and 4 logged, not saved, and a torn line
+    const log = join(out, 'metrics.jsonl');
+    writeFileSync(log, readFileSync(log, 'utf8') + ['{"type":"train","step":3,"loss":1}', '{"type":"train","step":4,"loss":1}', '{"type":"tr'].join('\n'));
+    const r = runCli(['pretrain', models.corpus, '--out', out, '--steps', '5', '--batch-size', '2', '--max-length', '16', '--resume', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const steps = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'train').map((x) => x.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+  });
+});

@@ -50,6 +50,17 @@ describe('CoNLL and first-piece labels', () => {
     expect(Array.from(examples[0].labels!)).toEqual([-100, 0, -100, -100, 1, -100]);
     expect(Array.from(examples[0].firstPiece)).toEqual([1, 4]);
   });
+
+  it('a sentence too long is cut at the first word that does not fit, never with a hole in it', () => {
+    const tok = new Tokenizer(new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'may', '##uk', '##o', 'said', 'the', 'jury']));
+    // "mayuko" (3 pieces) does not fit after "the jury said" in 6 tokens; "said" after it would
+    const words = ['the', 'jury', 'said', 'mayuko', 'said'];
+    const { examples, truncated, wordsCut } = encodeTagged([{ words, tags: ['O', 'O', 'O', 'B-PER', 'O'], file: 'x', line: 1 }], tok, ['B-PER', 'O'], 6);
+    expect(Array.from(examples[0].ids)).toEqual([2, 9, 10, 8, 3]);
+    expect(Array.from(examples[0].firstPiece)).toEqual([1, 2, 3, -1, -1]);
+    expect(truncated).toBe(1);
+    expect(wordsCut).toBe(2);
+  });
 });
 
 describe('tag end to end', () => {

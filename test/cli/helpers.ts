@@ -12,6 +12,8 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
     env: { ...process.env, ...opts.env },
     input: opts.input,
     timeout: opts.timeout ?? 120_000,
+    // a hung command fails its test at the timeout (SIGTERM asks a training run to save first)
+    killSignal: 'SIGKILL',
     maxBuffer: 1 << 30,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { BertError, UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { parseDropout, parseDtype, parsePositiveNumber, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { readRecords } from '../../lib/tasks/records.js';
@@ -32,7 +32,7 @@ export function finetuneCommand(): Command {
     .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
     .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
     .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 3)
-    .option('--lr <x>', 'peak learning rate', parseNumber, 2e-5)
+    .option('--lr <x>', 'peak learning rate', parsePositiveNumber, 2e-5)
     .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
     .option('--dropout <p>', "hidden and attention dropout for fine-tuning (default: the model's config.json)", parseDropout)
     .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128; 384 for qa)', parsePositiveInt)

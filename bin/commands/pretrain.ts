@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
 import { UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { parseDropout, parseDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { pretrain } from '../../lib/train/pretrain.js';
@@ -61,7 +61,7 @@ export function pretrainCommand(): Command {
     .option('--steps <n>', 'optimizer steps', parsePositiveInt, 10000)
     .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
     .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
-    .option('--lr <x>', 'peak learning rate', parseNumber, 1e-4)
+    .option('--lr <x>', 'peak learning rate', parsePositiveNumber, 1e-4)
     .option('--warmup <n>', 'warmup steps (default: 1% of the steps)', parseNonNegativeInt)
     .option('--dropout <p>', "hidden and attention dropout, written to config.json (default: the config's; BERT's 0.1)", parseDropout)
     .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
@@ -103,6 +103,8 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     const dir = f.resume ? f.out : f.init!;
     if (!existsSync(join(dir, 'vocab.txt'))) throw new UsageError(`${dir} has no vocab.txt`, { where: f.resume ? '--resume' : '--init' });
     tokenizer = Tokenizer.fromModelDir(dir);
+  } else if (f.vocab && f.vocabSize) {
+    throw new UsageError('give one of --vocab FILE (use this vocabulary) and --vocab-size N (learn one)', { where: '--vocab-size' });
   } else if (f.vocab) {
     tokenizer = Tokenizer.fromVocabFile(f.vocab, { lowercase: f.lowercase });
   } else if (f.vocabSize) {

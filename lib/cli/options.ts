@@ -24,6 +24,13 @@ export function parseNumber(value: string): number {
   return n;
 }
 
+/** A learning rate and the like: a finite number above zero. */
+export function parsePositiveNumber(value: string): number {
+  const n = parseNumber(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
+  return n;
+}
+
 export function parseProbability(value: string): number {
   const n = parseNumber(value);
   if (n < 0 || n > 1) throw new InvalidArgumentError(`expected a number between 0 and 1, got '${value}'`);

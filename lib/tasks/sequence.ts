@@ -43,6 +43,10 @@ export function labelNames(src: RecordSource, task: SequenceTask, column: string
   src.rows.forEach((r, i) => {
     const v = r[column];
     if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where: `${src.file}:${src.lines[i]}`, hint: '--label-column names it' });
+    // a class is named by a string or a number (HF's integer class ids); a list is multilabel's alone
+    if (task !== 'multilabel' && typeof v !== 'string' && typeof v !== 'number') {
+      throw new BertError(`label must be a string or a number, not ${JSON.stringify(v).slice(0, 40)}`, { where: `${src.file}:${src.lines[i]}`, hint: task === 'classify' ? 'a list of labels is --task multilabel' : undefined });
+    }
     for (const l of task === 'multilabel' ? splitLabels(v) : [String(v)]) set.add(l);
   });
   if (task !== 'multilabel' && set.size < 2) throw new BertError(`the training data has ${set.size} label, a classifier needs at least 2`, { where: src.file });
@@ -74,11 +78,13 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
     const where = `${src.file}:${src.lines[i]}`;
     const text = row[cols.text];
     if (text === undefined || text === null) throw new BertError(`no '${cols.text}' field`, { where, hint: `--text-column names it; columns are ${src.columns.join(', ')}` });
+    if (typeof text !== 'string') throw new BertError(`'${cols.text}' must be a string, not ${JSON.stringify(text).slice(0, 40)}`, { where });
     let pair: string | null = null;
     if (task === 'pair') {
       const b = row[cols.pair];
       if (b === undefined || b === null) throw new BertError(`no '${cols.pair}' field`, { where, hint: '--text-pair-column names it' });
-      pair = String(b);
+      if (typeof b !== 'string') throw new BertError(`'${cols.pair}' must be a string, not ${JSON.stringify(b).slice(0, 40)}`, { where });
+      pair = b;
     }
     const full = tok.encode(String(text), pair);
     const enc = full.ids.length > maxLength ? tok.encode(String(text), pair, { maxLength }) : full;

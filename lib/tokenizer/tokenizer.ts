@@ -84,8 +84,10 @@ export class Tokenizer {
       try {
         cfg = JSON.parse(readInput(cfgPath, 'tokenizer config', 'utf8', { maxBytes: 1 << 20 }));
       } catch (err) {
+        if (err instanceof BertError) throw err;
         throw new BertError(`invalid JSON (${(err as Error).message})`, { where: cfgPath });
       }
+      if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) throw new BertError('tokenizer_config.json must be a JSON object', { where: cfgPath });
       const bool = (key: string): boolean | undefined => {
         const v = cfg[key];
         if (v === undefined || v === null) return undefined;

@@ -299,6 +299,16 @@ describe('one-line messages where there were raw ones, and refusals where there 
       1, /"adam_step" must be a whole number no larger than "step" \(2\), not -5, \S+training_state\.json$/],
     ['a training_state.json at step 1e9', () => ({ args: ['pretrain', models.corpus, '--out', variant((m) => editJson(join(m, 'training_state.json'), (j) => ({ ...j, step: 1e9 })), () => models.pretrained), '--steps', '9', '--batch-size', '2', '--max-length', '16', '--resume', '--quiet'] }),
       1, /"step" must be a whole number of steps, not 1000000000, \S+training_state\.json$/],
+    ['--lr -1', () => ({ args: ['finetune', '--model', models.pretrained, '--task', 'classify', '--train', models.train, '--out', join(dir, 'never'), '--lr', '-1'] }),
+      2, /option '--lr <x>' argument '-1' is invalid\. expected a number above 0, got '-1'$/],
+    ['--vocab with --vocab-size', () => ({ args: ['pretrain', models.corpus, '--vocab', join(models.pretrained, 'vocab.txt'), '--vocab-size', '50', '--out', join(dir, 'never')] }),
+      2, /give one of --vocab FILE \(use this vocabulary\) and --vocab-size N \(learn one\), --vocab-size$/],
+    ['a tokenizer_config.json that is a JSON array', () => ({ args: ['tokenize', '--model', variant((m) => writeFileSync(join(m, 'tokenizer_config.json'), '[true]'))], input: 'x\n' }),
+      1, /tokenizer_config\.json must be a JSON object, \S+tokenizer_config\.json$/],
+    ['JSON Lines with a list for text', () => ({ args: ['eval', '--model', models.classifier, (() => { const f = join(dir, 'list-text.jsonl'); writeFileSync(f, '{"text":["x"],"label":"a"}\n'); return f; })()] }),
+      1, /'text' must be a string, not \["x"\], \S+list-text\.jsonl:1$/],
+    ['JSON Lines with a list for a classify label', () => ({ args: ['finetune', '--model', models.pretrained, '--task', 'classify', '--out', join(dir, 'never'), '--train', (() => { const f = join(dir, 'list-label.jsonl'); writeFileSync(f, '{"text":"x","label":["a","b"]}\n{"text":"y","label":"b"}\n'); return f; })()] }),
+      1, /label must be a string or a number, not \["a","b"\], \S+list-label\.jsonl:1 \(a list of labels is --task multilabel\)$/],
   ];
   for (const [what, setup, code, message] of cases) {
     it(`${what}: exit ${code}, one line`, () => {

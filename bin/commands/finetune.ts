@@ -20,7 +20,7 @@ interface Flags {
   model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
   maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
   shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; dtype: 'fp32' | 'bf16'; dropout?: number; textColumn?: string;
-  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; overwrite?: boolean; quiet?: boolean; json?: boolean;
+  textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; overwrite?: boolean; saveEvery?: number; quiet?: boolean; json?: boolean;
 }
 
 export function finetuneCommand(): Command {
@@ -52,6 +52,7 @@ export function finetuneCommand(): Command {
     .option('--label-column <name>', 'the label column', 'label')
     .option('--skip-bad', 'skip malformed rows (reported) instead of stopping')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
+    .option('--save-every <n>', 'save the resumable --out/last every N steps (default: every 5 minutes of work)', parsePositiveInt)
     .option('--resume', 'continue from --out/last')
     .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
     .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
@@ -166,7 +167,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
-    resume: f.resume, overwrite: f.overwrite, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)), task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
+    resume: f.resume, overwrite: f.overwrite, saveEvery: f.saveEvery, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)), task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
     onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`),
     onEval: (e) => {
       const name = f.task === 'qa' ? 'F1' : f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';

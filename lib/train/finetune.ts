@@ -45,6 +45,8 @@ export interface FinetuneOptions<E> {
   resume?: boolean;
   /** start a new run in an `out` that holds a model (else refused; see prepareOutDir) */
   overwrite?: boolean;
+  /** save the resumable last/ every N steps (default: every SAVE_EVERY_SECONDS of work) */
+  saveEvery?: number;
   onStep?: (s: { step: number; steps: number; epoch: number; loss: number; lr: number; examplesPerSecond: number; elapsed: number }) => void;
   onEval?: (e: DevReport) => void;
   /** for the report: the task family and the class names (confusion matrix) */
@@ -65,6 +67,9 @@ export interface DevReport {
   score: number;
   metrics: Record<string, unknown>;
 }
+
+/** How often fine-tuning saves its resumable last/ when --save-every does not say (wall time). */
+export const SAVE_EVERY_SECONDS = 300;
 
 export async function finetune<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
   const release = prepareOutDir(o.out, o); // one writer per directory, for the whole run
@@ -111,6 +116,7 @@ async function runFinetuning<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<
   startMetrics(metricsPath, o.resume ? step : null);
   const t0 = Date.now();
   const firstStep = step;
+  let lastSave = Date.now();
   let seen = 0;
   let stopped = false;
   const saveLast = () => {
@@ -156,6 +162,11 @@ async function runFinetuning<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<
       appendFileSync(metricsPath, JSON.stringify({ type: 'train', step, epoch: epoch + offset / order.length, loss, lr }) + '\n');
       o.onStep?.({ step, steps: total, epoch, loss, lr, examplesPerSecond: seen / Math.max(elapsed, 1e-9), elapsed });
       if (o.evalEvery && step % o.evalEvery === 0 && devEval()) break outer; // early stopping
+      // a resumable last/ now and then, so a kill (SIGKILL, a crash, a lost machine) costs minutes
+      if (o.saveEvery ? step % o.saveEvery === 0 : Date.now() - lastSave >= SAVE_EVERY_SECONDS * 1000) {
+        saveLast();
+        lastSave = Date.now();
+      }
       await yieldToEventLoop(); // let signal handlers and progress timers run between steps
       if (o.shouldStop?.()) {
         stopped = true;

@@ -93,3 +93,46 @@ describe('SIGKILL during a checkpoint save', () => {
     for (let s = after + 1; s <= STEPS; s++) expect(losses.get(s), `step ${s}`).toBe(reference.get(s));
   }, 120_000);
 });
+
+describe('SIGKILL at random moments during finetune', () => {
+  it('--save-every keeps a resumable last/; each kill then --resume ends bit-identical to a run never killed', async () => {
+    const { tinyModels } = await import('./helpers.js');
+    const m = tinyModels(mkdtempSync(join(dir, 'ft-')));
+    const tsv = join(dir, 'ft-train.tsv');
+    const words = ['the', 'war', 'peace', 'congress', 'nation', 'people', 'law', 'trade', 'tax', 'navy'];
+    writeFileSync(tsv, 'text\tlabel\n' + Array.from({ length: 200 }, (_, i) => `${words[i % 10]} ${words[(i * 7) % 10]} is here\t${i % 3 ? 'a' : 'b'}`).join('\n') + '\n');
+    const ftArgs = (out: string) => ['finetune', '--model', m.pretrained, '--task', 'classify', '--train', tsv, '--out', out, '--epochs', '30', '--batch-size', '4',
+      '--max-length', '16', '--seed', '5', '--save-every', '7', '--threads', '1', '--quiet'];
+    const reference = join(dir, 'ft-reference');
+    const r = runCli(ftArgs(reference), { timeout: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const stepOf = (out: string) => {
+      try {
+        return JSON.parse(readFileSync(join(out, 'last', 'training_state.json'), 'utf8')).step as number;
+      } catch {
+        return 0;
+      }
+    };
+    // seeded "random" kill points: at step ≥ k of the first save past it, plus a few milliseconds
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const out = join(dir, 'ft-killed');
+    for (let kill = 0; kill < 3; kill++) {
+      const from = stepOf(out);
+      const child = spawn(process.execPath, [CLI, ...ftArgs(out), ...(kill ? ['--resume'] : [])], { stdio: 'ignore' });
+      const target = from + 7 + Math.floor(rand() * 200);
+      for (let i = 0; i < 3000 && stepOf(out) < target && child.exitCode === null; i++) await new Promise((res) => setTimeout(res, 10));
+      await new Promise((res) => setTimeout(res, Math.floor(rand() * 50)));
+      child.kill('SIGKILL');
+      await new Promise((res) => child.on('exit', res));
+      expect(stepOf(out)).toBeGreaterThan(from);
+    }
+    const resumed = runCli([...ftArgs(out), '--resume'], { timeout: 300_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const f of ['model.safetensors', 'last/model.safetensors', 'last/optimizer.safetensors']) {
+      expect(readFileSync(join(out, f)).equals(readFileSync(join(reference, f))), f).toBe(true);
+    }
+    const losses = (dirOut: string) => readFileSync(join(dirOut, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'train').map((x) => [x.step, x.loss]);
+    expect(losses(out)).toEqual(losses(reference));
+  }, 600_000);
+});

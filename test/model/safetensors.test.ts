@@ -57,21 +57,21 @@ describe('safetensors against hostile files', () => {
     expect(t.get('c')!.shape).toEqual([1, 2]);
   });
 
-  it('random bytes never crash the reader (seeded, 2,000 files)', () => {
+  it('random bytes never crash the reader (seeded, 10,000 files, every tensor decoded)', () => {
     let s = 12345;
     const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const base = file({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, v: { dtype: 'BF16', shape: [4], data_offsets: [16, 24] } }, new Uint8Array(24));
     let errors = 0;
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 10_000; i++) {
       const buf = base.slice(0, 1 + Math.floor(rand() * base.length));
       for (let k = 0; k < 1 + rand() * 6; k++) buf[Math.floor(rand() * buf.length)] = Math.floor(rand() * 256);
       try {
-        parseSafetensors(buf, 'fuzz');
+        for (const t of parseSafetensors(buf, 'fuzz').values()) expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
       } catch (err) {
         expect(formatError(err)).toMatch(/fuzz/); // a BertError naming the file, never another exception
         errors++;
       }
     }
-    expect(errors).toBeGreaterThan(1000);
+    expect(errors).toBeGreaterThan(5000);
   });
 });

@@ -117,17 +117,24 @@ export function collate(items: { inputIds: Int32Array; labels: Int32Array; typeI
 }
 
 /** Batches of masked instances from `position` on, forever (epoch after epoch). */
-async function* batches(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, start: Position): AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }> {
+/**
+ * The training batches from `start` on, epoch after epoch. With dupeFactor N the data is static, as
+ * Google's create_pretraining_data makes it: N versions of every instance (its segments, its NSP
+ * pair and its masks), which epoch e takes the (e mod N)-th of — epoch N repeats epoch 0 exactly.
+ * Without it (0) every epoch builds and masks its instances anew (dynamic masking, as RoBERTa).
+ */
+export async function* pretrainingBatches(o: Pick<PretrainOptions, 'files' | 'tokenizer' | 'data' | 'seed' | 'shardTokens' | 'batchSize'>, sp: SpecialIds, isCont: (id: number) => boolean, start: Position): AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }> {
   let pending: ReturnType<typeof maskOne>[] = [];
   for (let epoch = start.epoch; ; epoch++) {
     let shard = 0;
     let any = false;
-    for await (const inst of pretrainingShards(o.files, o.tokenizer, o.data, sp, o.seed, epoch, o.shardTokens)) {
+    const version = o.data.dupeFactor > 0 ? epoch % o.data.dupeFactor : epoch;
+    for await (const inst of pretrainingShards(o.files, o.tokenizer, o.data, sp, o.seed, version, o.shardTokens)) {
       any = true;
       if (epoch === start.epoch && shard < start.shard) { shard++; continue; }
       const from = epoch === start.epoch && shard === start.shard ? start.offset : 0;
       for (let i = from; i < inst.length; i++) {
-        pending.push(maskOne(inst[i], o, sp, isCont, epoch, shard, i));
+        pending.push(maskOne(inst[i], o, sp, isCont, version, shard, i));
         if (pending.length === o.batchSize) {
           const next = i + 1 < inst.length ? { epoch, shard, offset: i + 1 } : { epoch, shard: shard + 1, offset: 0 };
           yield { items: pending, next };
@@ -140,9 +147,8 @@ async function* batches(o: PretrainOptions, sp: SpecialIds, isCont: (id: number)
   }
 }
 
-function maskOne(inst: Instance, o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, epoch: number, shard: number, index: number) {
-  const maskEpoch = o.data.dupeFactor > 0 ? epoch % o.data.dupeFactor : epoch;
-  const m = maskInstance(inst, o.data, sp, new Random(mixSeed(o.seed, maskEpoch, shard, index, 2)), isCont);
+function maskOne(inst: Instance, o: Pick<PretrainOptions, 'data' | 'seed'>, sp: SpecialIds, isCont: (id: number) => boolean, version: number, shard: number, index: number) {
+  const m = maskInstance(inst, o.data, sp, new Random(mixSeed(o.seed, version, shard, index, 2)), isCont);
   return { inputIds: m.inputIds, labels: m.labels, typeIds: inst.typeIds, nspLabel: inst.nspLabel };
 }
 
@@ -249,7 +255,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let stopped = false;
   let pos = start;
   const health = new StepHealth(!!o.skipNonfinite, o.out);
-  for await (const { items, next } of batches(o, sp, isCont, start)) {
+  for await (const { items, next } of pretrainingBatches(o, sp, isCont, start)) {
     if (step >= o.steps) break;
     const { batch, mlmLabels, nspLabels } = collate(items, padId);
     model.store.zeroGrad();

@@ -1,7 +1,11 @@
 // The pretraining data pipeline on real text (State of the Union, bert-base-uncased vocabulary):
 // masking statistics, NSP balance, packing and lengths, special tokens never masked, whole-word
 // masking, and reproducibility by seed.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
+import { pretrainingBatches } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { splitSentences } from '../../lib/data/sentences.js';
 import { sotuAddresses } from '../../lib/data/sotu.js';
@@ -124,5 +128,31 @@ describe('masking', () => {
       }
     }
     expect(split).toBe(0);
+  });
+});
+
+describe('--dupe-factor: static data, as create_pretraining_data makes it', () => {
+  /** The batches of `epochs` whole epochs of a small corpus, as flat lists of input ids per epoch. */
+  async function epochsOf(dupeFactor: number, epochs: number): Promise<string[][]> {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-dupe-'));
+    const corpus = join(dir, 'c.txt');
+    writeFileSync(corpus, sotuAddresses().slice(100, 103).map((a) => splitSentences(a.text).join('\n')).join('\n\n') + '\n');
+    // one instance a batch: each item's epoch is then the epoch of the position after it
+    const o = { files: [corpus], tokenizer: tok, data: { ...DEFAULT_PRETRAINING, maxLength: 64, dupeFactor }, seed: 3, shardTokens: undefined, batchSize: 1 };
+    const out: string[][] = Array.from({ length: epochs }, () => []);
+    for await (const { items, next } of pretrainingBatches(o, sp, isCont, { epoch: 0, shard: 0, offset: 0 })) {
+      if (next.epoch >= epochs) break;
+      out[next.epoch].push(Array.from(items[0].inputIds).join(' ') + '|' + Array.from(items[0].labels).join(' '));
+    }
+    return out;
+  }
+
+  it('with --dupe-factor 2 epoch 2 repeats epoch 0 exactly (instances and masks) and epoch 1 differs; without it every epoch is new', async () => {
+    const fixed = await epochsOf(2, 3);
+    expect(fixed[0].length).toBeGreaterThan(10);
+    expect(fixed[2]).toEqual(fixed[0]);
+    expect(fixed[1].slice(0, 8)).not.toEqual(fixed[0].slice(0, 8));
+    const dynamic = await epochsOf(0, 3);
+    expect(dynamic[2].slice(0, 8)).not.toEqual(dynamic[0].slice(0, 8));
   });
 });

@@ -89,6 +89,15 @@ describe('native argument checks', () => {
       }
     }
     expect(call(() => native.allocF32(-1))).toThrow(/non-negative integer for n/);
-    expect(call(() => native.allocF32(2 ** 53))).toThrow(/allocF32: Expected/);
+    expect(call(() => native.allocF32(2 ** 53))).toThrow(/allocF32: n \(9007199254740992 floats\) is more than the 4294967296 one Float32Array holds/);
+    expect(call(() => native.allocF32(1.5))).toThrow(/non-negative integer for n/);
+  });
+
+  it('allocF32 past 2^30 floats (4 GiB): a buffer, not a native abort (its external-buffer failure path freed twice)', () => {
+    for (const n of [2 ** 30 + 16, 2 ** 31 + 3]) {
+      const a = native.allocF32(n); // untouched pages: virtual memory only
+      expect(a.length).toBe(n);
+      expect(a[n - 1]).toBe(0);
+    }
   });
 });

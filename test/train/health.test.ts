@@ -1,7 +1,8 @@
 // Training health through the CLI: a batch whose loss or gradient is not finite stops fine-tuning with the step
 // named (nothing written over), or with --skip-nonfinite is skipped and counted while the rest trains
-// and the weights stay finite. The trouble is made real: one word's embedding row is +Infinity, so
-// exactly the batches that contain that word go NaN (LayerNorm of Inf − Inf).
+// and the weights stay finite. The trouble is made real: one word's embedding row is ±3e38 — finite,
+// so the checkpoint loads (a NaN or Inf weight is refused at load), but past what float32 sums can
+// hold — so exactly the batches that contain that word go NaN.
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ describe('non-finite steps', () => {
   const m = new BertForTask(cfg, 'BertForPreTraining');
   m.initialize(3);
   const H = cfg.hidden_size, poison = vocab.tokens.indexOf('poison');
-  m.store.view('bert.embeddings.word_embeddings.weight').fill(Infinity, poison * H, (poison + 1) * H);
+  const row = m.store.view('bert.embeddings.word_embeddings.weight').subarray(poison * H, (poison + 1) * H);
+  row.forEach((_, i) => (row[i] = i % 2 ? 3e38 : -3e38));
   const model = join(dir, 'model');
   saveModelDir(model, m, new Tokenizer(vocab));
   const rows = Array.from({ length: 40 }, (_, i) => [`${i % 2 ? 'good day' : 'bad night'}${[6, 17, 30].includes(i) ? ' poison' : ''}`, i % 2 ? 'pos' : 'neg']);
@@ -47,11 +49,13 @@ describe('non-finite steps', () => {
     expect(logged.map((x) => x.step)).toEqual(summary.skippedSteps);
     const trained = loadModelDir(out, { arch: 'BertForSequenceClassification' }).model.store.params;
     const word = trained.subarray(0, vocab.size * H);
-    // every weight but the poisoned row is finite; the row itself is never updated (no step that saw it was applied)
+    // every weight is finite, and the poisoned row got no gradient (no step that saw it was applied):
+    // weight decay alone moved it, by a factor 1 − lr·λ a step
     let finite = true;
     trained.forEach((v, i) => { if (!(i >= poison * H && i < (poison + 1) * H) && !Number.isFinite(v)) finite = false; });
     expect(finite).toBe(true);
-    expect(word[poison * H]).toBe(Infinity);
+    expect(word[poison * H]).toBeLessThan(-2.99e38);
+    expect(word[poison * H]).toBeGreaterThan(-3.0000001e38);
     const p = runCli(['predict', '--model', out, '--quiet'], { input: 'good day\nbad night\n' });
     expect(p.stdout.trim().split('\n').map((l) => JSON.parse(l).label)).toEqual(['pos', 'neg']);
   });

@@ -39,8 +39,10 @@ export class Progress implements ProgressSink {
     if (this.tty) {
       if (!this.spinner) {
         // discardStdin: false leaves the terminal in cooked mode, so Ctrl-C stays SIGINT (ora's
-        // default puts stdin in raw mode to swallow keys, and the key press never becomes a signal)
-        this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+        // default puts stdin in raw mode to swallow keys, and the key press never becomes a signal);
+        // isEnabled: this class decides what a terminal is (ora would turn itself off wherever the
+        // CI variable is set, terminal or not, and draw one line that never changes)
+        this.spinner = ora({ text, stream: process.stderr, discardStdin: false, isEnabled: true }).start();
         turning.add(this.spinner);
       } else {
         this.spinner.text = text;

@@ -84,10 +84,12 @@ describe('training health', () => {
     const out = join(dir, 'nan');
     await pretrain(options(out, { steps: 2 }));
     const before = readFileSync(join(out, 'model.safetensors'));
-    // poison one weight of the saved model, then continue from it
+    // poison the saved model — finite weights, so it loads (a NaN weight is refused at load), but
+    // large enough that the first step's activations overflow — then continue from it
     const { loadModelDir: load, saveModelDir: save } = await import('../../lib/io/model-dir.js');
     const m = load(out);
-    m.model.store.view('bert.encoder.layer.0.intermediate.dense.weight')[3] = NaN;
+    const w = m.model.store.view('bert.encoder.layer.0.intermediate.dense.weight');
+    w.forEach((_, i) => (w[i] = i % 2 ? 3e38 : -3e38));
     const poisoned = join(dir, 'poisoned');
     save(poisoned, m.model, m.tokenizer);
     const out2 = join(dir, 'nan2');

@@ -64,7 +64,7 @@ Example:
         const q = readQa(file, { skipBad: opts.skipBad });
         const { features } = encodeQa(q.records, loaded.tokenizer, s);
         const r = qaAdapter(q.records, pad, s).evaluate(loaded.model, features, opts.batchSize);
-        print({ task, loss: r.loss, ...r.metrics, windows: features.length, skipped: q.skipped.length });
+        print({ task, loss: r.loss, ...r.metrics, windows: features.length, skipped: q.skipped.length, relocated_answers: q.relocated.length });
         return;
       }
       if (task === 'choice') {

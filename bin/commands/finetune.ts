@@ -90,6 +90,8 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   if (f.task === 'qa') {
     const settings = { maxLength, docStride: f.docStride, maxQueryLength: f.maxQueryLength };
     const t = readQa(f.train, { skipBad: f.skipBad });
+    const moved = (name: string, r: string[]) => r.length && progress.log(`${name}: ${plural(r.length, 'answer')} whose answer_start did not point at the answer text, moved to its nearest occurrence (first: ${r[0]})`);
+    moved('train', t.relocated);
     labels = [];
     const enc = encodeQa(t.records, tok, settings);
     train = { examples: enc.features, truncated: 0 };
@@ -100,6 +102,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
     let devRecords: typeof t.records = [];
     if (f.dev) {
       const d = readQa(f.dev, { skipBad: f.skipBad });
+      moved('dev', d.relocated);
       devRecords = d.records;
       dev = { examples: encodeQa(d.records, tok, settings).features, truncated: 0 };
       skipped.push(['dev', d.skipped.map((x) => x.where)]);

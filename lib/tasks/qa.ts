@@ -37,8 +37,10 @@ export function unitToCodePoint(s: string, unit: number): number {
 }
 
 type Bad = (where: string, reason: string) => void;
+/** told of an answer whose answer_start did not point at its text and was moved to where it is */
+type Moved = (where: string) => void;
 
-function answerOf(context: string, text: unknown, start: unknown, where: string, bad: Bad): { text: string; start: number } | null {
+function answerOf(context: string, text: unknown, start: unknown, where: string, bad: Bad, moved: Moved): { text: string; start: number } | null {
   if (typeof text !== 'string' || !Number.isInteger(start) || (start as number) < 0) {
     bad(where, 'an answer needs "text" and a whole-number "answer_start"');
     return null;
@@ -52,11 +54,12 @@ function answerOf(context: string, text: unknown, start: unknown, where: string,
     bad(where, `answer '${text.length > 40 ? text.slice(0, 40) + '…' : text}' is not in the context`);
     return null;
   }
+  moved(where);
   return { text, start: best };
 }
 
 /** Answers from HF datasets' {text: [...], answer_start: [...]}, SQuAD's [{text, answer_start}], or answer/answer_start fields. */
-function answersOf(v: Record<string, unknown>, context: string, where: string, bad: Bad): QaRecord['answers'] | null {
+function answersOf(v: Record<string, unknown>, context: string, where: string, bad: Bad, moved: Moved): QaRecord['answers'] | null {
   const a = v.answers;
   const out: QaRecord['answers'] = [];
   if (a && typeof a === 'object' && !Array.isArray(a)) {
@@ -66,18 +69,18 @@ function answersOf(v: Record<string, unknown>, context: string, where: string, b
       return null;
     }
     for (let i = 0; i < text.length; i++) {
-      const x = answerOf(context, text[i], answer_start[i], where, bad);
+      const x = answerOf(context, text[i], answer_start[i], where, bad, moved);
       if (!x) return null;
       out.push(x);
     }
   } else if (Array.isArray(a)) {
     for (const x of a) {
-      const y = x && typeof x === 'object' ? answerOf(context, (x as Record<string, unknown>).text, (x as Record<string, unknown>).answer_start, where, bad) : (bad(where, 'an answer must be an object'), null);
+      const y = x && typeof x === 'object' ? answerOf(context, (x as Record<string, unknown>).text, (x as Record<string, unknown>).answer_start, where, bad, moved) : (bad(where, 'an answer must be an object'), null);
       if (!y) return null;
       out.push(y);
     }
   } else if (v.answer !== undefined) {
-    const x = answerOf(context, v.answer, v.answer_start, where, bad);
+    const x = answerOf(context, v.answer, v.answer_start, where, bad, moved);
     if (!x) return null;
     out.push(x);
   }
@@ -88,11 +91,14 @@ function answersOf(v: Record<string, unknown>, context: string, where: string, b
  * Questions from SQuAD JSON ({data: [{paragraphs: [{context, qas: [{id, question, answers, is_impossible}]}]}]})
  * or JSON Lines ({id, question, context, answers}). Unlabelled input (for predict) may leave answers out.
  */
-export function readQa(path: string, opts: { skipBad?: boolean } = {}): { records: QaRecord[]; skipped: { where: string; reason: string }[] } {
+export function readQa(path: string, opts: { skipBad?: boolean } = {}): { records: QaRecord[]; skipped: { where: string; reason: string }[]; relocated: string[] } {
   let text = readInput(path, 'file', 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const records: QaRecord[] = [];
   const skipped: { where: string; reason: string }[] = [];
+  // answers whose answer_start missed their text (some files count offsets in bytes or UTF-16 units):
+  // moved to the occurrence nearest the given start, and said (HF's run_qa would train on the wrong span)
+  const relocated: string[] = [];
   const bad: Bad = (where, reason) => {
     if (!opts.skipBad) throw new BertError(reason, { where, hint: '--skip-bad skips such questions' });
     skipped.push({ where, reason });
@@ -100,7 +106,7 @@ export function readQa(path: string, opts: { skipBad?: boolean } = {}): { record
   const add = (v: Record<string, unknown>, context: unknown, where: string, fallbackId: string) => {
     if (typeof v.question !== 'string') return bad(where, 'no "question" text');
     if (typeof context !== 'string') return bad(where, 'no "context" text');
-    const answers = answersOf(v, context, where, bad);
+    const answers = answersOf(v, context, where, bad, (w) => relocated.push(w));
     if (!answers) return;
     records.push({ id: v.id === undefined ? fallbackId : String(v.id), question: v.question, context, answers: v.is_impossible === true ? [] : answers, where });
   };
@@ -134,7 +140,7 @@ export function readQa(path: string, opts: { skipBad?: boolean } = {}): { record
     });
   }
   if (!records.length && !skipped.length) throw new BertError('no questions', { where: path });
-  return { records, skipped };
+  return { records, skipped, relocated };
 }
 
 export interface QaSettings {

@@ -209,6 +209,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const V = model.cfg.vocab_size;
   const schedule = linearSchedule(o.lr, o.warmup, o.steps);
+  let savedAt: number | null = null;
   let lastStep: StepReport | null = null;
   const metricsPath = join(o.out, 'metrics.jsonl');
   startMetrics(metricsPath, o.resume ? step : null);
@@ -289,7 +290,10 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
         o.onEval?.(lastEval);
       }
     }
-    if (o.saveEvery && step % o.saveEvery === 0) save(pos);
+    if (o.saveEvery && step % o.saveEvery === 0) {
+      save(pos);
+      savedAt = step;
+    }
     await yieldToEventLoop(); // let signal handlers and progress timers run between steps
     if (o.shouldStop?.()) {
       stopped = true;
@@ -303,7 +307,9 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
       o.onEval?.(lastEval);
     }
   }
-  save(pos);
+  // the last step's checkpoint, unless the loop has just saved it (a second, redundant save could only
+  // fail — a full disk — and turn a complete run into an error)
+  if (savedAt !== step) save(pos);
   const seconds = (Date.now() - t0) / 1000;
   writeReport({
     kind: 'pretrain', out: o.out, config: model.cfg,

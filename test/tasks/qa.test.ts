@@ -242,3 +242,22 @@ describe('qa: finetune → predict → eval', () => {
     expect(m.NoAns_exact).toBeGreaterThan(60);
   }, 240_000);
 });
+
+describe('an answer_start that misses its text', () => {
+  it('is moved to the nearest occurrence and reported, never silently; an answer not in the context is an error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-qa-moved-'));
+    const p = join(dir, 'q.jsonl');
+    const context = 'The war ended in 1865. The peace came in 1866.';
+    writeFileSync(p, [
+      { id: 'exact', question: 'When?', context, answers: { text: ['1865'], answer_start: [17] } },
+      { id: 'off', question: 'When?', context, answers: { text: ['1866'], answer_start: [39] } },
+      { id: 'past', question: 'When?', context, answers: { text: ['1865'], answer_start: [400] } },
+    ].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const q = readQa(p);
+    expect(q.records.map((r) => r.answers[0].start)).toEqual([17, 41, 17]);
+    expect(q.relocated).toHaveLength(2);
+    expect(q.relocated[0]).toMatch(/q\.jsonl:2/);
+    writeFileSync(p, JSON.stringify({ id: 'x', question: 'When?', context, answers: { text: ['1999'], answer_start: [0] } }) + '\n');
+    expect(() => readQa(p)).toThrow(/answer '1999' is not in the context/);
+  });
+});

@@ -25,18 +25,34 @@ export function expandCorpusPaths(paths: string[]): string[] {
 }
 
 /** Documents (lists of non-empty lines) of the corpus, in order. */
+/**
+ * The most text one document holds, in UTF-16 units (about 2M tokens, half of a 4M-token shard): a
+ * longer one — a file of short lines with no blank line between documents, 10 GiB of them — is cut
+ * into consecutive documents here, so memory is bounded by the shard, never by the file.
+ */
+export const MAX_DOCUMENT_CHARS = 1 << 23;
+
 export async function* readDocuments(files: string[]): AsyncGenerator<string[]> {
   let doc: string[] = [];
+  let chars = 0;
   for (const file of files) {
     for await (const line of readLines([file])) {
       if (line.text.trim() === '') {
         if (doc.length) yield doc;
         doc = [];
+        chars = 0;
       } else {
         doc.push(line.text);
+        chars += line.text.length;
+        if (chars >= MAX_DOCUMENT_CHARS) {
+          yield doc;
+          doc = [];
+          chars = 0;
+        }
       }
     }
     if (doc.length) yield doc; // a file ends its last document
     doc = [];
+    chars = 0;
   }
 }

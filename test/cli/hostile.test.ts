@@ -332,3 +332,14 @@ describe('one-line messages where there were raw ones, and refusals where there 
     expect(steps).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('pretraining corpora of any size', () => {
+  it('200 MB of short lines with no blank line (one endless document, in a .gz) pretrains within a 512 MB heap', () => {
+    const corpus = join(dir, 'one-document.txt.gz');
+    spawnSync('bash', ['-c', `yes 'the war is here and the people know it .' | head -c 209715200 | gzip -1 > '${corpus}'`]);
+    const r = runCli(['pretrain', corpus, '--vocab', join(models.pretrained, 'vocab.txt'), '--config', join(dir, 'tiny-config.json'), '--steps', '2', '--batch-size', '2',
+      '--max-length', '16', '--out', join(dir, 'from-one-document'), '--quiet', '--json'], { timeout: 300_000, env: { NODE_OPTIONS: '--max-old-space-size=512' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).steps).toBe(2);
+  }, 300_000);
+});

@@ -13,10 +13,12 @@ export interface MemoryNeed {
   arenas: number;
   /** bytes: the activations planned for a batch of B × T, and the MLM logits at the masked rows */
   activations: number;
+  /** bytes: the training data held at once (pretraining: one shard of instances) */
+  data: number;
   total: number;
 }
 
-export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean }): MemoryNeed {
+export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; dataBytes?: number }): MemoryNeed {
   const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L, vocab_size: V } = cfg;
   // heads add at most an H×H transform or a small classifier beside the encoder and pooler
   const P = countParameters(cfg) + H * H + 3 * H + V;
@@ -34,7 +36,7 @@ export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { traini
   // the largest: an FFN activation (dW) or the tied decoder's embeddings
   const packs = !opts.bf16 ? 0 : opts.training ? 2 * Math.max(R * I, V * H) : 2 * (L * (4 * H * H + 2 * H * I) + H * H);
   const arenas = (opts.training ? 4 * P * 4 + P : 4 * P) + packs;
-  return { parameters: P, arenas, activations, total: arenas + activations };
+  return { parameters: P, arenas, activations, data: opts.dataBytes ?? 0, total: arenas + activations + (opts.dataBytes ?? 0) };
 }
 
 /** Memory this process may use: the machine's, or a cgroup's limit when lower; BERT_MEMORY_LIMIT (bytes, or 512M / 8G) overrides. */
@@ -59,13 +61,13 @@ export function availableMemory(): number {
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
 
 /** Refuses a job whose count is over 90% of the memory there is, naming the figures and the flags that change them. */
-export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; what: string }): void {
+export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; dataBytes?: number; what: string }): void {
   const need = memoryNeed(cfg, B, T, opts);
   const have = availableMemory();
   if (need.total <= 0.9 * have) return;
   throw new BertError(
     `${opts.what} needs about ${gib(need.total)} (${gib(need.arenas)} for ${(need.parameters / 1e6).toFixed(1)}M parameters${opts.training ? ' with gradients and Adam moments' : ''}, ` +
-      `${gib(need.activations)} for the activations of a batch of ${B} × ${T} tokens), more than the ${gib(have)} this machine has`,
+      `${gib(need.activations)} for the activations of a batch of ${B} × ${T} tokens${need.data ? `, ${gib(need.data)} for the data held at once` : ''}), more than the ${gib(have)} this machine has`,
     { where: '--batch-size', hint: 'a smaller --batch-size (with --grad-accum to keep the effective batch) or --max-length' },
   );
 }
@@ -82,3 +84,11 @@ export function assertModelFits(cfg: BertConfig, where: string): void {
     throw new BertError(`the model's weights need about ${gib(4 * n)} (${(n / 1e6).toFixed(0)}M parameters), more than the ${gib(have)} this machine has`, { where });
   }
 }
+
+/**
+ * Bytes of pretraining data held at once: the documents of a shard while it fills (Int32 tokens, an
+ * array a sentence) and then its instances — 24 bytes a token, with room to spare over the ~10 a
+ * token measured on the State of the Union (27 MiB of instances for its 2.6M tokens, one shard);
+ * twice that with a held-out set beside it.
+ */
+export const shardBytes = (shardTokens: number, withEval: boolean) => 24 * shardTokens * (withEval ? 2 : 1);

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { prepareOutDir, startMetrics } from './out-dir.js';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
-import { assertMemoryFits } from '../model/memory.js';
+import { assertMemoryFits, shardBytes } from '../model/memory.js';
 import { BertError } from '../errors.js';
 import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
 import { BertForTask } from '../model/bert.js';
@@ -15,6 +15,7 @@ import type { Batch, Dtype } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { maskInstance, mixSeed, pretrainingShards, Random, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
+import { DEFAULT_SHARD_TOKENS } from './pretraining-data.js';
 import { StepHealth } from './health.js';
 import { subSeed } from './rng.js';
 import { writeReport } from '../report/training-report.js';
@@ -180,7 +181,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   // refuse a batch that cannot fit before a byte is allocated
   const from = o.resume ? o.out : o.init;
   const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
-  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', what: 'pretraining' });
+  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', dataBytes: shardBytes(o.shardTokens ?? DEFAULT_SHARD_TOKENS, !!o.evalFiles?.length), what: 'pretraining' });
   let model: BertForTask;
   let start: Position = { epoch: 0, shard: 0, offset: 0 };
   let step = 0;

@@ -207,7 +207,10 @@ export function tokenizeDocument(tok: Tokenizer, lines: string[]): Int32Array[] 
  * until a shard holds `shardTokens` tokens, and each shard's instances are made and shuffled with
  * an RNG seeded by (seed, epoch, shard).
  */
-export async function* pretrainingShards(files: string[], tok: Tokenizer, o: PretrainingOptions, sp: SpecialIds, seed: number, epoch: number, shardTokens = 4_000_000): AsyncGenerator<Instance[]> {
+/** Tokens of corpus text turned into instances at once (one shard): memory is bounded by it. */
+export const DEFAULT_SHARD_TOKENS = 4_000_000;
+
+export async function* pretrainingShards(files: string[], tok: Tokenizer, o: PretrainingOptions, sp: SpecialIds, seed: number, epoch: number, shardTokens = DEFAULT_SHARD_TOKENS): AsyncGenerator<Instance[]> {
   let docs: Int32Array[][] = [];
   let tokens = 0;
   let shard = 0;

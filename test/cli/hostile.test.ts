@@ -299,6 +299,8 @@ describe('one-line messages where there were raw ones, and refusals where there 
       1, /"adam_step" must be a whole number no larger than "step" \(2\), not -5, \S+training_state\.json$/],
     ['a training_state.json at step 1e9', () => ({ args: ['pretrain', models.corpus, '--out', variant((m) => editJson(join(m, 'training_state.json'), (j) => ({ ...j, step: 1e9 })), () => models.pretrained), '--steps', '9', '--batch-size', '2', '--max-length', '16', '--resume', '--quiet'] }),
       1, /"step" must be a whole number of steps, not 1000000000, \S+training_state\.json$/],
+    ['pretraining past memory: the data held at once is counted with the model', () => ({ args: ['pretrain', models.corpus, '--vocab', join(models.pretrained, 'vocab.txt'), '--config', 'mini', '--out', join(dir, 'never')] }),
+      1, /^bert-cli: error: pretraining needs about .* for the activations of a batch of 32 × 128 tokens, 0\.09 GiB for the data held at once\), more than the 0\.10 GiB this machine has/],
     ['--lr -1', () => ({ args: ['finetune', '--model', models.pretrained, '--task', 'classify', '--train', models.train, '--out', join(dir, 'never'), '--lr', '-1'] }),
       2, /option '--lr <x>' argument '-1' is invalid\. expected a number above 0, got '-1'$/],
     ['--vocab with --vocab-size', () => ({ args: ['pretrain', models.corpus, '--vocab', join(models.pretrained, 'vocab.txt'), '--vocab-size', '50', '--out', join(dir, 'never')] }),
@@ -313,7 +315,7 @@ describe('one-line messages where there were raw ones, and refusals where there 
   for (const [what, setup, code, message] of cases) {
     it(`${what}: exit ${code}, one line`, () => {
       const { args, input } = setup();
-      const r = runCli(args, { input });
+      const r = runCli(args, { input, env: what.startsWith('pretraining past memory') ? { BERT_MEMORY_LIMIT: '100M' } : undefined });
       expect(r.code, r.stderr).toBe(code);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(message);

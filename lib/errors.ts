@@ -35,3 +35,23 @@ export function formatError(err: unknown): string {
 export function exitCodeFor(err: unknown): number {
   return err instanceof UsageError ? 2 : 1;
 }
+
+/**
+ * What an I/O error says, for a person: "no space left on device (ENOSPC)" from Node's
+ * "ENOSPC: no space left on device, write" — the path goes in the message's `where`.
+ */
+export function ioReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const m = /^[A-Z]+: ([^,]+)/.exec(e?.message ?? '');
+  return e?.code && m ? `${m[1]} (${e.code})` : (e?.message ?? String(err)).split('\n')[0];
+}
+
+/** Runs a write, turning an I/O error into a one-line BertError naming the file. */
+export function writing<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof BertError) throw err;
+    throw new BertError(`cannot write (${ioReason(err)})`, { where: path, cause: err });
+  }
+}

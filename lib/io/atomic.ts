@@ -11,7 +11,7 @@
 // without writing anything. Either way what is read belongs to one step.
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { BertError } from '../errors.js';
+import { BertError, ioReason, writing } from '../errors.js';
 
 type Chunks = (Uint8Array | string)[];
 
@@ -22,7 +22,7 @@ function tempName(path: string): string {
 }
 
 function writeSynced(path: string, chunks: Chunks): void {
-  const fd = openSync(path, 'w');
+  const fd = writing(path, () => openSync(path, 'w'));
   try {
     for (const c of chunks) {
       const buf = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
@@ -33,7 +33,8 @@ function writeSynced(path: string, chunks: Chunks): void {
   } catch (err) {
     closeSync(fd);
     rmSync(path, { force: true });
-    throw err;
+    // (named by the file it was for, not its temporary name: .model.safetensors.tmp-123 → model.safetensors)
+    throw new BertError(`cannot write (${ioReason(err)})`, { where: join(dirname(path), basename(path).replace(/^\.(.+)\.tmp-\d+$/, '$1')), cause: err });
   }
   closeSync(fd);
 }
@@ -51,7 +52,7 @@ function syncDir(dir: string): void {
 export function writeFileAtomic(path: string, chunks: Chunks): void {
   const tmp = tempName(path);
   writeSynced(tmp, chunks);
-  renameSync(tmp, path);
+  writing(path, () => renameSync(tmp, path));
   syncDir(dirname(path));
 }
 
@@ -65,12 +66,18 @@ function testPause(): void {
 export function commitFiles(dir: string, files: [name: string, chunks: Chunks][]): void {
   recoverDir(dir); // finish an interrupted commit before starting another
   const renames: [string, string][] = files.map(([name]) => [basename(tempName(join(dir, name))), name]);
-  files.forEach(([, chunks], i) => writeSynced(join(dir, renames[i][0]), chunks));
+  try {
+    files.forEach(([, chunks], i) => writeSynced(join(dir, renames[i][0]), chunks));
+  } catch (err) {
+    // nothing is committed: the previous checkpoint stays whole, and this one's pieces go
+    for (const [tmp] of renames) rmSync(join(dir, tmp), { force: true });
+    throw err;
+  }
   syncDir(dir);
   testPause();
   writeFileAtomic(join(dir, JOURNAL), [JSON.stringify(renames)]);
   renames.forEach(([tmp, name], i) => {
-    renameSync(join(dir, tmp), join(dir, name));
+    writing(join(dir, name), () => renameSync(join(dir, tmp), join(dir, name)));
     if (i === 0) testPause();
   });
   syncDir(dir);

@@ -4,7 +4,7 @@
 // the lock's holder rolls an interrupted commit forward (recoverDir): readers never write.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { BertError } from '../errors.js';
+import { BertError, ioReason } from '../errors.js';
 import { alive, recoverDir } from './atomic.js';
 
 export const LOCK = '.bert-cli.lock';
@@ -19,7 +19,7 @@ export function lockDir(dir: string): () => void {
       closeSync(fd);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw new BertError(`cannot write (${ioReason(err)})`, { where: path });
       let pid = NaN;
       try {
         pid = Number(JSON.parse(readFileSync(path, 'utf8')).pid);

@@ -4,7 +4,7 @@
 // final name.
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { BertError } from '../errors.js';
+import { BertError, ioReason } from '../errors.js';
 
 export class LineWriter {
   private readonly stream: Writable;
@@ -37,7 +37,7 @@ export class LineWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.failure) throw new BertError(`cannot write (${this.failure.message})`, { where: this.path ?? '<stdout>' });
+    if (this.failure) throw new BertError(`cannot write (${ioReason(this.failure)})`, { where: this.path ?? '<stdout>' });
     if (!this.buffer || this.closedByReader) {
       this.buffer = '';
       return;
@@ -60,7 +60,7 @@ export class LineWriter {
   /** Flushes and, for a file, renames it into place. */
   async close(): Promise<void> {
     await this.flush();
-    if (this.failure) throw new BertError(`cannot write (${this.failure.message})`, { where: this.path ?? '<stdout>' });
+    if (this.failure) throw new BertError(`cannot write (${ioReason(this.failure)})`, { where: this.path ?? '<stdout>' });
     if (this.path && this.tmp) {
       const ws = this.stream as WriteStream;
       await new Promise<void>((resolve, reject) => ws.end((err?: Error | null) => (err ? reject(err) : resolve())));

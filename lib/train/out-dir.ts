@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError, writing } from '../errors.js';
 import { lockDir } from '../io/lock.js';
 
 /** Files that mean a directory holds a model or a run (a finished one or a checkpoint). */
@@ -18,7 +18,7 @@ const MODEL_FILES = ['model.safetensors', 'training_state.json', join('last', 't
  */
 export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: boolean }): () => void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${out} is a file, not a directory`, { where: '--out' });
-  mkdirSync(out, { recursive: true });
+  makeDir(out);
   // one writer: the lock comes first, and with it the roll-forward of an interrupted commit
   const release = lockDir(out);
   if (!o.resume) {
@@ -56,4 +56,22 @@ export function startMetrics(path: string, resumeStep: number | null): void {
     }
   });
   writeFileAtomic(path, [kept.map((l) => l + '\n').join('')]);
+}
+
+/**
+ * mkdir -p, with the true reason when it fails: Node's recursive mkdir says ENOENT where it could
+ * not create a level (a read-only filesystem, EROFS), so one level is asked again for the reason.
+ */
+function makeDir(out: string): void {
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      writing(out, () => mkdirSync(out)); // throws the true reason, or the level was made after all
+      return;
+    }
+    writing(out, () => {
+      throw err;
+    });
+  }
 }

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, w
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tinyModels } from './helpers.js';
 import { readSafetensors } from '../../lib/io/safetensors.js';
 
@@ -344,4 +344,42 @@ describe('pretraining corpora of any size', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).steps).toBe(2);
   }, 300_000);
+});
+
+describe('a full or read-only disk', () => {
+  // a real small filesystem: tmpfs, which root may mount (CI runs as root); skipped where refused
+  const mountDir = join(dir, 'small-fs');
+  const mounted = (() => {
+    spawnSync('mkdir', ['-p', mountDir]);
+    return spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=120k', 'tmpfs', mountDir]).status === 0;
+  })();
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [mountDir]);
+  });
+
+  it.skipIf(!mounted)('ENOSPC in a checkpoint: one line naming the file, the last whole checkpoint kept, no pieces left', () => {
+    const out = join(mountDir, 'run');
+    const r = runCli(['pretrain', models.corpus, '--vocab', join(models.pretrained, 'vocab.txt'), '--config', join(dir, 'tiny-config.json'), '--steps', '50',
+      '--save-every', '1', '--batch-size', '2', '--max-length', '16', '--out', out, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^bert-cli: error: cannot write \\(no space left on device \\(ENOSPC\\)\\), ${out.replace(/[.]/g, '\\.')}/\\S+\\n$`));
+    expect(readdirSync(out).filter((f) => /\.tmp-\d+$/.test(f))).toEqual([]);
+    const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
+    expect(state.step).toBeGreaterThan(0);
+    expect(runCli(['info', '--model', out]).code).toBe(0); // the kept checkpoint reads whole
+    const p = runCli(['predict', '--model', models.classifier, '-o', join(mountDir, 'predictions.jsonl'), '--quiet'], { input: 'the war\n'.repeat(20_000) });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toBe(`bert-cli: error: cannot write (no space left on device (ENOSPC)), ${join(mountDir, 'predictions.jsonl')}\n`);
+  });
+
+  it.skipIf(!mounted)('a read-only filesystem: one line saying so, not "not found"', () => {
+    spawnSync('mount', ['-o', 'remount,ro', mountDir]);
+    try {
+      const r = runCli(['finetune', '--model', models.pretrained, '--task', 'classify', '--train', models.train, '--out', join(mountDir, 'ft'), '--quiet']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`bert-cli: error: cannot write (read-only file system (EROFS)), ${join(mountDir, 'ft')}\n`);
+    } finally {
+      spawnSync('mount', ['-o', 'remount,rw', mountDir]);
+    }
+  });
 });

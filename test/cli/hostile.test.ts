@@ -383,3 +383,23 @@ describe('a full or read-only disk', () => {
     }
   });
 });
+
+describe('standard input and line ends', () => {
+  it('standard input that is a directory is refused, not read as empty', () => {
+    const r = spawnSync('bash', ['-c', `'${process.execPath}' '${CLI}' predict --model '${models.classifier}' --quiet < '${dir}'`], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('bert-cli: error: standard input is a directory, <stdin>\n');
+  });
+
+  it('a lone CR stays inside its line: two texts, two predictions', () => {
+    const r = runCli(['predict', '--model', models.classifier, '--quiet'], { input: 'the war\rof words\nthe peace\r\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('tokenize --max-length 3 on a pair gives [CLS] [SEP] [SEP], as HF does', () => {
+    const r = runCli(['tokenize', '--model', models.pretrained, '--pair', '--max-length', '3'], { input: 'the war\tthe peace\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).tokens).toEqual(['[CLS]', '[SEP]', '[SEP]']);
+  });
+});

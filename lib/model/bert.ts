@@ -253,10 +253,13 @@ export class BertForTask {
       }
     }
     if (doBackward) this.encoder.backward(dHidden, dPooled);
-    // inference never answers from values that are not numbers: NaN or Inf in the hidden states or
-    // the logits (weights that overflow on this input) is an error, not a confident label
+    // inference never answers from values that are not numbers: NaN or Inf in what it answers from
+    // (weights that overflow on this input) is an error, not a confident label. A head's logits carry
+    // any NaN of the hidden states it reads, so those are scanned only when they are the answer (a
+    // bare encoder: embed), not on every batch of predict
     if (!opts.training) {
-      for (const [what, out] of [['hidden states', hidden], ['logits', res.logits], ['NSP logits', res.nspLogits]] as const) {
+      const answers = res.logits || res.nspLogits ? [['logits', res.logits], ['NSP logits', res.nspLogits]] as const : [['hidden states', hidden]] as const;
+      for (const [what, out] of answers) {
         if (out && firstNonFinite(out) >= 0) throw new BertError(`the model's ${what} are not finite (NaN or Inf) for this batch: its weights overflow on this input`);
       }
     }

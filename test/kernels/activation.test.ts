@@ -56,4 +56,21 @@ describe.each(native.availableIsas())('activations on %s', (isa) => {
     const num = Array.from(x, (v, i) => numericGrad((z) => Math.tanh(z[0]), [v])[0] * dout[i]);
     expectClose(dx, num, { atol: 1e-6, rtol: 1e-5 }, 'dtanh');
   });
+
+  it('NaN stays NaN through exp, tanh, GELU and softmax (it used to come out of tanh as ±1); ±Inf and huge values as before', () => {
+    // 17 values: past one vector width, so the SIMD lanes and the scalar tail both see a NaN
+    const x = Float32Array.from({ length: 17 }, (_, i) => [NaN, Infinity, -Infinity, 3e38, -3e38, 0.5, -0.01][i % 7]);
+    const ref = (f: (v: number) => number) => Array.from(x, (v) => (Number.isNaN(v) ? NaN : f(v)));
+    const t = new Float32Array(x.length);
+    native.tanhForward(t, x);
+    Array.from(t).forEach((v, i) => (Number.isNaN(ref(Math.tanh)[i]) ? expect(v, `tanh at ${i}`).toBeNaN() : expect(v).toBeCloseTo(ref(Math.tanh)[i], 6)));
+    const pre = Float32Array.from(x), out = new Float32Array(x.length);
+    native.biasGeluForward(out, pre, null, 1, x.length);
+    Array.from(out).forEach((v, i) => (Number.isNaN(x[i]) ? expect(v, `gelu at ${i}`).toBeNaN() : expect(Number.isNaN(v)).toBe(Number.isNaN(gelu(x[i])))));
+    // a softmax row with one NaN is NaN throughout; a row without one sums to 1
+    const rows = Float32Array.from([1, NaN, 2, 3, 1, 2, 3, 4]), sm = new Float32Array(8);
+    native.softmaxForward(sm, rows, 2, 4);
+    for (let j = 0; j < 4; j++) expect(sm[j]).toBeNaN();
+    expect(sm[4] + sm[5] + sm[6] + sm[7]).toBeCloseTo(1, 6);
+  });
 });

@@ -233,10 +233,13 @@ static inline size_t zmin(size_t a, size_t b) { return a < b ? a : b; }
 
 // exp(x): Cephes-style range reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial for e^r.
 // Below -87.3 it returns exactly 0 (not a denormal), so a -3.4e38 padding mask gives 0 weight as in PyTorch.
+// NaN stays NaN: the clamps take x as their second operand, which x86's min/max (and vmin/vmax's
+// scalar `a < b ? a : b`) return when either is NaN — clamping it first made exp(NaN) = e^88, so
+// tanh(NaN) was ±1 and a NaN attention score a finite weight, and NaN turned into answers.
 static inline vf vexp(vf x) {
   const vf hi = set1(88.3762626647949f), lo = set1(-87.3365478515625f);
-  vf xc = vmin(x, hi);
-  xc = vmax(xc, lo);
+  vf xc = vmin(hi, x);
+  xc = vmax(lo, xc);
   vf n = round_nearest(xc * set1(1.44269504088896341f));
   vf r = fnmadd(n, set1(0.693359375f), xc);
   r = fnmadd(n, set1(-2.12194440e-4f), r);

@@ -209,7 +209,10 @@ static inline vf round_nearest(vf a) { vf r; for (int i = 0; i < W; ++i) r.v[i] 
 static inline vf exp2_int(vf n) {
   vf r;
   for (int i = 0; i < W; ++i) {
-    int32_t bits = ((int32_t)n.v[i] + 127) << 23;
+    // NaN (vexp of NaN) takes 2^0: converting it to int is undefined, and the NaN carries through the
+    // polynomial factor anyway; the shift is unsigned (vexp's clamp keeps n + 127 within 1…255)
+    const int32_t k = n.v[i] == n.v[i] ? (int32_t)n.v[i] : 0;
+    const uint32_t bits = (uint32_t)(k + 127) << 23;
     std::memcpy(&r.v[i], &bits, 4);
   }
   return r;

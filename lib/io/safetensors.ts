@@ -4,7 +4,7 @@
 // before a byte is used, and F16/BF16 are widened to float32. Writing emits F32 (atomically).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BertError } from '../errors.js';
-import { readInput } from './read.js';
+import { assertReadable } from './read.js';
 import { writeFileAtomic } from './atomic.js';
 
 export interface Tensor {
@@ -117,12 +117,14 @@ export function readSafetensors(path: string): Map<string, Tensor> {
     throw new BertError(msg, { where: tensor ? `${path}: ${tensor}` : path });
   };
   const withFile = <T>(f: (readAt: (dst: Uint8Array, pos: number) => Uint8Array, size: number) => T): T => {
+    // a regular file only: opening a FIFO blocks until a writer comes (forever); the one not-found /
+    // not-a-file error every reader gives
+    assertReadable(path, 'checkpoint');
     let fd: number;
     try {
       fd = openSync(path, 'r');
-    } catch {
-      readInput(path, 'checkpoint'); // the one not-found / cannot-read error
-      throw new BertError('cannot read', { where: path });
+    } catch (err) {
+      throw new BertError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { where: path });
     }
     try {
       const size = fstatSync(fd).size;

@@ -223,6 +223,12 @@ describe('readers: only regular files, bounded sizes, .gz everywhere, no quotes 
     expect(runCli(['info', '--model', model], { timeout: 30_000 }).stderr).toMatch(/config file is not a regular file .*config\.json\n$/);
     const pred = runCli(['predict', '--model', models.classifier, fifo], { timeout: 30_000 });
     expect(pred.stderr).toMatch(/file is not a regular file .*fifo\.tsv\n$/);
+    // model.safetensors as a FIFO: opening it would block until a writer came
+    const weights = join(mkdtempSync(join(dir, 'types-')), 'model');
+    cpSync(models.classifier, weights, { recursive: true });
+    spawnSync('rm', [join(weights, 'model.safetensors')]);
+    spawnSync('mkfifo', [join(weights, 'model.safetensors')]);
+    expect(runCli(['predict', '--model', weights, '--quiet'], { input: 'x\n', timeout: 30_000 }).stderr).toMatch(/checkpoint is not a regular file .*model\.safetensors\n$/);
   });
 
   it('config.json and vocab.txt past a sensible size are refused before they are read', () => {

@@ -12,6 +12,12 @@ export interface ReadOptions {
   maxBytes?: number;
 }
 
+/** The one not-found / cannot-read error of every reader. */
+const readError = (err: unknown, what: string, path: string) => {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new BertError(code === 'ENOENT' ? `${what} not found` : `cannot read (${code ?? (err as Error).message})`, { where: path });
+};
+
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MiB`;
 
 /** Refuses anything but a regular file (or a usable standard input); returns its size when known. */
@@ -20,8 +26,7 @@ export function assertReadable(path: string, what: string): number | null {
   try {
     st = path === '-' ? fstatSync(0) : statSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BertError(code === 'ENOENT' ? `${what} not found` : `cannot read (${code ?? (err as Error).message})`, { where: path });
+    throw readError(err, what, path);
   }
   if (path === '-') {
     if (st.isDirectory()) throw new BertError('standard input is a directory', { where: '<stdin>' });
@@ -42,10 +47,9 @@ export function readInput(path: string, what: string, encoding?: 'utf8', opts: R
   }
   let buf: Buffer;
   try {
-    buf = path === '-' ? readStdin() : readFileSync(path);
+    buf = readFileSync(path === '-' ? 0 : path); // '-': standard input
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BertError(code === 'ENOENT' ? `${what} not found` : `cannot read (${code ?? (err as Error).message})`, { where: path });
+    throw readError(err, what, path);
   }
   if (path.endsWith('.gz')) {
     try {
@@ -58,5 +62,3 @@ export function readInput(path: string, what: string, encoding?: 'utf8', opts: R
   }
   return encoding ? buf.toString('utf8') : buf;
 }
-
-const readStdin = (): Buffer => readFileSync(0);

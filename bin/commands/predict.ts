@@ -6,6 +6,7 @@ import { parseDtype, parseNumber, parsePositiveInt } from '../../lib/cli/options
 import { plural, Progress } from '../../lib/cli/progress.js';
 import { loadModelDir, modelDirConfig, requireTaskHead } from '../../lib/io/model-dir.js';
 import { LineWriter } from '../../lib/io/writer.js';
+import { MAX_LINE_CHARS } from '../../lib/io/lines.js';
 import { labelsOf } from '../../lib/config.js';
 import { assertMemoryFits } from '../../lib/model/memory.js';
 import { streamInputs, streamTaggedInputs } from '../../lib/tasks/inputs.js';
@@ -61,10 +62,11 @@ Examples:
       const progress = new Progress({ quiet: opts.quiet });
       const writer = new LineWriter(opts.output ?? null);
       const t0 = Date.now();
-      let n = 0;
+      let n = 0, cut = 0;
+      const onCut = () => cut++;
       try {
         if (task === 'tag') {
-          for await (const sents of streamTaggedInputs(files, 4096)) {
+          for await (const sents of streamTaggedInputs(files, 4096, { onCut })) {
             const { examples } = encodeTagged(sents, loaded.tokenizer, null, maxLength);
             const tags = predictTags(loaded.model, examples, labels, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'));
             for (let i = 0; i < sents.length; i++) await writer.write(JSON.stringify({ words: sents[i].words, tags: tags[i] }));
@@ -97,7 +99,7 @@ Examples:
         }
         if (task !== 'tag' && task !== 'choice' && task !== 'qa') {
           // a chunk at a time from a stream: progress shows and memory stays flat on inputs of any size
-          for await (const src of streamInputs(files, task, cols, 4096)) {
+          for await (const src of streamInputs(files, task, cols, 4096, { onCut })) {
             const { examples } = encodeExamples(src, loaded.tokenizer, task, cols, null, maxLength);
             const rate = (k: number) => `predicted ${plural(n + k, 'text')}, ${((n + k) / ((Date.now() - t0) / 1000)).toFixed(1)} texts/s`;
             const logits = sequenceLogits(loaded.model, examples, opts.batchSize, loaded.tokenizer.vocab.special('[PAD]'), (k) => progress.update(rate(k)));
@@ -110,6 +112,7 @@ Examples:
         writer.abort();
         throw err;
       }
+      if (cut) progress.log(`${plural(cut, 'line')} longer than ${MAX_LINE_CHARS} characters ${cut === 1 ? 'was' : 'were'} cut there while read (the model uses its first ${maxLength} tokens)`);
       progress.done(`predicted ${plural(n, 'text')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 }

@@ -68,8 +68,14 @@ async function* splitLines(stream: Readable, max: number): AsyncGenerator<{ text
   if (rest || cut) yield { text: rest.endsWith('\r') ? rest.slice(0, -1) : rest, cut };
 }
 
+export interface ReadLinesOptions {
+  maxChars?: number;
+  /** told of each line cut at maxChars, so the command can say how many were */
+  onCut?: () => void;
+}
+
 /** Lines of each file in turn (standard input when `paths` is empty). */
-export async function* readLines(paths: string[], opts: { maxChars?: number } = {}): AsyncGenerator<Line> {
+export async function* readLines(paths: string[], opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
   for (const path of paths.length ? paths : [STDIN]) {
     const stream = open(path);
     const file = path === STDIN ? '<stdin>' : path;
@@ -79,6 +85,7 @@ export async function* readLines(paths: string[], opts: { maxChars?: number } = 
       for await (const l of splitLines(stream, opts.maxChars ?? MAX_LINE_CHARS)) {
         n++;
         const text = n === 1 && l.text.charCodeAt(0) === 0xfeff ? l.text.slice(1) : l.text;
+        if (l.cut) opts.onCut?.();
         yield l.cut ? { text, file, line: n, cut: true } : { text, file, line: n };
       }
     } catch (err) {

@@ -12,7 +12,7 @@ const RECORD_EXTENSIONS = ['.tsv', '.tab', '.csv', '.jsonl', '.ndjson', '.json']
  * The texts of every input in turn, as chunks of at most `size` records, read as streams: memory is
  * bounded by a chunk, whatever the inputs' sizes.
  */
-export async function* streamInputs(paths: string[], task: SequenceTask, cols: Columns, size: number, opts: { skipBad?: boolean } = {}): AsyncGenerator<RecordSource> {
+export async function* streamInputs(paths: string[], task: SequenceTask, cols: Columns, size: number, opts: { skipBad?: boolean; onCut?: () => void } = {}): AsyncGenerator<RecordSource> {
   for (const p of paths.length ? paths : ['-']) {
     const ext = extname(p.endsWith('.gz') ? p.slice(0, -3) : p).toLowerCase();
     if (p !== '-' && RECORD_EXTENSIONS.includes(ext)) {
@@ -20,7 +20,7 @@ export async function* streamInputs(paths: string[], task: SequenceTask, cols: C
       continue;
     }
     let lines: Line[] = [];
-    for await (const l of readLines([p])) {
+    for await (const l of readLines([p], { onCut: opts.onCut })) {
       lines.push(l);
       if (lines.length >= size) {
         yield recordsFromLines(lines, task, cols);
@@ -32,15 +32,15 @@ export async function* streamInputs(paths: string[], task: SequenceTask, cols: C
 }
 
 /** Sentences to tag, streamed in chunks: CoNLL or .jsonl files (tags ignored), or plain lines (one sentence a line). */
-export async function* streamTaggedInputs(paths: string[], size: number): AsyncGenerator<TaggedSentence[]> {
+export async function* streamTaggedInputs(paths: string[], size: number, opts: { onCut?: () => void } = {}): AsyncGenerator<TaggedSentence[]> {
   for (const p of paths.length ? paths : ['-']) {
     const ext = extname(p.endsWith('.gz') ? p.slice(0, -3) : p).toLowerCase();
     if (p !== '-' && ['.conll', '.conllu', '.iob', '.bio', '.jsonl', '.ndjson', '.json'].includes(ext)) {
-      yield* streamTagged(p, size);
+      yield* streamTagged(p, size, opts);
       continue;
     }
     let lines: Line[] = [];
-    for await (const l of readLines([p])) {
+    for await (const l of readLines([p], { onCut: opts.onCut })) {
       lines.push(l);
       if (lines.length >= size) {
         yield sentencesFromLines(lines);

@@ -150,7 +150,7 @@ function delimitedRow(src: RecordSource, f: string[], line: number, bad: Bad): v
  * a chunk whatever the file's size. A quoted field may span lines: a record ends at the first line
  * break at which it parses with every quote closed, as readRecords reads it.
  */
-export async function* streamRecords(path: string, opts: { skipBad?: boolean; size: number }): AsyncGenerator<RecordSource> {
+export async function* streamRecords(path: string, opts: { skipBad?: boolean; size: number; onCut?: () => void }): AsyncGenerator<RecordSource> {
   const fmt = formatOf(path);
   const delim = fmt === 'csv' ? ',' : '\t';
   const fresh = (columns: string[]): RecordSource => ({ rows: [], lines: [], columns, file: path, skipped: [] });
@@ -163,7 +163,7 @@ export async function* streamRecords(path: string, opts: { skipBad?: boolean; si
     src.skipped.push({ line, reason });
   };
   let pending = '', pendingLine = 0;
-  for await (const l of readLines([path])) {
+  for await (const l of readLines([path], { onCut: opts.onCut })) {
     if (fmt === 'jsonl') {
       jsonRow(src, cols, l.text, l.line, bad);
     } else {

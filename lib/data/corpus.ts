@@ -33,25 +33,30 @@ export function expandCorpusPaths(paths: string[]): string[] {
 export const MAX_DOCUMENT_CHARS = 1 << 23;
 
 export async function* readDocuments(files: string[]): AsyncGenerator<string[]> {
+  for await (const d of readSourcedDocuments(files)) yield d.lines;
+}
+
+/** The documents with the index (in `files`) of the file each came from. */
+export async function* readSourcedDocuments(files: string[]): AsyncGenerator<{ lines: string[]; source: number }> {
   let doc: string[] = [];
   let chars = 0;
-  for (const file of files) {
-    for await (const line of readLines([file])) {
+  for (let source = 0; source < files.length; source++) {
+    for await (const line of readLines([files[source]])) {
       if (line.text.trim() === '') {
-        if (doc.length) yield doc;
+        if (doc.length) yield { lines: doc, source };
         doc = [];
         chars = 0;
       } else {
         doc.push(line.text);
         chars += line.text.length;
         if (chars >= MAX_DOCUMENT_CHARS) {
-          yield doc;
+          yield { lines: doc, source };
           doc = [];
           chars = 0;
         }
       }
     }
-    if (doc.length) yield doc; // a file ends its last document
+    if (doc.length) yield { lines: doc, source }; // a file ends its last document
     doc = [];
     chars = 0;
   }

@@ -2,7 +2,9 @@
 //   · segments are filled with whole sentences up to the target length (max − 3, or with
 //     probability short_seq_prob a random shorter one); A takes a random number of them;
 //   · NSP: with probability ½ (or when the chunk has one sentence) B comes from a random other
-//     document (NotNext = 1), else it is the rest of the chunk (IsNext = 0); unused sentences go back;
+//     document (NotNext = 1), else it is the rest of the chunk (IsNext = 0); unused sentences go back.
+//     Unlike Google's script, the other document is one of the same file where there is one, so
+//     that on a corpus of several files NotNext is not told by a change of corpus;
 //   · the longer side is truncated one token at a time, at random from the front or the back;
 //   · masking: 15% of the tokens (rounded, at least 1, at most max_predictions_per_seq), never
 //     [CLS]/[SEP]; each chosen one becomes [MASK] 80%, a random vocabulary token 10%, itself 10%;
@@ -13,7 +15,7 @@
 // epoch, shard): a resumed run regenerates exactly the same instances and masks.
 import { uniform } from '../model/params.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { readDocuments } from '../data/corpus.js';
+import { readSourcedDocuments } from '../data/corpus.js';
 
 export interface PretrainingOptions {
   maxLength: number;
@@ -105,8 +107,12 @@ function build(a: number[], b: number[] | null, sp: SpecialIds, nspLabel: number
   return { ids, typeIds, nspLabel };
 }
 
-/** Instances from one document (sentences as id arrays), as create_instances_from_document. */
-export function instancesFromDocument(docs: Int32Array[][], d: number, o: PretrainingOptions, sp: SpecialIds, rng: Random): Instance[] {
+/**
+ * Instances from one document (sentences as id arrays), as create_instances_from_document. A random
+ * B comes from `pool` (indices into docs; default all of them): pretrainingShards passes the
+ * documents of d's own file, so that on a mixed corpus NotNext cannot be told by a change of corpus.
+ */
+export function instancesFromDocument(docs: Int32Array[][], d: number, o: PretrainingOptions, sp: SpecialIds, rng: Random, pool?: number[]): Instance[] {
   const doc = docs[d];
   const out: Instance[] = [];
   const maxTokens = o.maxLength - (o.nsp ? 3 : 2);
@@ -128,8 +134,9 @@ export function instancesFromDocument(docs: Int32Array[][], d: number, o: Pretra
           isRandom = 1;
           const targetB = target - a.length;
           let rd = d;
-          for (let t = 0; t < 10 && docs.length > 1; t++) {
-            rd = rng.randint(0, docs.length - 1);
+          const n = pool ? pool.length : docs.length;
+          for (let t = 0; t < 10 && n > 1; t++) {
+            rd = pool ? pool[rng.randint(0, n - 1)] : rng.randint(0, n - 1);
             if (rd !== d) break;
           }
           const other = docs[rd];
@@ -212,21 +219,30 @@ export const DEFAULT_SHARD_TOKENS = 4_000_000;
 
 export async function* pretrainingShards(files: string[], tok: Tokenizer, o: PretrainingOptions, sp: SpecialIds, seed: number, epoch: number, shardTokens = DEFAULT_SHARD_TOKENS): AsyncGenerator<Instance[]> {
   let docs: Int32Array[][] = [];
+  let sources: number[] = [];
   let tokens = 0;
   let shard = 0;
   const flush = () => {
     const rng = new Random(mixSeed(seed, epoch, shard++, 1));
+    // NotNext's B from the same file when it has another document in the shard, else from any
+    const pools = new Map<number, number[]>();
+    sources.forEach((s, d) => (pools.get(s) ?? pools.set(s, []).get(s)!).push(d));
     const inst: Instance[] = [];
-    for (let d = 0; d < docs.length; d++) for (const x of instancesFromDocument(docs, d, o, sp, rng)) inst.push(x);
+    for (let d = 0; d < docs.length; d++) {
+      const own = pools.get(sources[d])!;
+      for (const x of instancesFromDocument(docs, d, o, sp, rng, own.length > 1 ? own : undefined)) inst.push(x);
+    }
     rng.shuffle(inst);
     docs = [];
+    sources = [];
     tokens = 0;
     return inst;
   };
-  for await (const lines of readDocuments(files)) {
+  for await (const { lines, source } of readSourcedDocuments(files)) {
     const doc = tokenizeDocument(tok, lines);
     if (!doc.length) continue;
     docs.push(doc);
+    sources.push(source);
     for (const s of doc) tokens += s.length;
     if (tokens >= shardTokens) yield flush();
   }

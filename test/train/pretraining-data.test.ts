@@ -1,7 +1,7 @@
 // The pretraining data pipeline on real text (State of the Union, bert-base-uncased vocabulary):
 // masking statistics, NSP balance, packing and lengths, special tokens never masked, whole-word
 // masking, and reproducibility by seed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
@@ -10,7 +10,7 @@ import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { splitSentences } from '../../lib/data/sentences.js';
 import { sotuAddresses } from '../../lib/data/sotu.js';
 import {
-  DEFAULT_PRETRAINING, instancesFromDocument, maskInstance, Random, tokenizeDocument, type Instance, type PretrainingOptions,
+  DEFAULT_PRETRAINING, instancesFromDocument, maskInstance, pretrainingShards, Random, tokenizeDocument, type Instance, type PretrainingOptions,
 } from '../../lib/train/pretraining-data.js';
 import { bertBaseUncasedVocabPath } from '../helpers/bert-vocab.js';
 
@@ -154,5 +154,33 @@ describe('--dupe-factor: static data, as create_pretraining_data makes it', () =
     expect(fixed[1].slice(0, 8)).not.toEqual(fixed[0].slice(0, 8));
     const dynamic = await epochsOf(0, 3);
     expect(dynamic[2].slice(0, 8)).not.toEqual(dynamic[0].slice(0, 8));
+  });
+});
+
+describe('NSP negatives on a corpus of several files', () => {
+  it("a NotNext B comes from another document of A's own file, so a change of corpus does not tell NotNext", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-nsp-src-'));
+    const speeches = join(dir, 'speeches.txt'), zoo = join(dir, 'zoo.txt');
+    writeFileSync(speeches, sotuAddresses().slice(150, 160).map((a) => splitSentences(a.text).join('\n')).join('\n\n') + '\n');
+    const words = ['zebra', 'giraffe', 'koala', 'penguin', 'kangaroo', 'dolphin'];
+    const rand = new Random(5);
+    const zooDocs = Array.from({ length: 30 }, () => Array.from({ length: 12 }, () =>
+      Array.from({ length: 8 }, () => words[rand.randint(0, words.length - 1)]).join(' ') + '.').join('\n'));
+    writeFileSync(zoo, zooDocs.join('\n\n') + '\n');
+    const zooIds = new Set(tok.pieces(words.join(' ')).ids);
+    const speechIds = new Set(tok.pieces(readFileSync(speeches, 'utf8')).ids);
+    expect([...zooIds].filter((id) => speechIds.has(id) && id !== tok.vocab.id('.'))).toEqual([]); // the two files share no word
+    const fromZoo = (ids: ArrayLike<number>) => Array.from(ids).some((id) => zooIds.has(id) && id !== tok.vocab.id('.'));
+    let notNext = 0, mixed = 0;
+    for await (const shard of pretrainingShards([speeches, zoo], tok, DEFAULT_PRETRAINING, sp, 9, 0)) {
+      for (const x of shard) {
+        const sep = x.ids.indexOf(102);
+        const a = x.ids.subarray(1, sep), b = x.ids.subarray(sep + 1, x.ids.length - 1);
+        if (x.nspLabel === 1) notNext++;
+        if (fromZoo(a) !== fromZoo(b)) mixed++;
+      }
+    }
+    expect(notNext).toBeGreaterThan(100);
+    expect(mixed).toBe(0);
   });
 });

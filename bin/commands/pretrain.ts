@@ -4,10 +4,10 @@ import { Command } from 'commander';
 import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
 import { UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { parseDropout, parseDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { parseDropout, parseDtype, parseDuration, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
-import { pretrain } from '../../lib/train/pretrain.js';
+import { DEFAULT_PRETRAIN_STEPS, pretrain } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
 import { modelDirConfig } from '../../lib/io/model-dir.js';
@@ -22,7 +22,8 @@ interface PretrainFlags {
   vocabSize?: number;
   init?: string;
   initMissing?: boolean;
-  steps: number;
+  steps?: number;
+  budget?: number;
   batchSize: number;
   maxLength: number;
   lr: number;
@@ -58,7 +59,8 @@ export function pretrainCommand(): Command {
     .option('--no-lowercase', 'a cased model (with --vocab-size)')
     .option('--init <dir>', 'continue pretraining from this checkpoint')
     .option('--init-missing', "with --init: initialise the encoder tensors the checkpoint lacks (else an error names the first)")
-    .option('--steps <n>', 'optimizer steps', parsePositiveInt, 10000)
+    .option('--steps <n>', `optimizer steps (default ${DEFAULT_PRETRAIN_STEPS}, or what --budget fits)`, parsePositiveInt)
+    .option('--budget <duration>', 'train for this long (30m, 1h, 90s): the steps are planned from the measured pace, the schedule decays to zero at the last, and a clock stops the run on time', parseDuration)
     .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
     .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
     .option('--lr <x>', 'peak learning rate', parsePositiveNumber, 1e-4)
@@ -131,19 +133,22 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
   }
   if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
+  if (f.budget !== undefined && f.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
   const t0 = Date.now();
   let evalLine = '';
-  const eta = new Eta(f.steps);
+  let eta: Eta | undefined;
   const result = await pretrain({
     files: corpus, out: f.out, config, tokenizer, init: f.init, initMissing: f.initMissing, resume: f.resume,
     onInitialized: (names) => progress.log(`initialised ${plural(names.length, 'tensor')} the checkpoint lacks: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`), overwrite: f.overwrite, steps: f.steps, batchSize: f.batchSize,
-    lr: f.lr, warmup: f.warmup ?? Math.round(f.steps / 100), seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
-    evalEvery: f.evalEvery ?? (f.eval ? Math.max(1, Math.round(f.steps / 10)) : undefined), saveEvery: f.saveEvery,
+    lr: f.lr, warmup: f.warmup, budget: f.budget, seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
+    evalEvery: f.evalEvery, saveEvery: f.saveEvery,
+    onPlan: (p) => progress.log(`budget ${formatDuration(f.budget!)}: ${plural(p.steps, 'step')} fit at ${p.stepSeconds.toFixed(3)} s a step (${p.from === 'measured' ? `measured over the warmup's ${p.warmup} steps` : 'first estimate'})` +
+      (p.evals ? ` and ${plural(p.evals, 'evaluation')} of ${p.evalSeconds.toFixed(1)} s` : '') + `; warmup ${p.warmup}, then linear decay to 0`),
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
     shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)),
     onStep: (s) => {
       progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
-        (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ${eta.text(s.step, s.elapsed)}${evalLine}`);
+        (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ${f.budget !== undefined ? `${formatDuration(Math.max(0, f.budget - (Date.now() - t0) / 1000))} left` : (eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${evalLine}`);
     },
     onEval: (e) => {
       evalLine = `  | held-out mlm ${(100 * e.mlmAccuracy).toFixed(1)}%` + (Number.isNaN(e.nspAccuracy) ? '' : ` nsp ${(100 * e.nspAccuracy).toFixed(1)}%`);
@@ -155,7 +160,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   });
   const secs = (Date.now() - t0) / 1000;
   const summary = {
-    out: f.out, steps: result.step, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
+    out: f.out, steps: result.step, plannedSteps: result.steps, warmup: result.warmup, outOfTime: result.outOfTime, stopped: result.stopped, seconds: secs, finalLoss: result.losses[result.losses.length - 1] ?? null,
     eval: result.lastEval, skippedSteps: result.skipped,
   };
   progress.done(`${result.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${plural(result.step, 'step')} in ${formatDuration(secs)}` +

@@ -48,3 +48,13 @@ export function parseDtype(value: string): 'fp32' | 'bf16' {
   if (value !== 'fp32' && value !== 'bf16') throw new InvalidArgumentError(`expected fp32 or bf16, got '${value}'`);
   return value;
 }
+
+/** A duration: 90s, 30m, 1h, 1h30m, 2.5m (a unit is required); returns seconds. */
+export function parseDuration(value: string): number {
+  const m = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$/.exec(value);
+  const seconds = m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
+  if (!m || !(m[1] || m[2] || m[3]) || !(seconds > 0) || !Number.isFinite(seconds)) {
+    throw new InvalidArgumentError(`expected a duration such as 90s, 30m, 1h or 1h30m, got '${value}'`);
+  }
+  return seconds;
+}

@@ -19,6 +19,7 @@ import { DEFAULT_SHARD_TOKENS } from './pretraining-data.js';
 import { StepHealth } from './health.js';
 import { subSeed } from './rng.js';
 import { writeReport } from '../report/training-report.js';
+import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 
 export interface PretrainOptions {
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
@@ -36,10 +37,18 @@ export interface PretrainOptions {
   resume?: boolean;
   /** start a new run in an `out` that holds a model (else refused; see prepareOutDir) */
   overwrite?: boolean;
-  steps: number;
+  /** optimizer steps; with `budget` (and not given) planned from the measured pace */
+  steps?: number;
   batchSize: number;
   lr: number;
-  warmup: number;
+  /** warmup steps (default: warmupFraction of the steps) */
+  warmup?: number;
+  /** with budget or without warmup: the fraction of the steps spent warming up (default 0.01) */
+  warmupFraction?: number;
+  /** seconds the run may take: its steps are planned from its pace, and a clock stops it on time (budget.ts) */
+  budget?: number;
+  /** told the plan, before the first step */
+  onPlan?: (p: BudgetPlan) => void;
   data: PretrainingOptions;
   evalFiles?: string[];
   evalEvery?: number;
@@ -54,6 +63,9 @@ export interface PretrainOptions {
   /** bf16: mixed-precision linear layers (BertForTask.setTrainingDtype); default fp32 */
   dtype?: Dtype;
 }
+
+/** Steps when neither --steps nor --budget says. */
+export const DEFAULT_PRETRAIN_STEPS = 10000;
 
 export interface StepReport {
   step: number;
@@ -124,13 +136,22 @@ export function collate(items: { inputIds: Int32Array; labels: Int32Array; typeI
  * pair and its masks), which epoch e takes the (e mod N)-th of — epoch N repeats epoch 0 exactly.
  * Without it (0) every epoch builds and masks its instances anew (dynamic masking, as RoBERTa).
  */
-export async function* pretrainingBatches(o: Pick<PretrainOptions, 'files' | 'tokenizer' | 'data' | 'seed' | 'shardTokens' | 'batchSize'>, sp: SpecialIds, isCont: (id: number) => boolean, start: Position): AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }> {
+export async function* pretrainingBatches(o: Pick<PretrainOptions, 'files' | 'tokenizer' | 'data' | 'seed' | 'shardTokens' | 'batchSize'>, sp: SpecialIds, isCont: (id: number) => boolean, start: Position, cost?: { seconds: number; instances: number }): AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }> {
   let pending: ReturnType<typeof maskOne>[] = [];
   for (let epoch = start.epoch; ; epoch++) {
     let shard = 0;
     let any = false;
     const version = o.data.dupeFactor > 0 ? epoch % o.data.dupeFactor : epoch;
-    for await (const inst of pretrainingShards(o.files, o.tokenizer, o.data, sp, o.seed, version, o.shardTokens)) {
+    const shards = pretrainingShards(o.files, o.tokenizer, o.data, sp, o.seed, version, o.shardTokens);
+    for (;;) {
+      const t0 = performance.now();
+      const got = await shards.next(); // reading, tokenizing and making a shard's instances
+      if (got.done) break;
+      const inst = got.value;
+      if (cost) {
+        cost.seconds += (performance.now() - t0) / 1000;
+        cost.instances += inst.length;
+      }
       any = true;
       if (epoch === start.epoch && shard < start.shard) { shard++; continue; }
       const from = epoch === start.epoch && shard === start.shard ? start.offset : 0;
@@ -161,6 +182,11 @@ export interface PretrainResult {
   losses: number[];
   /** steps skipped for a non-finite loss or gradient (--skip-nonfinite) */
   skipped: number[];
+  /** the steps the run was planned for, and whether the budget's clock ended it first */
+  steps: number;
+  warmup: number;
+  plan: BudgetPlan | null;
+  outOfTime: boolean;
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
@@ -186,6 +212,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let start: Position = { epoch: 0, shard: 0, offset: 0 };
   let step = 0;
   let opt: AdamW;
+  let saved: { steps?: number; warmup?: number; elapsed?: number; plan?: BudgetPlan; budget?: number } = {};
   if (o.resume) {
     if (!existsSync(join(o.out, 'training_state.json'))) throw new BertError('nothing to resume: no training_state.json', { where: o.out });
     model = loadModelDir(o.out, { arch }).model;
@@ -196,6 +223,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     opt.t = st.adamStep;
     step = st.state.step;
     start = st.state.data as unknown as Position;
+    saved = st.state as typeof saved;
   } else {
     if (o.init) {
       const loaded = loadModelDir(o.init, { arch, seed: o.seed, initMissing: o.initMissing });
@@ -209,13 +237,20 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   }
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const V = model.cfg.vocab_size;
-  const schedule = linearSchedule(o.lr, o.warmup, o.steps);
   let savedAt: number | null = null;
   let lastStep: StepReport | null = null;
   const metricsPath = join(o.out, 'metrics.jsonl');
   startMetrics(metricsPath, o.resume ? step : null);
+  // the steps and warmup: given, else those of the run being resumed, else planned from the budget
+  let steps = o.steps ?? saved.steps;
+  let warmup = o.warmup ?? (o.steps === undefined ? saved.warmup : undefined);
+  let plan = o.steps === undefined ? saved.plan ?? null : null;
+  const priorSeconds = o.resume ? saved.elapsed ?? 0 : 0;
+  const budgetSeconds = o.budget ?? (o.steps === undefined ? saved.budget : undefined); // a resumed run keeps its clock
+  const clock0 = Date.now();
+  const elapsedSeconds = () => priorSeconds + (Date.now() - clock0) / 1000;
   const save = (pos: Position) => {
-    saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos } } });
+    saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds } });
   };
 
   const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont) : null;
@@ -257,8 +292,51 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let stopped = false;
   let pos = start;
   const health = new StepHealth(!!o.skipNonfinite, o.out);
-  for await (const { items, next } of pretrainingBatches(o, sp, isCont, start)) {
-    if (step >= o.steps) break;
+  const dataCost = { seconds: 0, instances: 0 };
+  const batches = pretrainingBatches(o, sp, isCont, start, dataCost);
+  const first = await batches.next();
+  let budget: Budget | null = null;
+  if (steps === undefined && budgetSeconds !== undefined) {
+    // held-out evaluations are paid for out of the budget: one batch's forward, timed
+    let evalSeconds = 0;
+    if (evalSet) {
+      const e = collate(evalSet.slice(0, o.batchSize), padId);
+      evalSeconds = Math.ceil(evalSet.length / o.batchSize) * timeIt(() => model.step(e.batch, { mlmLabels: e.mlmLabels, nspLabels: o.data.nsp ? e.nspLabels : undefined }, { training: false }), 1);
+    }
+    budget = new Budget(budgetSeconds, elapsedSeconds, {
+      warmupFraction: o.warmupFraction ?? 0.01, warmup, evalSeconds, evals: evalSet && !o.evalEvery ? PLANNED_EVALS : 0,
+      // every epoch builds its instances anew: the first shard's cost per instance, per step
+      dataSecondsPerStep: () => (dataCost.instances ? (dataCost.seconds / dataCost.instances) * o.batchSize : 0),
+    });
+    // the first plan: forward and backward on the first batch without an update, so the run's
+    // steps stay exactly those of --steps N
+    const c = collate(first.value!.items, padId);
+    const stepSeconds = timeIt(() => {
+      model.store.zeroGrad();
+      model.step(c.batch, { mlmLabels: c.mlmLabels, nspLabels: o.data.nsp ? c.nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
+    }, 2);
+    model.store.zeroGrad();
+    plan = budget.calibrate(stepSeconds, step);
+    steps = plan.steps;
+    warmup = plan.warmup;
+    o.onPlan?.(plan);
+  }
+  steps ??= DEFAULT_PRETRAIN_STEPS;
+  warmup ??= Math.round(steps * (o.warmupFraction ?? 0.01));
+  let totalSteps = steps;
+  let schedule = linearSchedule(o.lr, warmup, totalSteps);
+  let evalEvery = o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
+  let outOfTime = false;
+  async function* fromFirst() {
+    if (!first.done) yield first.value;
+    yield* batches;
+  }
+  for await (const { items, next } of fromFirst()) {
+    if (step >= totalSteps) break;
+    if (budgetSeconds !== undefined && elapsedSeconds() >= budgetSeconds) {
+      outOfTime = true;
+      break;
+    }
     const { batch, mlmLabels, nspLabels } = collate(items, padId);
     model.store.zeroGrad();
     const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
@@ -278,13 +356,21 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     const [na, nn] = r.nspLogits ? accuracy(r.nspLogits, nspLabels, 2) : [0, 0];
     const elapsed = (Date.now() - t0) / 1000;
     const report: StepReport = {
-      step, steps: o.steps, loss: r.loss, mlmLoss: r.parts.mlm ?? NaN, nspLoss: r.parts.nsp ?? NaN,
+      step, steps: totalSteps, loss: r.loss, mlmLoss: r.parts.mlm ?? NaN, nspLoss: r.parts.nsp ?? NaN,
       mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed,
     };
     appendFileSync(metricsPath, JSON.stringify({ type: 'train', ...report }) + '\n');
+    if (budget?.observe(step)) {
+      // the warmup is over: the decay is fitted to the steps the measured pace leaves room for
+      plan = budget.plan!;
+      steps = totalSteps = plan.steps;
+      schedule = linearSchedule(o.lr, warmup, totalSteps);
+      if (!o.evalEvery && evalSet) evalEvery = Math.max(1, Math.round(totalSteps / PLANNED_EVALS));
+      o.onPlan?.(plan);
+    }
     lastStep = report;
     o.onStep?.(report);
-    if (o.evalEvery && step % o.evalEvery === 0) {
+    if (evalEvery && step % evalEvery === 0) {
       lastEval = evaluate();
       if (lastEval) {
         appendFileSync(metricsPath, JSON.stringify({ type: 'eval', ...lastEval }) + '\n');
@@ -314,9 +400,11 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const seconds = (Date.now() - t0) / 1000;
   writeReport({
     kind: 'pretrain', out: o.out, config: model.cfg,
-    options: { files: o.files, steps: o.steps, batchSize: o.batchSize, lr: o.lr, warmup: o.warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery: o.evalEvery, saveEvery: o.saveEvery, dtype, ...o.data },
+    options: { files: o.files, steps: totalSteps, batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
     summary: [
-      ['steps', `${step} of ${o.steps}${stopped ? ' (stopped; --resume goes on)' : ''}`],
+      ['steps', `${step} of ${totalSteps}${stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
+      ...(plan ? [['budget', `${Math.round(budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +
+        (plan.evals ? ` and ${plan.evals} evaluations of ${plan.evalSeconds.toFixed(1)} s` : '') + `; --steps ${totalSteps} --warmup ${warmup} reproduces the run`]] as [string, string][] : []),
       ['this run', `${(step - firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],
       // the headline names its loss: the sum when NSP is on, its parts beside it (as the charts plot them)
       [o.data.nsp ? 'final training loss (MLM + NSP)' : 'final training loss (MLM)', lastStep ? lastStep.loss.toFixed(4) : '—'],
@@ -324,7 +412,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
       ['parameters', model.store.size.toLocaleString('en-US')],
     ],
   });
-  return { model, step, stopped, lastEval, losses, skipped: health.skipped };
+  return { model, step, stopped, lastEval, losses, skipped: health.skipped, steps: totalSteps, warmup, plan, outOfTime };
 }
 
 /**

@@ -1,0 +1,103 @@
+// `pretrain --budget`: the steps are planned from the run's own pace, the schedule is fitted to
+// them, the run is exactly `--steps N --warmup W` with the planned N and W (also when stopped and
+// resumed), and a clock stops it on time when the pace falls after planning.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { presetConfig, validateConfig } from '../../lib/config.js';
+import { parseDuration } from '../../lib/cli/options.js';
+import { sotuAddresses, toPretrainingText } from '../../lib/data/sotu.js';
+import { native } from '../../lib/native.js';
+import { Budget } from '../../lib/train/budget.js';
+import { pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
+import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
+import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
+import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bert-cli-budget-'));
+const corpus = join(dir, 'corpus.txt');
+writeFileSync(corpus, toPretrainingText(sotuAddresses().slice(200, 212)));
+const counter = new WordCounter(true);
+for (const l of readFileSync(corpus, 'utf8').split('\n')) counter.addLine(l);
+const tokenizer = new Tokenizer(trainWordPiece(counter.counts, { size: 800 }));
+const config = validateConfig({ ...presetConfig('tiny', tokenizer.vocab.size), hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64 });
+
+function options(out: string, extra: Partial<PretrainOptions> = {}): PretrainOptions {
+  return {
+    files: [corpus], out, config, tokenizer, batchSize: 4, lr: 1e-3, seed: 5, evalFiles: [corpus], evalBatches: 2,
+    data: { ...DEFAULT_PRETRAINING, maxLength: 48, maxPredictions: 8 }, saveEvery: 100000, shardTokens: 3000, ...extra,
+  };
+}
+
+const busyWait = (ms: number) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+};
+
+describe('--budget', () => {
+  it('parses durations, and refuses what is not one', () => {
+    expect(parseDuration('30m')).toBe(1800);
+    expect(parseDuration('1h30m')).toBe(5400);
+    expect(parseDuration('90s')).toBe(90);
+    expect(parseDuration('2.5m')).toBe(150);
+    for (const bad of ['30', '', 'm', '0s', '-5m', '1d', '5 minutes']) expect(() => parseDuration(bad)).toThrow(/duration/);
+  });
+
+  it('plans from the pace: more time, more steps; the evaluations and the data are paid for; the warmup is kept when the plan is remade', () => {
+    let now = 0;
+    const b = (s: number, evals = 0) => new Budget(s, () => now, { warmupFraction: 0.1, evalSeconds: 2, evals, dataSecondsPerStep: () => 0.01 });
+    expect(b(100).calibrate(0.09, 0).steps).toBe(Math.floor((100 * 0.98) / (0.09 * 1.1 + 0.01)));
+    expect(b(100, 10).calibrate(0.09, 0).steps).toBe(Math.floor((100 * 0.98 - 20) / (0.09 * 1.1 + 0.01)));
+    const budget = b(100);
+    const first = budget.calibrate(0.09, 0);
+    expect(first.warmup).toBe(Math.round(first.steps * 0.1));
+    // the real steps take 0.2 s: at the end of the warmup the plan shrinks to what is left
+    let remade = false;
+    for (let step = 1; step <= first.warmup; step++) {
+      now = 0.2 * step;
+      remade = budget.observe(step) || remade;
+    }
+    expect(remade).toBe(true);
+    expect(budget.plan!.from).toBe('measured');
+    expect(budget.plan!.warmup).toBe(first.warmup);
+    expect(budget.plan!.steps).toBe(first.warmup + Math.floor(((100 - now) * 0.98) / (0.2 + 0.01)));
+    expect(budget.observe(first.warmup + 1)).toBe(false); // once
+  });
+
+  it('is --steps N --warmup W with the planned N and W, bit for bit, also stopped and resumed without the flag', async () => {
+    const saved = native.numThreads();
+    native.setNumThreads(1);
+    try {
+      let measured = false, after = 0;
+      const a = await pretrain(options(join(dir, 'planned'), {
+        budget: 3, warmupFraction: 0.1, onPlan: (p) => { measured = p.from === 'measured'; }, shouldStop: () => measured && ++after === 10,
+      }));
+      expect(a.stopped).toBe(true);
+      expect(a.plan!.from).toBe('measured');
+      expect(a.step).toBe(a.warmup + 9); // the plan is remade at step W, and the run stops after nine more
+      const b = await pretrain(options(join(dir, 'planned'), { resume: true }));
+      expect(b.stopped).toBe(false);
+      expect(b.step).toBe(a.steps); // the plan is in the training state
+      const exact = await pretrain(options(join(dir, 'exact'), { steps: a.steps, warmup: a.warmup }));
+      expect([...a.losses, ...b.losses]).toEqual(exact.losses);
+    } finally {
+      native.setNumThreads(saved);
+    }
+  });
+
+  it('stops on time, with a checkpoint and a last evaluation, when the pace falls after planning', async () => {
+    const out = join(dir, 'late');
+    const t0 = Date.now();
+    let measured = false;
+    const r = await pretrain(options(out, { budget: 3, warmupFraction: 0.1, onPlan: (p) => { measured = p.from === 'measured'; }, onStep: () => { if (measured) busyWait(5); } }));
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.outOfTime).toBe(true);
+    expect(r.step).toBeLessThan(r.steps);
+    expect(seconds).toBeLessThan(3 + 1.5); // the step under way, the evaluation and the save
+    expect(r.lastEval!.step).toBe(r.step);
+    const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
+    expect(state.step).toBe(r.step);
+    expect(state.steps).toBe(r.steps);
+  });
+});

@@ -12,13 +12,16 @@ import { choiceAdapter, qaAdapter, sequenceAdapter, taggingAdapter, type TaskAda
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { encodeQa, QA_DEFAULTS, readQa } from '../../lib/tasks/qa.js';
 import { finetune } from '../../lib/train/finetune.js';
+import { FINETUNE_DEFAULTS, finetuneDefaults, type FinetuneSettings } from '../../lib/train/finetune-defaults.js';
+
+const flagName = (k: keyof FinetuneSettings) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 import { modelDirConfig } from '../../lib/io/model-dir.js';
 import { runJob } from '../job.js';
 import type { JobContext } from '../job-worker.js';
 
 interface Flags {
-  model: string; task: Task; train: string; dev?: string; out: string; epochs: number; lr: number; batchSize: number;
-  maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
+  model: string; task: Task; train: string; dev?: string; out: string; epochs?: number; lr?: number; batchSize?: number;
+  maxLength?: number; docStride: number; maxQueryLength: number; warmupRatio?: number; weightDecay: number; maxGradNorm: number; gradAccum: number; scheduler: 'linear' | 'constant';
   shuffle: boolean; seed: number; evalEvery?: number; earlyStopping?: number; threads?: number; dtype: 'fp32' | 'bf16'; dropout?: number; textColumn?: string;
   textPairColumn?: string; labelColumn?: string; skipBad?: boolean; skipNonfinite?: boolean; resume?: boolean; overwrite?: boolean; saveEvery?: number; quiet?: boolean; json?: boolean;
 }
@@ -31,14 +34,14 @@ export function finetuneCommand(): Command {
     .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl; for tag CoNLL (token … tag per line) or .jsonl {words, tags}; for qa SQuAD JSON or .jsonl {question, context, answers}')
     .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
     .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
-    .option('--epochs <n>', 'passes over the training data', parsePositiveInt, 3)
-    .option('--lr <x>', 'peak learning rate', parsePositiveNumber, 2e-5)
-    .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
+    .option('--epochs <n>', "passes over the training data (default: by the model's size, see below)", parsePositiveInt)
+    .option('--lr <x>', "peak learning rate (default: by the model's size)", parsePositiveNumber)
+    .option('--batch-size <n>', "examples per batch (default: by the model's size)", parsePositiveInt)
     .option('--dropout <p>', "hidden and attention dropout for fine-tuning (default: the model's config.json)", parseDropout)
     .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128; 384 for qa)', parsePositiveInt)
     .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows of a long context', parsePositiveInt, QA_DEFAULTS.docStride)
     .option('--max-query-length <n>', 'qa: question tokens kept', parsePositiveInt, QA_DEFAULTS.maxQueryLength)
-    .option('--warmup-ratio <x>', 'fraction of the steps spent warming up', parseProbability, 0.1)
+    .option('--warmup-ratio <x>', "fraction of the steps spent warming up (default: by the model's size)", parseProbability)
     .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, 0.01)
     .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, 1.0)
     .option('--grad-accum <n>', 'batches per optimizer step', parsePositiveInt, 1)
@@ -61,6 +64,9 @@ export function finetuneCommand(): Command {
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Label names found in the training data go to config.json (id2label, label2id), so predict prints names.
+Left out, --lr, --epochs, --batch-size and --warmup-ratio follow the model's size (encoder parameters,
+embeddings excluded); the values chosen are printed and saved in report.html:
+${FINETUNE_DEFAULTS.map((r) => `  ${r.name.padEnd(38)} lr ${r.lr.toExponential(0)}, ${r.epochs} epochs, batch ${r.batchSize}, warmup ${r.warmupRatio}`).join('\n')}
 The output directory loads in HF's AutoModelForSequenceClassification.
 
 Examples:
@@ -157,6 +163,10 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${maxLength} tokens${cutWords(train)}`);
   if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${maxLength} tokens${cutWords(dev)}`);
   if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
+  const sized = finetuneDefaults(modelDirConfig(f.resume ? `${f.out}/last` : f.model), { lr: f.lr, epochs: f.epochs, batchSize: f.batchSize, warmupRatio: f.warmupRatio });
+  const { lr, epochs, batchSize, warmupRatio } = sized.settings;
+  if (sized.defaulted.length) progress.log(`settings for a ${sized.row} model: lr ${lr}, ${plural(epochs, 'epoch')}, batch ${batchSize}, warmup ratio ${warmupRatio}` +
+    (sized.defaulted.length < 4 ? ` (${sized.defaulted.map(flagName).join(', ')} by size; the rest as given)` : ' (by size; each flag overrides)'));
   const t0 = Date.now();
   let devLine = '';
   let eta: Eta | null = null;
@@ -168,10 +178,10 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
       ...(f.dropout !== undefined ? { hidden_dropout_prob: f.dropout, attention_probs_dropout_prob: f.dropout } : {}),
     },
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
-    epochs: f.epochs, lr: f.lr, batchSize: f.batchSize, warmupRatio: f.warmupRatio, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
+    epochs, lr, batchSize, warmupRatio, sizeDefaults: sized.defaulted.length ? { row: sized.row, flags: sized.defaulted.map(flagName) } : undefined, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,
     gradAccum: f.gradAccum, scheduler: f.scheduler, shuffle: f.shuffle, seed: f.seed, evalEvery: f.evalEvery, earlyStopping: f.earlyStopping,
     resume: f.resume, overwrite: f.overwrite, saveEvery: f.saveEvery, shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)), task: f.task, labels: f.task === 'regression' || f.task === 'multilabel' || f.task === 'choice' || f.task === 'qa' ? undefined : labels,
-    onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${f.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`),
+    onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`),
     onEval: (e) => {
       const name = f.task === 'qa' ? 'F1' : f.task === 'regression' ? 'pearson' : f.task === 'multilabel' ? 'micro F1' : f.task === 'tag' ? (labels.some((l) => /^[BIES]-/.test(l)) ? 'entity F1' : 'token accuracy') : 'accuracy';
       devLine = `  | dev ${name} ${(100 * e.score).toFixed(2)}`;
@@ -181,6 +191,6 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   const secs = (Date.now() - t0) / 1000;
   progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${plural(r.steps, 'step')} in ${formatDuration(secs)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
     (r.skipped.length ? `; ${plural(r.skipped.length, 'step')} skipped for a non-finite loss or gradient` : ''), !r.stopped);
-  if (f.json) ctx.print(JSON.stringify({ out: f.out, steps: r.steps, seconds: secs, stopped: r.stopped, skippedSteps: r.skipped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
+  if (f.json) ctx.print(JSON.stringify({ out: f.out, settings: sized.settings, steps: r.steps, seconds: secs, stopped: r.stopped, skippedSteps: r.skipped, best: r.best ? { step: r.best.step, score: r.best.score, loss: r.best.loss } : null }) + '\n');
   return { stopped: r.stopped };
 }

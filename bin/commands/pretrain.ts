@@ -28,6 +28,7 @@ interface PretrainFlags {
   maxLength: number;
   lr: number;
   warmup?: number;
+  warmupRatio: number;
   maskProb: number;
   maxPredictions: number;
   skipNonfinite?: boolean;
@@ -64,7 +65,8 @@ export function pretrainCommand(): Command {
     .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
     .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
     .option('--lr <x>', 'peak learning rate', parsePositiveNumber, 1e-4)
-    .option('--warmup <n>', 'warmup steps (default: 1% of the steps)', parseNonNegativeInt)
+    .option('--warmup <n>', 'warmup steps (default: --warmup-ratio of the steps)', parseNonNegativeInt)
+    .option('--warmup-ratio <x>', 'fraction of the steps spent warming up, when --warmup is not given', parseProbability, 0.01)
     .option('--dropout <p>', "hidden and attention dropout, written to config.json (default: the config's; BERT's 0.1)", parseDropout)
     .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
     .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
@@ -140,7 +142,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   const result = await pretrain({
     files: corpus, out: f.out, config, tokenizer, init: f.init, initMissing: f.initMissing, resume: f.resume,
     onInitialized: (names) => progress.log(`initialised ${plural(names.length, 'tensor')} the checkpoint lacks: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`), overwrite: f.overwrite, steps: f.steps, batchSize: f.batchSize,
-    lr: f.lr, warmup: f.warmup, budget: f.budget, seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
+    lr: f.lr, warmup: f.warmup, warmupFraction: f.warmupRatio, budget: f.budget, seed: f.seed, evalFiles: f.eval ? expandCorpusPaths(f.eval) : undefined,
     evalEvery: f.evalEvery, saveEvery: f.saveEvery,
     onPlan: (p) => progress.log(`budget ${formatDuration(f.budget!)}: ${plural(p.steps, 'step')} fit at ${p.stepSeconds.toFixed(3)} s a step (${p.from === 'measured' ? `measured over the warmup's ${p.warmup} steps` : 'first estimate'})` +
       (p.evals ? ` and ${plural(p.evals, 'evaluation')} of ${p.evalSeconds.toFixed(1)} s` : '') + `; warmup ${p.warmup}, then linear decay to 0`),

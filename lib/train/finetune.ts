@@ -32,6 +32,8 @@ export interface FinetuneOptions<E> {
   dev?: E[];
   epochs: number;
   lr: number;
+  /** which settings came from the model-size table (finetune-defaults.ts), for the report */
+  sizeDefaults?: { row: string; flags: string[] };
   batchSize: number;
   warmupRatio: number;
   weightDecay: number;
@@ -181,7 +183,7 @@ async function runFinetuning<E>(o: FinetuneOptions<E>, tok: Tokenizer): Promise<
   const b = best as DevReport | null;
   writeReport({
     kind: 'finetune', out: o.out, config: model.cfg, labels: o.labels,
-    options: { model: o.modelDir, examples: o.train.length, devExamples: o.dev?.length ?? 0, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, resume: !!o.resume, dtype },
+    options: { model: o.modelDir, examples: o.train.length, devExamples: o.dev?.length ?? 0, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, resume: !!o.resume, dtype, ...(o.sizeDefaults ? { sizeDefaults: `${o.sizeDefaults.flags.join(', ')} from the row for ${o.sizeDefaults.row}` } : {}) },
     summary: [
       ['task', o.task ?? o.adapter.arch],
       ['steps', `${step} of ${total}${stopped ? ' (stopped; --resume goes on)' : ''}`],

@@ -148,3 +148,27 @@ describe('fine-tuning end to end', () => {
     expect(r.stderr).toBe(native.bf16Supported() ? '' : expect.stringMatching(/needs AVX512_BF16.*running fp32/));
   });
 });
+
+describe('settings by the model\'s size', () => {
+  it('left-out flags follow the size table (a tiny model: lr 3e-4, 4 epochs), an explicit flag wins, and the choice is printed and saved in the report', () => {
+    const train = write('size-train.tsv', ['text', 'label'], Array.from({ length: 40 }, (_, i) => [sentence(4, [i % 2 ? 'win' : 'meeting']), i % 2 ? 'spam' : 'ham']));
+    const out = join(dir, 'sized');
+    const r = runCli(['finetune', '--model', pretrained, '--task', 'classify', '--train', train, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).settings).toEqual({ lr: 3e-4, epochs: 4, batchSize: 32, warmupRatio: 0.1 });
+    expect(r.stderr).toMatch(/settings for a tiny\/mini \(≤ 5M encoder parameters\) model: lr 0\.0003, 4 epochs, batch 32, warmup ratio 0\.1 \(by size; each flag overrides\)/);
+    expect(JSON.parse(r.stdout).steps).toBe(4 * 2); // 40 examples in batches of 32, 4 epochs
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(report).toMatch(/--lr, --epochs, --batch-size, --warmup-ratio from the row for tiny\/mini/);
+    const given = runCli(['finetune', '--model', pretrained, '--task', 'classify', '--train', train, '--out', join(dir, 'sized2'), '--json', '--lr', '1e-3', '--epochs', '1']);
+    expect(JSON.parse(given.stdout).settings).toEqual({ lr: 1e-3, epochs: 1, batchSize: 32, warmupRatio: 0.1 });
+    expect(given.stderr).toMatch(/\(--batch-size, --warmup-ratio by size; the rest as given\)/);
+  });
+
+  it('the table: BERT-base gets BERT\'s own settings, small and medium the middle row', async () => {
+    const { finetuneDefaults } = await import('../../lib/train/finetune-defaults.js');
+    const size = (name: 'tiny' | 'mini' | 'small' | 'medium' | 'base' | 'large') => finetuneDefaults(presetConfig(name, 30522), {}).settings.lr;
+    expect([size('tiny'), size('mini'), size('small'), size('medium'), size('base'), size('large')]).toEqual([3e-4, 3e-4, 1e-4, 1e-4, 2e-5, 2e-5]);
+    expect(finetuneDefaults(presetConfig('base', 30522), {}).settings.epochs).toBe(3);
+  });
+});

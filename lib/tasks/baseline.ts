@@ -58,3 +58,42 @@ export function logisticRegression(train: { text: string; label: number }[], opt
     return z > 0 ? 1 : 0;
   };
 }
+
+/**
+ * Logistic regression on how much two texts share — TF-IDF cosine and the fraction of shared words —
+ * plus their lengths: the word-overlap reference for sentence-pair tasks (next sentence or not).
+ * Full-batch gradient descent on five features: nothing to tune.
+ */
+export function overlapRegression(train: { a: string; b: string; label: number }[]): (a: string, b: string) => number {
+  const df = new Map<string, number>();
+  for (const x of train) for (const w of new Set([...words(x.a), ...words(x.b)])) df.set(w, (df.get(w) ?? 0) + 1);
+  const idf = (w: string) => Math.log((train.length + 1) / ((df.get(w) ?? 0) + 1));
+  const bag = (t: string) => {
+    const m = new Map<string, number>();
+    for (const w of words(t)) m.set(w, (m.get(w) ?? 0) + 1);
+    return m;
+  };
+  const features = (a: string, b: string): number[] => {
+    const A = bag(a), B = bag(b);
+    let dot = 0, na = 0, nb = 0, shared = 0;
+    for (const [w, c] of A) {
+      na += (c * idf(w)) ** 2;
+      const cb = B.get(w);
+      if (cb !== undefined) { dot += c * cb * idf(w) ** 2; shared++; }
+    }
+    for (const [w, c] of B) nb += (c * idf(w)) ** 2;
+    return [dot / Math.sqrt(na * nb + 1e-12), shared / Math.sqrt(A.size * B.size + 1e-12), A.size / 50, B.size / 50, 1];
+  };
+  const X = train.map((x) => features(x.a, x.b));
+  const w = new Float64Array(5);
+  const z = (f: number[]) => f.reduce((s, v, j) => s + v * w[j], 0);
+  for (let it = 0; it < 500; it++) {
+    const g = new Float64Array(5);
+    X.forEach((f, i) => {
+      const d = 1 / (1 + Math.exp(-z(f))) - train[i].label;
+      f.forEach((v, j) => (g[j] += d * v));
+    });
+    g.forEach((v, j) => (w[j] -= (2 * v) / X.length));
+  }
+  return (a, b) => (z(features(a, b)) > 0 ? 1 : 0);
+}

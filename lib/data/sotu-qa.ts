@@ -53,7 +53,8 @@ export function sotuQuestions(addresses: { year: number; text: string }[], o: { 
       // spread the questions over the context's spans, every type in its turn
       const picked = spans.filter((_, k) => k % Math.max(1, Math.ceil(spans.length / per)) === 0).slice(0, per);
       const qas = picked.map((s, k) => {
-        const si = starts.findLastIndex((st) => st <= s.start);
+        let si = 0;
+        while (si + 1 < starts.length && starts[si + 1] <= s.start) si++;
         const sentence = parts[si], at = s.start - starts[si];
         const cloze = sentence.slice(0, at) + '___' + sentence.slice(at + s.text.length);
         // answer_start counts code points, as SQuAD's (Python's str)

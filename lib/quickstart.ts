@@ -1,6 +1,7 @@
 // The whole course on bundled real data, offline, as `bert-cli quickstart` runs it: learn a WordPiece
-// vocabulary and pretrain a small BERT (MLM + NSP) on the State of the Union addresses, fine-tune it to
-// tell spam from ham on SpamAssassin e-mails, evaluate on held-out e-mails beside bag-of-words
+// vocabulary and pretrain a small BERT (MLM + NSP, on a time budget) on the State of the Union
+// addresses and the training e-mails' own text, fine-tune it to tell spam from ham on SpamAssassin
+// e-mails with the settings its size calls for, evaluate on held-out e-mails beside bag-of-words
 // baselines, predict a few e-mails and fill a [MASK]. Each stage leaves ordinary files (data as the
 // other commands read it, model directories) and a record in quickstart.json, so a rerun with the same
 // settings skips what is finished and resumes a pretraining run that was stopped.
@@ -22,6 +23,9 @@ import { defaultColumns, encodeExamples, labelConfig, labelNames } from './tasks
 import { Tokenizer } from './tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from './tokenizer/trainer.js';
 import { finetune } from './train/finetune.js';
+import { finetuneDefaults } from './train/finetune-defaults.js';
+import { trainingDtype } from './engine.js';
+import { pretrainingText } from './data/sentences.js';
 import { pretrain } from './train/pretrain.js';
 
 export interface QuickstartOptions {
@@ -35,13 +39,17 @@ export interface QuickstartOptions {
   shouldStop?: () => boolean;
 }
 
-/** The settings of each stage; a stage is redone when its settings change. */
+/**
+ * The settings of each stage; a stage is redone when its settings change. The pretraining recipe is
+ * pretrain's small-budget one (README, "Pretraining on a budget"); fine-tuning leaves lr, epochs and
+ * batch to the model's size (finetune-defaults.ts) but for --fast, which only has to run.
+ */
 export function quickstartPlan(fast: boolean) {
   return fast
-    ? { vocabSize: 4000, preset: 'tiny' as const, pretrainSteps: 500, pretrainLength: 64, pretrainBatch: 32, pretrainLr: 1e-3,
-        spamTrain: 1500, spamTest: 300, epochs: 3, finetuneLength: 64, finetuneLr: 5e-4, finetuneBatch: 16 }
-    : { vocabSize: 8000, preset: 'mini' as const, pretrainSteps: 600, pretrainLength: 64, pretrainBatch: 32, pretrainLr: 5e-4,
-        spamTrain: Infinity, spamTest: Infinity, epochs: 2, finetuneLength: 128, finetuneLr: 1e-4, finetuneBatch: 32 };
+    ? { vocabSize: 4000, preset: 'tiny' as const, pretrainBudget: 20, pretrainLength: 64, pretrainBatch: 32, pretrainLr: 1e-3,
+        spamTrain: 1500, spamTest: 300, finetuneLength: 64, finetune: { epochs: 3, lr: 5e-4, batchSize: 16 } }
+    : { vocabSize: 8000, preset: 'mini' as const, pretrainBudget: 300, pretrainLength: 128, pretrainBatch: 32, pretrainLr: 5e-4,
+        spamTrain: Infinity, spamTest: Infinity, finetuneLength: 128, finetune: {} };
 }
 
 export interface QuickstartResult {
@@ -96,7 +104,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   // 1. data
   const dataSettings = { spamTrain: plan.spamTrain, spamTest: plan.spamTest, devEvery: 10 };
   stage(1, 'Data: State of the Union addresses (pretraining) and SpamAssassin e-mails (spam/ham)');
-  const files = ['data/sotu/train.txt', 'data/sotu/heldout.txt', 'data/spam/train.tsv', 'data/spam/test.tsv', 'data/spam/dev.tsv'];
+  const files = ['data/sotu/train.txt', 'data/sotu/heldout.txt', 'data/spam/train.tsv', 'data/spam/test.tsv', 'data/spam/dev.tsv', 'data/spam/train.txt', 'data/spam/heldout.txt'];
   if (finished('data', dataSettings, files)) {
     print('      reusing data/ from an earlier run\n');
   } else {
@@ -113,6 +121,9 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     writeFileAtomic(join(out, files[2]), [toTsv(spamTrain)]);
     writeFileAtomic(join(out, files[3]), [toTsv(spamTest)]);
     writeFileAtomic(join(out, files[4]), [toTsv(spamDev)]);
+    // the training e-mails' text to pretrain on (in-domain), the test e-mails' to measure held-out MLM on
+    writeFileAtomic(join(out, files[5]), [pretrainingText(spamTrain.map((x) => x.text))]);
+    writeFileAtomic(join(out, files[6]), [pretrainingText(spamTest.map((x) => x.text))]);
     const count = (xs: LabelledText[]) => `${xs.length} (${xs.filter((x) => x.label === 'spam').length} spam)`;
     finish('data', dataSettings, { sotu: { train: train.length, heldOut: heldOut.length }, spam: { train: spamTrain.length, dev: spamDev.length, test: spamTest.length } });
     print(`      ${train.length} addresses to pretrain on, ${heldOut.length} held out; e-mails: ${count(spamTrain)} to train, ${count(spamDev)} to pick the checkpoint by, ${count(spamTest)} to test\n`);
@@ -120,7 +131,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
 
   // 2. vocabulary
   const vocabSettings = { size: plan.vocabSize, data: dataSettings };
-  stage(2, `WordPiece: a ${plan.vocabSize}-token uncased vocabulary learned from the addresses`);
+  stage(2, `WordPiece: a ${plan.vocabSize}-token uncased vocabulary learned from the addresses and the training e-mails`);
   let tok: Tokenizer;
   if (finished('vocab', vocabSettings, ['vocab.txt'])) {
     tok = Tokenizer.fromVocabFile(join(out, 'vocab.txt'), { lowercase: true });
@@ -128,7 +139,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   } else {
     progress.update('counting words…', true);
     const counter = new WordCounter(true);
-    await counter.addFiles([join(out, files[0])]);
+    await counter.addFiles([join(out, files[0]), join(out, files[5])]);
     const vocab = trainWordPiece(counter.counts, { size: plan.vocabSize, lowercase: true });
     writeFileAtomic(join(out, 'vocab.txt'), [vocab.toText()]);
     tok = new Tokenizer(vocab, { lowercase: true });
@@ -139,26 +150,26 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
 
   // 3. pretraining
   const cfg = presetConfig(plan.preset, tok.vocab.size);
-  const ptSettings = { preset: plan.preset, steps: plan.pretrainSteps, length: plan.pretrainLength, batch: plan.pretrainBatch, lr: plan.pretrainLr, seed, vocab: vocabSettings };
+  const ptSettings = { preset: plan.preset, budget: plan.pretrainBudget, length: plan.pretrainLength, batch: plan.pretrainBatch, lr: plan.pretrainLr, seed, vocab: vocabSettings };
   const ptDir = join(out, 'pretrained');
   stage(3, `Pretraining a ${plan.preset} BERT (${cfg.num_hidden_layers} layers, ${cfg.hidden_size} hidden, ${cfg.num_attention_heads} heads) ` +
-    `with MLM + NSP: ${plan.pretrainSteps} steps of ${plan.pretrainBatch} sequences of ${plan.pretrainLength} tokens`);
+    `with MLM + NSP on the addresses and the training e-mails: ${formatDuration(plan.pretrainBudget)} of ${plan.pretrainBatch} sequences of ${plan.pretrainLength} tokens a step`);
   if (finished('pretrain', ptSettings, ['pretrained/model.safetensors'])) {
     result.heldOut = record.stages.pretrain.figures as QuickstartResult['heldOut'];
     print(`      reusing pretrained/ (held-out MLM accuracy ${pct(result.heldOut!.mlmAccuracy)}, NSP ${pct(result.heldOut!.nspAccuracy)})\n`);
   } else {
     const started = record.stages['pretrain-started']?.settings === JSON.stringify(ptSettings) && existsSync(join(ptDir, 'training_state.json'));
     const ptStart = Date.now();
-    const ptEta = new Eta(plan.pretrainSteps);
     if (started) print('      resuming the stopped run in pretrained/\n');
     else finish('pretrain-started', ptSettings);
     const r = await pretrain({
-      files: [join(out, files[0])], out: ptDir, config: cfg, tokenizer: tok, resume: started, overwrite: true, steps: plan.pretrainSteps,
-      batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmup: Math.round(plan.pretrainSteps / 20), seed,
-      evalFiles: [join(out, files[1])], evalEvery: plan.pretrainSteps, evalBatches: 20, saveEvery: 200,
-      data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: 10, wholeWordMask: false, nsp: true, dupeFactor: 0 },
+      files: [join(out, files[0]), join(out, files[5])], out: ptDir, config: { ...cfg, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }, tokenizer: tok,
+      resume: started, overwrite: true, budget: plan.pretrainBudget, batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmupFraction: 0.01, seed,
+      dtype: trainingDtype('bf16', () => undefined), // bf16 where the CPU has it, else fp32
+      evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 1e9, evalBatches: 20, saveEvery: 200,
+      data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: Math.round(plan.pretrainLength * 0.15), wholeWordMask: false, nsp: true, dupeFactor: 0 },
       shouldStop: o.shouldStop,
-      onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${ptEta.text(s.step, s.elapsed)}`),
+      onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${formatDuration(Math.max(0, plan.pretrainBudget - (Date.now() - ptStart) / 1000))} left`),
     });
     if (r.stopped) return { ...result, stopped: true, seconds: (Date.now() - t0) / 1000 };
     const e = r.lastEval!;
@@ -169,7 +180,8 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   }
 
   // 4. fine-tuning
-  const ftSettings = { epochs: plan.epochs, length: plan.finetuneLength, lr: plan.finetuneLr, batch: plan.finetuneBatch, seed, pretrained: ptSettings, data: dataSettings };
+  const ft = finetuneDefaults(cfg, plan.finetune).settings;
+  const ftSettings = { ...ft, length: plan.finetuneLength, seed, pretrained: ptSettings, data: dataSettings };
   const ftDir = join(out, 'spam');
   const cols = defaultColumns('classify');
   const trainSrc = readRecords(join(out, files[2])), testSrc = readRecords(join(out, files[3])), devSrc = readRecords(join(out, files[4]));
@@ -180,17 +192,17 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   const pad = tok.vocab.special('[PAD]');
   const adapter = sequenceAdapter('classify', labels, pad);
   stage(4, `Fine-tuning every parameter under a new classifier: spam or ham, ${trainSet.examples.length} e-mails, ` +
-    `${plan.epochs} epoch${plan.epochs > 1 ? 's' : ''}, first ${plan.finetuneLength} tokens of each`);
+    `${ft.epochs} epoch${ft.epochs > 1 ? 's' : ''} at lr ${ft.lr} (the settings for its size), first ${plan.finetuneLength} tokens of each`);
   const ftStart = Date.now();
   let ftEta: Eta | null = null;
   if (finished('finetune', ftSettings, ['spam/model.safetensors'])) {
     print('      reusing spam/\n');
   } else {
     const r = await finetune({
-      modelDir: ptDir, out: ftDir, overwrite: true, adapter, labelConfig: labelConfig('classify', labels), maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
-      epochs: plan.epochs, lr: plan.finetuneLr, batchSize: plan.finetuneBatch, warmupRatio: 0.1, weightDecay: 0.01, maxGradNorm: 1,
+      modelDir: ptDir, out: ftDir, overwrite: true, adapter, labelConfig: { ...labelConfig('classify', labels), hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 }, maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
+      epochs: ft.epochs, lr: ft.lr, batchSize: ft.batchSize, warmupRatio: ft.warmupRatio, weightDecay: 0.01, maxGradNorm: 1, dtype: trainingDtype('bf16', () => undefined),
       gradAccum: 1, scheduler: 'linear', shuffle: true, seed, task: 'classify', labels, shouldStop: o.shouldStop,
-      onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${plan.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ${(ftEta ??= new Eta(s.steps)).text(s.step, s.elapsed)}`),
+      onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${ft.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ${(ftEta ??= new Eta(s.steps)).text(s.step, s.elapsed)}`),
       onEval: (e) => print(`      after epoch ${e.epoch + 1}: dev accuracy ${pct(e.score)}\n`),
     }, tok);
     if (r.stopped) return { ...result, stopped: true, seconds: (Date.now() - t0) / 1000 };

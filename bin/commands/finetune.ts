@@ -12,7 +12,7 @@ import { choiceAdapter, qaAdapter, sequenceAdapter, taggingAdapter, type TaskAda
 import { encodeChoices } from '../../lib/tasks/choice.js';
 import { encodeQa, QA_DEFAULTS, readQa } from '../../lib/tasks/qa.js';
 import { finetune } from '../../lib/train/finetune.js';
-import { FINETUNE_DEFAULTS, finetuneDefaults, type FinetuneSettings } from '../../lib/train/finetune-defaults.js';
+import { FINETUNE_DEFAULTS, finetuneDefaults, finetuneDropout, type FinetuneSettings } from '../../lib/train/finetune-defaults.js';
 
 const flagName = (k: keyof FinetuneSettings) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 import { modelDirConfig } from '../../lib/io/model-dir.js';
@@ -163,7 +163,10 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   if (train.truncated) progress.log(`train: ${train.truncated} of ${train.examples.length} examples cut to ${maxLength} tokens${cutWords(train)}`);
   if (dev?.truncated) progress.log(`dev: ${dev.truncated} of ${dev.examples.length} examples cut to ${maxLength} tokens${cutWords(dev)}`);
   if (!train.examples.length) throw new BertError('no training examples', { where: f.train });
-  const sized = finetuneDefaults(modelDirConfig(f.resume ? `${f.out}/last` : f.model), { lr: f.lr, epochs: f.epochs, batchSize: f.batchSize, warmupRatio: f.warmupRatio });
+  const baseConfig = modelDirConfig(f.resume ? `${f.out}/last` : f.model);
+  const sized = finetuneDefaults(baseConfig, { lr: f.lr, epochs: f.epochs, batchSize: f.batchSize, warmupRatio: f.warmupRatio });
+  const dropout = f.resume ? f.dropout : finetuneDropout(baseConfig, f.dropout); // a resumed run keeps its own
+  if (dropout !== undefined && f.dropout === undefined) progress.log(`dropout ${dropout}: the model was pretrained without it; BERT fine-tunes with 0.1 (--dropout to change)`);
   const { lr, epochs, batchSize, warmupRatio } = sized.settings;
   if (sized.defaulted.length) progress.log(`settings for a ${sized.row} model: lr ${lr}, ${plural(epochs, 'epoch')}, batch ${batchSize}, warmup ratio ${warmupRatio}` +
     (sized.defaulted.length < 4 ? ` (${sized.defaulted.map(flagName).join(', ')} by size; the rest as given)` : ' (by size; each flag overrides)'));
@@ -175,7 +178,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
       ...(f.task === 'qa' ? extraConfig : f.task === 'tag' || f.task === 'choice'
         ? { ...labelConfig('classify', labels), problem_type: undefined, bert_cli_task: f.task }
         : labelConfig(f.task, labels)),
-      ...(f.dropout !== undefined ? { hidden_dropout_prob: f.dropout, attention_probs_dropout_prob: f.dropout } : {}),
+      ...(dropout !== undefined ? { hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout } : {}),
     },
     maxLength: maxLength, train: train.examples, dev: dev?.examples,
     epochs, lr, batchSize, warmupRatio, sizeDefaults: sized.defaulted.length ? { row: sized.row, flags: sized.defaulted.map(flagName) } : undefined, weightDecay: f.weightDecay, maxGradNorm: f.maxGradNorm,

@@ -30,6 +30,8 @@ interface PretrainFlags {
   warmup?: number;
   warmupRatio: number;
   maskProb: number;
+  shortLength?: number;
+  shortRatio: number;
   maxPredictions: number;
   skipNonfinite?: boolean;
   wholeWordMask?: boolean;
@@ -68,6 +70,8 @@ export function pretrainCommand(): Command {
     .option('--warmup <n>', 'warmup steps (default: --warmup-ratio of the steps)', parseNonNegativeInt)
     .option('--warmup-ratio <x>', 'fraction of the steps spent warming up, when --warmup is not given', parseProbability, 0.01)
     .option('--dropout <p>', "hidden and attention dropout, written to config.json (default: the config's; BERT's 0.1)", parseDropout)
+    .option('--short-length <n>', "BERT's length schedule: the first --short-ratio of the steps on sequences this long, the rest at --max-length", parsePositiveInt)
+    .option('--short-ratio <x>', 'with --short-length: the fraction of the steps on short sequences', parseProbability, 0.9)
     .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
     .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
     .option('--whole-word-mask', 'mask all ## pieces of a word together')
@@ -135,6 +139,9 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
   }
   if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
+  if (f.shortLength !== undefined && (f.shortLength >= f.maxLength || f.shortLength < (f.nsp ? 5 : 4))) {
+    throw new UsageError(`--short-length ${f.shortLength} must be below --max-length ${f.maxLength} and fit [CLS] A [SEP] B [SEP]`, { where: '--short-length' });
+  }
   if (f.budget !== undefined && f.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
   const t0 = Date.now();
   let evalLine = '';
@@ -147,6 +154,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     onPlan: (p) => progress.log(`budget ${formatDuration(f.budget!)}: ${plural(p.steps, 'step')} fit at ${p.stepSeconds.toFixed(3)} s a step (${p.from === 'measured' ? `measured over the warmup's ${p.warmup} steps` : 'first estimate'})` +
       (p.evals ? ` and ${plural(p.evals, 'evaluation')} of ${p.evalSeconds.toFixed(1)} s` : '') + `; warmup ${p.warmup}, then linear decay to 0`),
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
+    shortLength: f.shortLength, shortRatio: f.shortRatio,
     shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)),
     onStep: (s) => {
       progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +

@@ -42,6 +42,8 @@ const MARGIN = 0.02;
 
 export class Budget {
   plan: BudgetPlan | null = null;
+  /** the whole run's mean step over the measured steps' (a length schedule's later, longer steps) */
+  paceScale = 1;
   private marks: { step: number; t: number }[] = [];
 
   constructor(
@@ -56,7 +58,7 @@ export class Budget {
 
   /** The first plan, from the seconds of one forward/backward pass; `done` steps are behind (a resume). */
   calibrate(stepSeconds: number, done: number): BudgetPlan {
-    this.plan = this.fit(stepSeconds * 1.1, done, 'calibration', null); // the optimizer and the rest: ~10% until measured
+    this.plan = this.fit(stepSeconds * 1.1 * this.paceScale, done, 'calibration', null); // the optimizer and the rest: ~10% until measured
     return this.plan;
   }
 
@@ -67,7 +69,7 @@ export class Budget {
     this.marks.push({ step, t: this.elapsed() });
     if (step < this.plan.warmup || this.marks.length < MIN_MEASURED_STEPS) return false;
     const a = this.marks[Math.floor(this.marks.length / 2)], b = this.marks[this.marks.length - 1]; // the first steps warm caches and the JIT up
-    this.plan = this.fit((b.t - a.t) / (b.step - a.step), step, 'measured', this.plan.warmup);
+    this.plan = this.fit(((b.t - a.t) / (b.step - a.step)) * this.paceScale, step, 'measured', this.plan.warmup);
     return true;
   }
 

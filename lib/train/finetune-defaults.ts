@@ -38,3 +38,13 @@ export function finetuneDefaults(c: Pick<BertConfig, 'hidden_size' | 'num_hidden
   const settings = Object.fromEntries(keys.map((k) => [k, given[k] ?? row[k]])) as unknown as FinetuneSettings;
   return { settings, row: row.name, defaulted: keys.filter((k) => given[k] === undefined) };
 }
+
+/**
+ * Fine-tuning's dropout when --dropout is not given: the model's own, except that a model pretrained
+ * without dropout (pretrain's default for short budgets, as Cramming's) fine-tunes with BERT's 0.1,
+ * as Cramming's recipe puts it back for fine-tuning. undefined: keep config.json's.
+ */
+export function finetuneDropout(c: Pick<BertConfig, 'hidden_dropout_prob' | 'attention_probs_dropout_prob'>, given: number | undefined): number | undefined {
+  if (given !== undefined) return given;
+  return c.hidden_dropout_prob === 0 && c.attention_probs_dropout_prob === 0 ? 0.1 : undefined;
+}

@@ -62,6 +62,38 @@ export interface PretrainOptions {
   shouldStop?: () => boolean;
   /** bf16: mixed-precision linear layers (BertForTask.setTrainingDtype); default fp32 */
   dtype?: Dtype;
+  /**
+   * BERT's length schedule: the first shortRatio of the steps on sequences of shortLength tokens
+   * (max predictions scaled alike), the rest at data.maxLength — short sequences are cheaper and
+   * teach most of what the full ones do; the last steps train the positions beyond.
+   */
+  shortLength?: number;
+  shortRatio?: number;
+}
+
+/** The data options of a phase: the short one scales the length and the predictions. */
+function phaseData(o: Pick<PretrainOptions, 'data' | 'shortLength'>, phase: number): PretrainingOptions {
+  if (phase === 1 || !o.shortLength) return o.data;
+  return { ...o.data, maxLength: o.shortLength, maxPredictions: Math.max(1, Math.round((o.data.maxPredictions * o.shortLength) / o.data.maxLength)) };
+}
+
+/**
+ * The batches of a run with a length schedule: phase 0's (short) until `switchAt()` steps are done,
+ * then phase 1's from the start of the data. Without shortLength, phase 1 only.
+ */
+async function* phasedBatches(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, start: Position, cost: { seconds: number; instances: number }, done: () => number, switchAt: () => number) {
+  let phase = o.shortLength ? start.phase ?? 0 : 1;
+  let from: Position = start;
+  for (;;) {
+    const gen = pretrainingBatches({ ...o, data: phaseData(o, phase) }, sp, isCont, from, cost);
+    for await (const b of gen) {
+      if (phase === 0 && done() >= switchAt()) break;
+      yield { items: b.items, next: { ...b.next, phase } };
+    }
+    if (phase === 1) return;
+    phase = 1;
+    from = { epoch: 0, shard: 0, offset: 0 };
+  }
 }
 
 /** Steps when neither --steps nor --budget says. */
@@ -78,6 +110,8 @@ export interface StepReport {
   lr: number;
   tokensPerSecond: number;
   elapsed: number;
+  /** the batch's padded length (a length schedule's phase shows in it) */
+  seqLength: number;
 }
 
 export interface EvalReport {
@@ -97,6 +131,8 @@ interface Position {
   epoch: number;
   shard: number;
   offset: number;
+  /** with shortLength: 0 while the short sequences last, 1 after (the data starts over at full length) */
+  phase?: number;
 }
 
 /** Accuracy of argmax(logits) over the rows of [rows, V] against targets. */
@@ -293,7 +329,9 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let pos = start;
   const health = new StepHealth(!!o.skipNonfinite, o.out);
   const dataCost = { seconds: 0, instances: 0 };
-  const batches = pretrainingBatches(o, sp, isCont, start, dataCost);
+  const shortRatio = o.shortLength ? o.shortRatio ?? 0.9 : 0;
+  let totalSteps = Infinity; // until planned
+  const batches = phasedBatches(o, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
   const first = await batches.next();
   let budget: Budget | null = null;
   if (steps === undefined && budgetSeconds !== undefined) {
@@ -310,20 +348,29 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     });
     // the first plan: forward and backward on the first batch without an update, so the run's
     // steps stay exactly those of --steps N
-    const c = collate(first.value!.items, padId);
-    const stepSeconds = timeIt(() => {
+    const timeStep = (c: ReturnType<typeof collate>) => {
+      const t = timeIt(() => {
+        model.store.zeroGrad();
+        model.step(c.batch, { mlmLabels: c.mlmLabels, nspLabels: o.data.nsp ? c.nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
+      }, 2);
       model.store.zeroGrad();
-      model.step(c.batch, { mlmLabels: c.mlmLabels, nspLabels: o.data.nsp ? c.nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
-    }, 2);
-    model.store.zeroGrad();
-    plan = budget.calibrate(stepSeconds, step);
+      return t;
+    };
+    const firstSeconds = timeStep(collate(first.value!.items, padId));
+    // with a length schedule the full-length steps cost more: their pace relative to the first
+    // batch's (timed on held-out sequences, which are full length) scales the measured one
+    if (shortRatio && (first.value?.next.phase ?? 1) === 0 && evalSet) {
+      const fullSeconds = timeStep(collate(evalSet.slice(0, o.batchSize), padId));
+      budget.paceScale = shortRatio + (1 - shortRatio) * (fullSeconds / firstSeconds);
+    }
+    plan = budget.calibrate(firstSeconds, step);
     steps = plan.steps;
     warmup = plan.warmup;
     o.onPlan?.(plan);
   }
   steps ??= DEFAULT_PRETRAIN_STEPS;
   warmup ??= Math.round(steps * (o.warmupFraction ?? 0.01));
-  let totalSteps = steps;
+  totalSteps = steps;
   let schedule = linearSchedule(o.lr, warmup, totalSteps);
   let evalEvery = o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
   let outOfTime = false;
@@ -357,7 +404,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     const elapsed = (Date.now() - t0) / 1000;
     const report: StepReport = {
       step, steps: totalSteps, loss: r.loss, mlmLoss: r.parts.mlm ?? NaN, nspLoss: r.parts.nsp ?? NaN,
-      mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed,
+      mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed, seqLength: batch.T,
     };
     appendFileSync(metricsPath, JSON.stringify({ type: 'train', ...report }) + '\n');
     if (budget?.observe(step)) {
@@ -400,7 +447,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const seconds = (Date.now() - t0) / 1000;
   writeReport({
     kind: 'pretrain', out: o.out, config: model.cfg,
-    options: { files: o.files, steps: totalSteps, batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
+    options: { files: o.files, steps: totalSteps, ...(o.shortLength ? { shortLength: o.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
     summary: [
       ['steps', `${step} of ${totalSteps}${stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
       ...(plan ? [['budget', `${Math.round(budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +

@@ -76,7 +76,7 @@ describe.skipIf(skip)('at a terminal', () => {
   it('quickstart --fast: the Ctrl-C key during pretraining saves; the rerun resumes, finishes and exits 0', async () => {
     const qs = join(dir, 'qs');
     const first = terminal(['quickstart', '--fast', '--out', qs]);
-    await first.waitFor(/pretraining: step [1-9]\d*\/500/, 120_000);
+    await first.waitFor(/pretraining: step [1-9]\d*\/\d+/, 120_000);
     first.keys('C-c');
     expect(await first.waitForExit(30_000)).toBe(130);
     expect(existsSync(join(qs, 'pretrained', 'training_state.json'))).toBe(true);
@@ -87,6 +87,6 @@ describe.skipIf(skip)('at a terminal', () => {
     const screen = again.screen(true);
     expect(screen).toMatch(/Done in \w+\. Try:/);
     expect(screen.split('\n').pop()).toMatch(/^Training reports: /);
-    expect(progressLines(screen, /pretraining: step \d+\/500/)).toBeLessThanOrEqual(1);
+    expect(progressLines(screen, /pretraining: step \d+\/\d+/)).toBeLessThanOrEqual(1);
   }, 480_000);
 });

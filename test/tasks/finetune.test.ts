@@ -170,5 +170,9 @@ describe('settings by the model\'s size', () => {
     const size = (name: 'tiny' | 'mini' | 'small' | 'medium' | 'base' | 'large') => finetuneDefaults(presetConfig(name, 30522), {}).settings.lr;
     expect([size('tiny'), size('mini'), size('small'), size('medium'), size('base'), size('large')]).toEqual([3e-4, 3e-4, 1e-4, 1e-4, 2e-5, 2e-5]);
     expect(finetuneDefaults(presetConfig('base', 30522), {}).settings.epochs).toBe(3);
+    // dropout: the model's, but BERT's 0.1 for a model pretrained without (as Cramming fine-tunes); a flag wins
+    const { finetuneDropout } = await import('../../lib/train/finetune-defaults.js');
+    const off = { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+    expect([finetuneDropout(off, undefined), finetuneDropout(off, 0), finetuneDropout({ hidden_dropout_prob: 0.2, attention_probs_dropout_prob: 0.2 }, undefined)]).toEqual([0.1, 0, undefined]);
   });
 });

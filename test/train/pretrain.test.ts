@@ -97,3 +97,25 @@ describe('training health', () => {
     expect(readFileSync(join(out, 'model.safetensors'))).toEqual(before);
   });
 });
+
+describe("BERT's length schedule (--short-length)", () => {
+  it('the first shortRatio of the steps are short, the rest full length; stopped and resumed across the switch, the losses are the same bit for bit', async () => {
+    const saved = native.numThreads();
+    native.setNumThreads(1);
+    try {
+      const o = (out: string, extra: Partial<PretrainOptions> = {}) => options(join(dir, out), { steps: 10, shortLength: 24, shortRatio: 0.6, ...extra });
+      const lengths: number[] = [];
+      const whole = await pretrain(o('short-whole', { onStep: (s) => lengths.push(s.seqLength) }));
+      expect(lengths.slice(0, 6).every((t) => t <= 24)).toBe(true);
+      expect(lengths.slice(6).every((t) => t > 24 && t <= 48)).toBe(true);
+      let calls = 0;
+      const first = await pretrain(o('short-split', { shouldStop: () => ++calls >= 4 }));
+      const second = await pretrain(o('short-split', { resume: true, shouldStop: () => ++calls >= 8 }));
+      const third = await pretrain(o('short-split', { resume: true }));
+      expect([first.step, second.step, third.step]).toEqual([4, 8, 10]);
+      expect([...first.losses, ...second.losses, ...third.losses]).toEqual(whole.losses);
+    } finally {
+      native.setNumThreads(saved);
+    }
+  });
+});

@@ -165,6 +165,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     const r = await pretrain({
       files: [join(out, files[0]), join(out, files[5])], out: ptDir, config: { ...cfg, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }, tokenizer: tok,
       resume: started, overwrite: true, budget: plan.pretrainBudget, batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmupFraction: 0.01, seed,
+      shortLength: plan.pretrainLength / 2, shortRatio: 0.9, // pretrain's defaults
       dtype: trainingDtype('bf16', () => undefined), // bf16 where the CPU has it, else fp32
       evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 1e9, evalBatches: 20, saveEvery: 200,
       data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: Math.round(plan.pretrainLength * 0.15), wholeWordMask: false, nsp: true, dupeFactor: 0 },

@@ -20,6 +20,7 @@ declare -A RECIPES=(
   [lr5e-4-nodrop-bf16-len64]="--lr 5e-4 --dropout 0 --dtype bf16 --max-length 64 --max-predictions 10"
   [lr5e-4-nodrop-bf16-wwm]="--lr 5e-4 --dropout 0 --dtype bf16 --whole-word-mask"
   [lr5e-4-nodrop-bf16-b64]="--lr 5e-4 --dropout 0 --dtype bf16 --batch-size 64"
+  [lr5e-4-nodrop-bf16-short64]="--lr 5e-4 --dropout 0 --dtype bf16 --short-length 64"
   [lr5e-4-nodrop-bf16-warm5]="--lr 5e-4 --dropout 0 --dtype bf16 --warmup-ratio 0.05"
 )
 NAMES=("$@"); [ ${#NAMES[@]} -gt 0 ] || NAMES=("${!RECIPES[@]}")
@@ -28,5 +29,5 @@ for n in "${NAMES[@]}"; do
   $CLI pretrain $TRAIN --eval $HELD --vocab "$OUT/vocab.txt" --config mini --budget "$BUDGET" --eval-every 1000000 \
     ${RECIPES[$n]} --out "$OUT/$n" --overwrite --json --quiet > "$OUT/$n.json.tmp"
   mv "$OUT/$n.json.tmp" "$OUT/$n.json"
-  node -e "const r=require('$OUT/$n.json'); console.log('$n', r.steps+' steps', 'MLM '+(100*r.eval.mlmAccuracy).toFixed(1)+'%', 'NSP '+(100*r.eval.nspAccuracy).toFixed(1)+'%', 'ppl '+r.eval.perplexity.toFixed(0))"
+  node -e "const r=require('$OUT/$n.json'); console.log('$n', r.steps+' steps', 'MLM '+(100*r.eval.mlmAccuracy).toFixed(1)+'%', 'NSP '+(r.eval.nspAccuracy===null?'—':(100*r.eval.nspAccuracy).toFixed(1)+'%'), 'ppl '+r.eval.perplexity.toFixed(0))"
 done

@@ -4,7 +4,10 @@ import { Command } from 'commander';
 import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
 import { UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { parseDropout, parseDtype, parseDuration, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
+import { native } from '../../lib/native.js';
+
+const bf16Supported = () => native.bf16Supported();
+import { parseDropout, parseDuration, parseTrainingDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
 import { DEFAULT_PRETRAIN_STEPS, pretrain } from '../../lib/train/pretrain.js';
@@ -44,7 +47,7 @@ interface PretrainFlags {
   overwrite?: boolean;
   seed: number;
   threads?: number;
-  dtype: 'fp32' | 'bf16';
+  dtype: 'fp32' | 'bf16' | 'auto';
   dropout?: number;
   lowercase: boolean;
   quiet?: boolean;
@@ -66,12 +69,12 @@ export function pretrainCommand(): Command {
     .option('--budget <duration>', 'train for this long (30m, 1h, 90s): the steps are planned from the measured pace, the schedule decays to zero at the last, and a clock stops the run on time', parseDuration)
     .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
     .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
-    .option('--lr <x>', 'peak learning rate', parsePositiveNumber, 1e-4)
+    .option('--lr <x>', 'peak learning rate (default 5e-4, measured for small models; BERT-base used 1e-4)', parsePositiveNumber, 5e-4)
     .option('--warmup <n>', 'warmup steps (default: --warmup-ratio of the steps)', parseNonNegativeInt)
     .option('--warmup-ratio <x>', 'fraction of the steps spent warming up, when --warmup is not given', parseProbability, 0.01)
-    .option('--dropout <p>', "hidden and attention dropout, written to config.json (default: the config's; BERT's 0.1)", parseDropout)
-    .option('--short-length <n>', "BERT's length schedule: the first --short-ratio of the steps on sequences this long, the rest at --max-length", parsePositiveInt)
-    .option('--short-ratio <x>', 'with --short-length: the fraction of the steps on short sequences', parseProbability, 0.9)
+    .option('--dropout <p>', "hidden and attention dropout, written to config.json (default 0 from scratch, as Cramming — fine-tuning puts BERT's 0.1 back; with --init the checkpoint's)", parseDropout)
+    .option('--short-length <n>', "BERT's length schedule: the first --short-ratio of the steps on sequences this long, the rest at --max-length (default: half of --max-length)", parsePositiveInt)
+    .option('--short-ratio <x>', 'the fraction of the steps on short sequences (0: none, every step at --max-length)', parseProbability, 0.9)
     .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
     .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
     .option('--whole-word-mask', 'mask all ## pieces of a word together')
@@ -84,7 +87,7 @@ export function pretrainCommand(): Command {
     .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, 42)
-    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
+    .option('--dtype <type>', 'auto: bf16 where the CPU has AVX512_BF16, else fp32; fp32; or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (else fp32 with a notice)', parseTrainingDtype, 'auto')
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')
@@ -129,18 +132,21 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   else if (f.init) config = modelDirConfig(f.init);
   else if ((PRESET_NAMES as string[]).includes(f.config)) config = presetConfig(f.config as PresetName, tokenizer.vocab.size);
   else config = validateConfig({ ...loadConfig(f.config), vocab_size: tokenizer.vocab.size }, f.config);
-  if (f.dropout !== undefined) {
-    if (f.resume && (config.hidden_dropout_prob !== f.dropout || config.attention_probs_dropout_prob !== f.dropout)) {
+  // from scratch, no dropout unless asked (README, "Pretraining on a budget"); --init keeps the checkpoint's
+  const dropout = f.dropout ?? (f.resume || f.init ? undefined : 0);
+  if (dropout !== undefined) {
+    if (f.resume && (config.hidden_dropout_prob !== dropout || config.attention_probs_dropout_prob !== dropout)) {
       throw new UsageError(`the run in ${f.out} has dropout ${config.hidden_dropout_prob}; --resume goes on with it`, { where: '--dropout' });
     }
-    config = { ...config, hidden_dropout_prob: f.dropout, attention_probs_dropout_prob: f.dropout };
+    config = { ...config, hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout };
   }
   if (f.maxLength > config.max_position_embeddings) {
     throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
   }
   if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
-  if (f.shortLength !== undefined && (f.shortLength >= f.maxLength || f.shortLength < (f.nsp ? 5 : 4))) {
-    throw new UsageError(`--short-length ${f.shortLength} must be below --max-length ${f.maxLength} and fit [CLS] A [SEP] B [SEP]`, { where: '--short-length' });
+  const shortLength = f.shortRatio > 0 ? f.shortLength ?? (Math.floor(f.maxLength / 2) >= 16 ? Math.floor(f.maxLength / 2) : undefined) : undefined;
+  if (shortLength !== undefined && (shortLength >= f.maxLength || shortLength < (f.nsp ? 5 : 4))) {
+    throw new UsageError(`--short-length ${shortLength} must be below --max-length ${f.maxLength} and fit [CLS] A [SEP] B [SEP]`, { where: '--short-length' });
   }
   if (f.budget !== undefined && f.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
   const t0 = Date.now();
@@ -154,8 +160,8 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     onPlan: (p) => progress.log(`budget ${formatDuration(f.budget!)}: ${plural(p.steps, 'step')} fit at ${p.stepSeconds.toFixed(3)} s a step (${p.from === 'measured' ? `measured over the warmup's ${p.warmup} steps` : 'first estimate'})` +
       (p.evals ? ` and ${plural(p.evals, 'evaluation')} of ${p.evalSeconds.toFixed(1)} s` : '') + `; warmup ${p.warmup}, then linear decay to 0`),
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
-    shortLength: f.shortLength, shortRatio: f.shortRatio,
-    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)),
+    shortLength, shortRatio: f.shortRatio,
+    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: f.dtype === 'auto' ? (bf16Supported() ? 'bf16' : 'fp32') : trainingDtype(f.dtype, (l) => progress.log(l)),
     onStep: (s) => {
       progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
         (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ${f.budget !== undefined ? `${formatDuration(Math.max(0, f.budget - (Date.now() - t0) / 1000))} left` : (eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${evalLine}`);

@@ -49,6 +49,12 @@ export function parseDtype(value: string): 'fp32' | 'bf16' {
   return value;
 }
 
+/** A training --dtype: fp32, bf16, or auto (bf16 where the CPU has it). */
+export function parseTrainingDtype(value: string): 'fp32' | 'bf16' | 'auto' {
+  if (value !== 'fp32' && value !== 'bf16' && value !== 'auto') throw new InvalidArgumentError(`expected auto, fp32 or bf16, got '${value}'`);
+  return value;
+}
+
 /** A duration: 90s, 30m, 1h, 1h30m, 2.5m (a unit is required); returns seconds. */
 export function parseDuration(value: string): number {
   const m = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$/.exec(value);

@@ -248,7 +248,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let start: Position = { epoch: 0, shard: 0, offset: 0 };
   let step = 0;
   let opt: AdamW;
-  let saved: { steps?: number; warmup?: number; elapsed?: number; plan?: BudgetPlan; budget?: number } = {};
+  let saved: { steps?: number; warmup?: number; elapsed?: number; plan?: BudgetPlan; budget?: number; shortLength?: number; shortRatio?: number } = {};
   if (o.resume) {
     if (!existsSync(join(o.out, 'training_state.json'))) throw new BertError('nothing to resume: no training_state.json', { where: o.out });
     model = loadModelDir(o.out, { arch }).model;
@@ -285,8 +285,12 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const budgetSeconds = o.budget ?? (o.steps === undefined ? saved.budget : undefined); // a resumed run keeps its clock
   const clock0 = Date.now();
   const elapsedSeconds = () => priorSeconds + (Date.now() - clock0) / 1000;
+  // the length schedule: a resumed run keeps its own (none, for a run saved without one)
+  const shortLength = o.resume ? saved.shortLength : o.shortLength;
+  const shortRatio = shortLength ? (o.resume ? saved.shortRatio : o.shortRatio) ?? 0.9 : 0;
+  const ph = { ...o, shortLength: shortRatio > 0 ? shortLength : undefined };
   const save = (pos: Position) => {
-    saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds } });
+    saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio } });
   };
 
   const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont) : null;
@@ -329,9 +333,8 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let pos = start;
   const health = new StepHealth(!!o.skipNonfinite, o.out);
   const dataCost = { seconds: 0, instances: 0 };
-  const shortRatio = o.shortLength ? o.shortRatio ?? 0.9 : 0;
   let totalSteps = Infinity; // until planned
-  const batches = phasedBatches(o, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
+  const batches = phasedBatches(ph, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
   const first = await batches.next();
   let budget: Budget | null = null;
   if (steps === undefined && budgetSeconds !== undefined) {
@@ -447,7 +450,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const seconds = (Date.now() - t0) / 1000;
   writeReport({
     kind: 'pretrain', out: o.out, config: model.cfg,
-    options: { files: o.files, steps: totalSteps, ...(o.shortLength ? { shortLength: o.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
+    options: { files: o.files, steps: totalSteps, ...(ph.shortLength ? { shortLength: ph.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
     summary: [
       ['steps', `${step} of ${totalSteps}${stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
       ...(plan ? [['budget', `${Math.round(budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +

@@ -62,7 +62,7 @@ describe('bert-cli pretrain and fill-mask', () => {
       expect(r.code, r.stderr).toBe(0);
       return { out, stderr: r.stderr, losses: losses(out) };
     };
-    const fp32 = run('dtype-fp32', []), bf16 = run('dtype-bf16', ['--dtype', 'bf16', '--threads', '1']);
+    const fp32 = run('dtype-fp32', ['--dtype', 'fp32']), bf16 = run('dtype-bf16', ['--dtype', 'bf16', '--threads', '1']);
     const bf16b = run('dtype-bf16-2', ['--dtype', 'bf16', '--threads', '2']);
     expect(bf16.losses).toHaveLength(6);
     expect(bf16b.losses).toEqual(bf16.losses);
@@ -77,7 +77,7 @@ describe('bert-cli pretrain and fill-mask', () => {
     }
     const bad = runCli([...args(join(dir, 'dtype-bad'), 2), '--dtype', 'fp16']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--dtype.*expected fp32 or bf16, got 'fp16'/);
+    expect(bad.stderr).toMatch(/--dtype.*expected auto, fp32 or bf16, got 'fp16'/);
   });
 
   it('--dropout sets hidden and attention dropout in config.json (a resumed run keeps its own)', () => {

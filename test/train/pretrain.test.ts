@@ -1,25 +1,15 @@
 // The pretraining loop: it learns (loss falls), checkpoints are model directories, and a run
 // stopped at step k and resumed reaches step n with exactly the losses of a run that never stopped.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { presetConfig, validateConfig } from '../../lib/config.js';
-import { sotuAddresses, toPretrainingText } from '../../lib/data/sotu.js';
 import { loadModelDir } from '../../lib/io/model-dir.js';
 import { native } from '../../lib/native.js';
 import { pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
-import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
-import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
+import { tinyPretraining } from '../helpers/tiny-pretraining.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'bert-cli-pretrain-'));
-const corpus = join(dir, 'corpus.txt');
-writeFileSync(corpus, toPretrainingText(sotuAddresses().slice(200, 212)));
-const counter = new WordCounter(true);
-for (const l of readFileSync(corpus, 'utf8').split('\n')) counter.addLine(l);
-const tokenizer = new Tokenizer(trainWordPiece(counter.counts, { size: 800 }));
-const config = validateConfig({ ...presetConfig('tiny', tokenizer.vocab.size), hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 64 });
+const { dir, corpus, tokenizer, config } = tinyPretraining('bert-cli-pretrain-');
 
 function options(out: string, extra: Partial<PretrainOptions> = {}): PretrainOptions {
   return {

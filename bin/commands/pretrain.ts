@@ -107,6 +107,7 @@ Examples:
 /** The command's work, in the job worker (bin/job.ts). */
 export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFlags }, ctx: JobContext): Promise<{ stopped: boolean }> {
   setThreads(f.threads);
+  if (f.budget !== undefined && f.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
   const corpus = expandCorpusPaths(files);
   const progress = ctx.progress;
   let tokenizer: Tokenizer;
@@ -148,7 +149,6 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   if (shortLength !== undefined && (shortLength >= f.maxLength || shortLength < (f.nsp ? 5 : 4))) {
     throw new UsageError(`--short-length ${shortLength} must be below --max-length ${f.maxLength} and fit [CLS] A [SEP] B [SEP]`, { where: '--short-length' });
   }
-  if (f.budget !== undefined && f.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
   const t0 = Date.now();
   let evalLine = '';
   let eta: Eta | undefined;

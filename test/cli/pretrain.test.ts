@@ -135,6 +135,15 @@ describe('bert-cli pretrain and fill-mask', () => {
     const badLen = runCli(['pretrain', small, '--vocab-size', '100', '--max-length', '9999', '--out', join(dir, 'x')]);
     expect(badLen.code).toBe(2);
     expect(badLen.stderr).toMatch(/--max-length 9999 is over max_position_embeddings 512/);
+    const both = runCli(['pretrain', small, '--vocab-size', '100', '--budget', '1m', '--steps', '5', '--out', join(dir, 'x')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^bert-cli: error: give one of --steps N \(exactly N steps\) and --budget TIME \(the steps that fit\), --budget\n$/);
+    const badBudget = runCli(['pretrain', small, '--vocab-size', '100', '--budget', '30', '--out', join(dir, 'x')]);
+    expect(badBudget.code).toBe(2);
+    expect(badBudget.stderr).toMatch(/--budget <duration>' argument '30' is invalid\. expected a duration such as 90s, 30m, 1h or 1h30m/);
+    const badShort = runCli(['pretrain', small, '--vocab-size', '100', '--short-length', '64', '--max-length', '64', '--out', join(dir, 'x')]);
+    expect(badShort.code).toBe(2);
+    expect(badShort.stderr).toMatch(/--short-length 64 must be below --max-length 64/);
     const badCfg = runCli(['fill-mask', '--model', join(dir, 'nope'), 'a [MASK]']);
     expect(badCfg.code).toBe(1);
     expect(badCfg.stderr).toMatch(/model directory not found/);

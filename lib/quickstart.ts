@@ -153,7 +153,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   const ptSettings = { preset: plan.preset, budget: plan.pretrainBudget, length: plan.pretrainLength, batch: plan.pretrainBatch, lr: plan.pretrainLr, seed, vocab: vocabSettings };
   const ptDir = join(out, 'pretrained');
   stage(3, `Pretraining a ${plan.preset} BERT (${cfg.num_hidden_layers} layers, ${cfg.hidden_size} hidden, ${cfg.num_attention_heads} heads) ` +
-    `with MLM + NSP on the addresses and the training e-mails: ${formatDuration(plan.pretrainBudget)} of ${plan.pretrainBatch} sequences of ${plan.pretrainLength} tokens a step`);
+    `with MLM + NSP on the addresses and the training e-mails: ${formatDuration(plan.pretrainBudget)} of ${plan.pretrainBatch} sequences a step, ${plan.pretrainLength / 2} tokens then ${plan.pretrainLength}`);
   if (finished('pretrain', ptSettings, ['pretrained/model.safetensors'])) {
     result.heldOut = record.stages.pretrain.figures as QuickstartResult['heldOut'];
     print(`      reusing pretrained/ (held-out MLM accuracy ${pct(result.heldOut!.mlmAccuracy)}, NSP ${pct(result.heldOut!.nspAccuracy)})\n`);

@@ -84,7 +84,7 @@ describe('--budget', () => {
     const seconds = (Date.now() - t0) / 1000;
     expect(r.outOfTime).toBe(true);
     expect(r.step).toBeLessThan(r.steps);
-    expect(seconds).toBeLessThan(3 + 1.5); // the step under way, the evaluation and the save
+    expect(seconds).toBeLessThan(3 + 5); // the step under way, the evaluation and the save (generous: a loaded CI machine)
     expect(r.lastEval!.step).toBe(r.step);
     const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
     expect(state.step).toBe(r.step);

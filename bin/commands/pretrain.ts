@@ -4,13 +4,10 @@ import { Command } from 'commander';
 import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../../lib/config.js';
 import { UsageError } from '../../lib/errors.js';
 import { setThreads, trainingDtype } from '../../lib/engine.js';
-import { native } from '../../lib/native.js';
-
-const bf16Supported = () => native.bf16Supported();
 import { parseDropout, parseDuration, parseTrainingDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../../lib/cli/options.js';
 import { Eta, formatDuration, plural } from '../../lib/cli/progress.js';
 import { expandCorpusPaths } from '../../lib/data/corpus.js';
-import { DEFAULT_PRETRAIN_STEPS, pretrain } from '../../lib/train/pretrain.js';
+import { DEFAULT_PRETRAIN_STEPS, DEFAULT_SHORT_RATIO, defaultShortLength, pretrain } from '../../lib/train/pretrain.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
 import { modelDirConfig } from '../../lib/io/model-dir.js';
@@ -74,7 +71,7 @@ export function pretrainCommand(): Command {
     .option('--warmup-ratio <x>', 'fraction of the steps spent warming up, when --warmup is not given', parseProbability, 0.01)
     .option('--dropout <p>', "hidden and attention dropout, written to config.json (default 0 from scratch, as Cramming — fine-tuning puts BERT's 0.1 back; with --init the checkpoint's)", parseDropout)
     .option('--short-length <n>', "BERT's length schedule: the first --short-ratio of the steps on sequences this long, the rest at --max-length (default: half of --max-length)", parsePositiveInt)
-    .option('--short-ratio <x>', 'the fraction of the steps on short sequences (0: none, every step at --max-length)', parseProbability, 0.9)
+    .option('--short-ratio <x>', 'the fraction of the steps on short sequences (0: none, every step at --max-length)', parseProbability, DEFAULT_SHORT_RATIO)
     .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
     .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
     .option('--whole-word-mask', 'mask all ## pieces of a word together')
@@ -145,7 +142,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     throw new UsageError(`--max-length ${f.maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
   }
   if (f.maxLength < (f.nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
-  const shortLength = f.shortRatio > 0 ? f.shortLength ?? (Math.floor(f.maxLength / 2) >= 16 ? Math.floor(f.maxLength / 2) : undefined) : undefined;
+  const shortLength = f.shortRatio > 0 ? f.shortLength ?? defaultShortLength(f.maxLength) : undefined;
   if (shortLength !== undefined && (shortLength >= f.maxLength || shortLength < (f.nsp ? 5 : 4))) {
     throw new UsageError(`--short-length ${shortLength} must be below --max-length ${f.maxLength} and fit [CLS] A [SEP] B [SEP]`, { where: '--short-length' });
   }
@@ -161,7 +158,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
       (p.evals ? ` and ${plural(p.evals, 'evaluation')} of ${p.evalSeconds.toFixed(1)} s` : '') + `; warmup ${p.warmup}, then linear decay to 0`),
     data: { maxLength: f.maxLength, shortSeqProb: 0.1, maskProb: f.maskProb, maxPredictions: f.maxPredictions, wholeWordMask: !!f.wholeWordMask, nsp: f.nsp, dupeFactor: f.dupeFactor },
     shortLength, shortRatio: f.shortRatio,
-    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: f.dtype === 'auto' ? (bf16Supported() ? 'bf16' : 'fp32') : trainingDtype(f.dtype, (l) => progress.log(l)),
+    shouldStop: ctx.stopRequested, skipNonfinite: f.skipNonfinite, dtype: trainingDtype(f.dtype, (l) => progress.log(l)),
     onStep: (s) => {
       progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${(100 * s.mlmAccuracy).toFixed(1)}%` +
         (f.nsp ? `  nsp acc ${(100 * s.nspAccuracy).toFixed(0)}%` : '') + `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ${f.budget !== undefined ? `${formatDuration(Math.max(0, f.budget - (Date.now() - t0) / 1000))} left` : (eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${evalLine}`);

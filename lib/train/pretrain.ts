@@ -99,6 +99,12 @@ async function* phasedBatches(o: PretrainOptions, sp: SpecialIds, isCont: (id: n
 /** Steps when neither --steps nor --budget says. */
 export const DEFAULT_PRETRAIN_STEPS = 10000;
 
+/** The length schedule's default (README, "Pretraining on a budget"): half the length for 90% of the steps. */
+export const DEFAULT_SHORT_RATIO = 0.9;
+export function defaultShortLength(maxLength: number): number | undefined {
+  return Math.floor(maxLength / 2) >= 16 ? Math.floor(maxLength / 2) : undefined;
+}
+
 export interface StepReport {
   step: number;
   steps: number;

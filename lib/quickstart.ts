@@ -12,7 +12,7 @@ import { Eta, formatDuration, type ProgressSink } from './cli/progress.js';
 import { sotuSplit, toPretrainingText } from './data/sotu.js';
 import { requireCorpora } from './data/corpora.js';
 import { spamSplit, toTsv, type LabelledText } from './data/spam.js';
-import { writeFileAtomic } from './io/atomic.js';
+import { committedPath, writeFileAtomic } from './io/atomic.js';
 import { loadModelDir } from './io/model-dir.js';
 import { fillMask, type FillCandidate } from './model/fill-mask.js';
 import { logisticRegression, naiveBayes } from './tasks/baseline.js';
@@ -160,6 +160,8 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   } else {
     const started = record.stages['pretrain-started']?.settings === JSON.stringify(ptSettings) && existsSync(join(ptDir, 'training_state.json'));
     const ptStart = Date.now();
+    // a resumed run's budget has already been partly spent: the time left counts from the saved clock
+    const spent = started ? Number(JSON.parse(readFileSync(committedPath(ptDir, 'training_state.json'), 'utf8')).elapsed ?? 0) : 0;
     if (started) print('      resuming the stopped run in pretrained/\n');
     else finish('pretrain-started', ptSettings);
     const r = await pretrain({
@@ -170,7 +172,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
       evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 1e9, evalBatches: 20, saveEvery: 200,
       data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: Math.round(plan.pretrainLength * 0.15), wholeWordMask: false, nsp: true, dupeFactor: 0 },
       shouldStop: o.shouldStop,
-      onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${formatDuration(Math.max(0, plan.pretrainBudget - (Date.now() - ptStart) / 1000))} left`),
+      onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${formatDuration(Math.max(0, plan.pretrainBudget - spent - (Date.now() - ptStart) / 1000))} left`),
     });
     if (r.stopped) return { ...result, stopped: true, seconds: (Date.now() - t0) / 1000 };
     const e = r.lastEval!;

@@ -1,17 +1,7 @@
 // The worker side of bin/job.ts: runs one job with a progress sink and a stop flag that talk to the
 // main thread, and sends back its result or its error.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ProgressSink } from '../lib/cli/progress.js';
-import type { JobMessage, JobName } from './job.js';
-
-/** What a job gets instead of the terminal and signal handlers. */
-export interface JobContext {
-  progress: ProgressSink;
-  /** true once Ctrl-C or SIGTERM arrived: finish the step, save, return { stopped: true } */
-  stopRequested: () => boolean;
-  /** results for standard output (the main thread writes them) */
-  print: (text: string) => void;
-}
+import type { JobContext, JobMessage, JobName } from './job.js';
 
 export type Job = (args: never, ctx: JobContext) => Promise<{ stopped: boolean }>;
 

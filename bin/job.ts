@@ -5,10 +5,20 @@
 // program's one error handler.
 import { Worker } from 'node:worker_threads';
 import { BertError, UsageError } from '../lib/errors.js';
-import { Progress } from '../lib/cli/progress.js';
+import { Progress, type ProgressSink } from './progress.js';
 import { onClosedStdout, onStopSignal, stdoutIsClosed } from './signals.js';
 
 export type JobName = 'pretrain' | 'finetune' | 'quickstart';
+
+/** What a job gets instead of the terminal and signal handlers. */
+export interface JobContext {
+  progress: ProgressSink;
+  /** true once Ctrl-C or SIGTERM arrived: finish the step, save, return { stopped: true } */
+  stopRequested: () => boolean;
+  /** results for standard output (the main thread writes them) */
+  print: (text: string) => void;
+}
+
 
 /** Messages from the worker (job-worker.ts). */
 export type JobMessage =

@@ -13,7 +13,7 @@ import { predictCommand } from './commands/predict.js';
 import { evalCommand } from './commands/eval.js';
 import { embedCommand } from './commands/embed.js';
 import { quickstartCommand } from './commands/quickstart.js';
-import { stopAllProgress } from '../lib/cli/progress.js';
+import { stopAllProgress } from './progress.js';
 import { ourFlagFor } from '../lib/cli/hf-flags.js';
 import { packageVersion } from '../lib/native.js';
 import { watchStdout } from './signals.js';

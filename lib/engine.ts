@@ -55,11 +55,11 @@ export function trainingDtype(want: Dtype | 'auto' | undefined, say: (line: stri
 
 /**
  * Applies --dtype to a loaded model's encoder. bf16 on a CPU without AVX512_BF16 runs fp32 and
- * says so once on stderr (a notice, not an error: the results are the fp32 ones).
+ * says so once through `say` (a notice, not an error: the results are the fp32 ones).
  */
-export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined): Dtype {
+export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined, say: (line: string) => void): Dtype {
   const want = dtype ?? 'fp32';
   const got = model.encoder.setDtype(want);
-  if (got !== want) process.stderr.write(fallbackNotice(want, got) + '\n');
+  if (got !== want) say(fallbackNotice(want, got));
   return got;
 }

@@ -8,21 +8,19 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { presetConfig } from './config.js';
-import { Eta, formatDuration, type ProgressSink } from './cli/progress.js';
+import { Eta, formatDuration, type ProgressSink } from './report/format.js';
 import { sotuSplit, toPretrainingText } from './data/sotu.js';
 import { requireCorpora } from './data/corpora.js';
 import { spamSplit, toTsv, type LabelledText } from './data/spam.js';
 import { committedPath, writeFileAtomic } from './io/atomic.js';
-import { loadModelDir } from './io/model-dir.js';
-import { fillMask, type FillCandidate } from './model/fill-mask.js';
+import type { FillCandidate } from './model/fill-mask.js';
 import { logisticRegression, naiveBayes } from './tasks/baseline.js';
 import { classificationMetrics, type ClassificationMetrics } from './tasks/metrics.js';
 import { readRecords } from './tasks/records.js';
-import { sequenceAdapter, sequenceLogits } from './tasks/adapters.js';
-import { defaultColumns, encodeExamples, labelConfig, labelNames } from './tasks/sequence.js';
 import { Tokenizer } from './tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from './tokenizer/trainer.js';
-import { finetune } from './train/finetune.js';
+import { finetune } from './api/finetune.js';
+import { loadModel, type ClassPrediction } from './api/model.js';
 import { finetuneDefaults } from './train/finetune-defaults.js';
 import { trainingDtype } from './engine.js';
 import { pretrainingText } from './data/sentences.js';
@@ -186,15 +184,9 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   const ft = finetuneDefaults(cfg, plan.finetune).settings;
   const ftSettings = { ...ft, length: plan.finetuneLength, seed, pretrained: ptSettings, data: dataSettings };
   const ftDir = join(out, 'spam');
-  const cols = defaultColumns('classify');
-  const trainSrc = readRecords(join(out, files[2])), testSrc = readRecords(join(out, files[3])), devSrc = readRecords(join(out, files[4]));
-  const labels = labelNames(trainSrc, 'classify', cols.label);
-  const trainSet = encodeExamples(trainSrc, tok, 'classify', cols, labels, plan.finetuneLength);
-  const testSet = encodeExamples(testSrc, tok, 'classify', cols, labels, plan.finetuneLength);
-  const devSet = encodeExamples(devSrc, tok, 'classify', cols, labels, plan.finetuneLength);
-  const pad = tok.vocab.special('[PAD]');
-  const adapter = sequenceAdapter('classify', labels, pad);
-  stage(4, `Fine-tuning every parameter under a new classifier: spam or ham, ${trainSet.examples.length} e-mails, ` +
+  const [trainFile, testFile, devFile] = [files[2], files[3], files[4]].map((f) => join(out, f));
+  const trainSrc = readRecords(trainFile), testSrc = readRecords(testFile);
+  stage(4, `Fine-tuning every parameter under a new classifier: spam or ham, ${trainSrc.rows.length} e-mails, ` +
     `${ft.epochs} epoch${ft.epochs > 1 ? 's' : ''} at lr ${ft.lr} (the settings for its size), first ${plan.finetuneLength} tokens of each`);
   const ftStart = Date.now();
   let ftEta: Eta | null = null;
@@ -202,22 +194,22 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     print('      reusing spam/\n');
   } else {
     const r = await finetune({
-      modelDir: ptDir, out: ftDir, overwrite: true, adapter, labelConfig: { ...labelConfig('classify', labels), hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 }, maxLength: plan.finetuneLength, train: trainSet.examples, dev: devSet.examples,
-      epochs: ft.epochs, lr: ft.lr, batchSize: ft.batchSize, warmupRatio: ft.warmupRatio, weightDecay: 0.01, maxGradNorm: 1, dtype: trainingDtype('auto', () => undefined),
-      gradAccum: 1, scheduler: 'linear', shuffle: true, seed, task: 'classify', labels, shouldStop: o.shouldStop,
+      model: ptDir, task: 'classify', train: trainFile, dev: devFile, out: ftDir, overwrite: true, maxLength: plan.finetuneLength, ...ft,
+      dropout: 0.1, dtype: 'auto', seed, shouldStop: o.shouldStop,
       onStep: (s) => progress.update(`fine-tuning: epoch ${s.epoch + 1}/${ft.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  ${s.examplesPerSecond.toFixed(0)} e-mails/s  ${(ftEta ??= new Eta(s.steps)).text(s.step, s.elapsed)}`),
       onEval: (e) => print(`      after epoch ${e.epoch + 1}: dev accuracy ${pct(e.score)}\n`),
-    }, tok);
+    });
     if (r.stopped) return { ...result, stopped: true, seconds: (Date.now() - t0) / 1000 };
     finish('finetune', ftSettings);
     print(`      ${r.steps} steps in ${formatDuration((Date.now() - ftStart) / 1000)}\n`);
   }
 
   // 5. evaluation beside bag-of-words baselines
-  stage(5, `Evaluating on ${testSet.examples.length} held-out e-mails, beside bag-of-words baselines trained on the same e-mails`);
+  stage(5, `Evaluating on ${testSrc.rows.length} held-out e-mails, beside bag-of-words baselines trained on the same e-mails`);
   progress.update('evaluating…', true);
-  const model = loadModelDir(ftDir, { arch: 'BertForSequenceClassification' }).model;
-  const bert = adapter.evaluate(model, testSet.examples, 32).metrics as unknown as ClassificationMetrics;
+  const model = await loadModel(ftDir);
+  const labels = model.labels;
+  const bert = (await model.evaluate(testFile)).metrics as unknown as ClassificationMetrics;
   const asIds = (src: typeof trainSrc) => src.rows.map((r) => ({ text: String(r.text), label: labels.indexOf(String(r.label)) }));
   const gold = asIds(testSrc).map((x) => x.label);
   const nb = naiveBayes(asIds(trainSrc), labels.length), lr = logisticRegression(asIds(trainSrc));
@@ -236,13 +228,8 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
   stage(6, 'Predicting a few held-out e-mails');
   const picks = [...testSrc.rows.keys()].filter((i) => testSrc.rows[i].label === 'spam').slice(0, 3)
     .concat([...testSrc.rows.keys()].filter((i) => testSrc.rows[i].label === 'ham').slice(0, 3));
-  const logits = sequenceLogits(model, picks.map((i) => testSet.examples[i]), 8, pad);
-  result.samples = picks.map((i, k) => {
-    const l = logits[k];
-    const m = Math.max(...l), e = Array.from(l, (v) => Math.exp(v - m)), z = e.reduce((a, b) => a + b, 0);
-    const best = e.indexOf(Math.max(...e));
-    return { text: texts[i], gold: String(testSrc.rows[i].label), label: labels[best], score: e[best] / z };
-  });
+  const preds = await model.predict<ClassPrediction>(picks.map((i) => texts[i]), { maxLength: plan.finetuneLength, batchSize: 8 });
+  result.samples = picks.map((i, k) => ({ text: texts[i], gold: String(testSrc.rows[i].label), label: preds[k].label, score: preds[k].score }));
   for (const s of result.samples) {
     const t = s.text.length > 70 ? s.text.slice(0, 69) + '…' : s.text;
     print(`      ${s.label.padEnd(4)} ${s.score.toFixed(3)}  (is ${s.gold.padEnd(4)})  ${t}\n`);
@@ -250,8 +237,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
 
   // 7. the MLM head at work
   stage(7, 'Filling a [MASK] with the pretrained model');
-  const pre = loadModelDir(ptDir, { arch: 'BertForPreTraining' });
-  const candidates = fillMask(pre.model, tok, FILL_MASK_TEXT, 5)[0];
+  const candidates = (await (await loadModel(ptDir)).fillMask(FILL_MASK_TEXT, { topK: 5 }))[0];
   result.fillMask = { text: FILL_MASK_TEXT, candidates };
   print(`      ${FILL_MASK_TEXT}\n` + candidates.map((c) => `      ${c.score.toFixed(3)}  ${c.token_str}\n`).join(''));
 

@@ -4,7 +4,7 @@
 //     suffixes up to 3 characters, shape (capitals, digits, hyphens) — trained as an averaged
 //     perceptron (Collins 2002), 5 passes, greedy left to right with the previous two tags as features.
 // Run: npx tsx tools/tag-baseline.ts data/brown/train.conll data/brown/test.conll
-import { readTagged, taggingMetrics } from '../lib/tasks/tagging.js';
+import { readTagged, taggingMetrics } from '../lib/tasks/tag.js';
 
 const [trainPath, testPath] = process.argv.slice(2);
 if (!trainPath || !testPath) throw new Error('usage: tools/tag-baseline.ts TRAIN.conll TEST.conll');

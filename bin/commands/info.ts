@@ -4,8 +4,8 @@ import { Command } from 'commander';
 import { engineInfo, setThreads, type EngineInfo } from '../../lib/engine.js';
 import { formatError } from '../../lib/errors.js';
 import { loadNative, packageVersion } from '../../lib/native.js';
-import { parsePositiveInt } from '../../lib/cli/options.js';
-import { describeModelDir, type ModelInfo } from '../../lib/model/describe.js';
+import { parsePositiveInt } from '../options.js';
+import { describeModelDir, type ModelInfo } from '../../lib/io/describe.js';
 
 export interface InfoReport {
   version: string;

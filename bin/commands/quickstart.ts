@@ -1,10 +1,10 @@
 // bert-cli quickstart: the whole course on bundled real data, offline, with no other flags needed.
 import { Command } from 'commander';
 import { setThreads } from '../../lib/engine.js';
-import { parsePositiveInt } from '../../lib/cli/options.js';
+import { parsePositiveInt } from '../options.js';
 import { quickstart } from '../../lib/quickstart.js';
 import { runJob } from '../job.js';
-import type { JobContext } from '../job-worker.js';
+import type { JobContext } from '../job.js';
 
 interface Flags { out: string; fast?: boolean; threads?: number; json?: boolean; quiet?: boolean }
 

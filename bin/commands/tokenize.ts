@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import { readLines } from '../../lib/io/lines.js';
 import { LineWriter } from '../../lib/io/writer.js';
-import { parsePositiveInt } from '../../lib/cli/options.js';
+import { parsePositiveInt } from '../options.js';
 import { TRUNCATION_STRATEGIES, type TruncationStrategy } from '../../lib/tokenizer/encoding.js';
 import { tokenizeLines } from '../../lib/tokenizer/tokenize-lines.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';

@@ -1,7 +1,7 @@
 // bert-cli vocab: learn a WordPiece vocabulary from raw text.
 import { writeFileAtomic } from '../../lib/io/atomic.js';
 import { Command } from 'commander';
-import { parseNonNegativeInt, parsePositiveInt } from '../../lib/cli/options.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
 
 interface VocabOptions {

@@ -3,7 +3,7 @@
 // corpus (label random) — NSP as a labelled data set, made from the speeches and Moby-Dick. Training
 // pairs come from the training documents, test pairs from the held-out ones (sotuSplit, mobySplit).
 import { splitSentences } from './sentences.js';
-import { Random } from '../train/pretraining-data.js';
+import { Random } from '../rng.js';
 
 export interface Pair { a: string; b: string; label: 'next' | 'random' }
 

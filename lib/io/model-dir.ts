@@ -90,8 +90,8 @@ export function requireTaskHead(loaded: LoadedModel, task: string, dir: string):
   if (loaded.initialized.some((n) => n.startsWith('classifier.') || n.startsWith('qa_outputs.'))) {
     throw new BertError(`the model has no ${task} head; fine-tune it first`, { where: dir });
   }
-  // tagging and QA read the tokens, not the pooler (HF saves those models without one)
-  const needed = loaded.initialized.filter((n) => !(n.startsWith('bert.pooler.') && (task === 'tag' || task === 'qa')));
+  // (tagging and QA models have no pooler to lack: their class reads the tokens, as HF's, which saves them without one)
+  const needed = loaded.initialized;
   if (needed.length) throw new BertError(`the checkpoint lacks ${needed[0]}, which a ${task} model needs`, { where: join(dir, 'model.safetensors') });
   if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: dir });
 }
@@ -138,12 +138,6 @@ export function saveModelDir(dir: string, model: BertForTask, tokenizer: Tokeniz
   }
   files.push(['config.json', [JSON.stringify(cfg, null, 2) + '\n']]);
   commitFiles(dir, files);
-}
-
-/** Adam moments and the loop's state beside the model, for an exact resume. */
-export function saveTrainingState(dir: string, m: Float32Array, v: Float32Array, adamStep: number, state: TrainingState): void {
-  mkdirSync(dir, { recursive: true });
-  commitFiles(dir, trainingFiles({ m, v, adamStep, state }));
 }
 
 export function loadTrainingState(dir: string, size: number): { m: Float32Array; v: Float32Array; adamStep: number; state: TrainingState } {

@@ -4,7 +4,7 @@ import { firstNonFinite } from './finite.js';
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { native } from '../native.js';
-import { subSeed } from '../train/rng.js';
+import { subSeed } from '../rng.js';
 import { Encoder, layerNames, trainingGemm, type Batch, type Dtype } from './encoder.js';
 import { LinearHead, MlmHead } from './heads.js';
 import { ParamStore, type ParamSpec } from './params.js';

@@ -1,5 +1,6 @@
 // Text embeddings from an encoder: the last hidden state at [CLS], the pooler output, the masked
 // mean of the last hidden states (padding excluded), or every token's vector.
+import { BertError } from '../errors.js';
 import type { BertForTask } from './bert.js';
 import type { Batch } from './encoder.js';
 
@@ -19,7 +20,7 @@ export function embedBatch(model: BertForTask, batch: Batch, pooling: Pooling): 
   };
   if (pooling === 'tokens') return Array.from({ length: B }, (_, b) => Array.from({ length: len(b) }, (_, t) => h.slice((b * T + t) * H, (b * T + t + 1) * H)));
   if (pooling === 'pooler') {
-    if (!r.pooled) throw new Error('this model has no pooler');
+    if (!r.pooled) throw new BertError('this model has no pooler');
     return Array.from({ length: B }, (_, b) => r.pooled!.slice(b * H, (b + 1) * H));
   }
   if (pooling === 'cls') return Array.from({ length: B }, (_, b) => h.slice(b * T * H, b * T * H + H));

@@ -7,7 +7,7 @@
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { native, type NativeEngine } from '../native.js';
-import { subSeed } from '../train/rng.js';
+import { subSeed } from '../rng.js';
 import type { ParamStore } from './params.js';
 
 /** Arithmetic of the linear layers: float32, or bfloat16 weights and inputs with float32 sums. */
@@ -46,6 +46,51 @@ interface LayerActs {
   s2: Float32Array;   // a + dropout(act·Woutᵀ + bout) [R,H]
   mean2: Float32Array; rstd2: Float32Array;
   y: Float32Array;    // LayerNorm(s2) [R,H]
+  /** the dropout seeds forward drew with (attention probabilities, attention output, FFN output): backward reads them here */
+  seeds: DropoutSeeds;
+}
+
+/** One layer's dropout sites, each with its own seed (subSeed of the step's seed, the layer and the site). */
+export interface DropoutSeeds {
+  attention: bigint;
+  attentionOutput: bigint;
+  output: bigint;
+}
+
+/** The seeds of layer l's dropout sites for a step's seed; the embeddings' site is layer −1's `output`. */
+export function dropoutSeeds(seed: bigint, l: number): DropoutSeeds {
+  return { attention: subSeed(seed, l + 1, 1), attentionOutput: subSeed(seed, l + 1, 2), output: subSeed(seed, l + 1, 3) };
+}
+
+/**
+ * The encoder's buffers, in floats, for R = B·T rows and `probs` attention probabilities: what the
+ * encoder allocates and what memory.ts counts before anything is allocated, from this one table.
+ * Training keeps every layer's activations for backward (a layer's x is the previous layer's y);
+ * inference keeps one layer's, its x and y ping-ponging, and no pre-activation (GELU overwrites it).
+ */
+export function bufferPlan(cfg: Pick<BertConfig, 'hidden_size' | 'intermediate_size'>, R: number, B: number, probs: number) {
+  const { hidden_size: H, intermediate_size: I } = cfg;
+  return {
+    training: {
+      layer: { qkv: 3 * R * H, probs, ctx: R * H, s1: R * H, mean1: R, rstd1: R, a: R * H, pre: R * I, act: R * I, s2: R * H, mean2: R, rstd2: R, y: R * H },
+      /** the first layer's input, h0 */
+      x: R * H,
+      shared: { emb: R * H, embMean: R, embRstd: R, mask: R, tmpH: R * H, dA: R * H, dB: R * H, dI: R * I, dQKV: 3 * R * H, cls: B * H, pooledPre: B * H, pooled: B * H, dCls: B * H },
+    },
+    inference: {
+      layer: { qkv: 3 * R * H, ctx: R * H, a: R * H, act: R * I },
+      /** x and y, ping-pong */
+      xs: 2 * R * H,
+      shared: { emb: R * H, mask: R, tmpH: R * H, cls: B * H, pooledPre: B * H, pooled: B * H },
+    },
+  };
+}
+
+/** Floats the encoder's buffers take for a batch of B × T with L layers (bufferPlan, summed). */
+export function encoderFloats(cfg: Pick<BertConfig, 'hidden_size' | 'intermediate_size' | 'num_attention_heads' | 'num_hidden_layers'>, B: number, T: number, training: boolean): number {
+  const p = bufferPlan(cfg, B * T, B, B * cfg.num_attention_heads * T * T);
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  return training ? cfg.num_hidden_layers * sum(p.training.layer) + p.training.x + sum(p.training.shared) : sum(p.inference.layer) + p.inference.xs + sum(p.inference.shared);
 }
 
 /** Names of one layer's parameters, HF style. */
@@ -69,13 +114,15 @@ export class Encoder {
   readonly withPooler: boolean;
   private capR = 0;
   private capProbs = 0;
+  private capB = 0;
   private acts: LayerActs[] = [];
   private buf: Record<string, Float32Array> = {};
   /** Inference buffers: one layer's worth reused by every layer (nothing is kept for backward), x and y ping-pong. */
   private inf: { capR: number; capB: number; layer: LayerActs; xs: [Float32Array, Float32Array]; buf: Record<string, Float32Array> } | null = null;
   private batch: Batch | null = null;
   private training = false;
-  private seed = 0n;
+  /** the embeddings' dropout seed of the last forward, for backward */
+  private embeddingSeed = 0n;
   private posIds = new Int32Array(0);
   private bf16: Map<string, Uint16Array> | null = null;
   /** The GEMM behind every linear layer when no inference pack is active (see trainingGemm). */
@@ -143,28 +190,24 @@ export class Encoder {
 
   /** Plans buffers for R = B·T rows (grown when a larger batch comes). */
   private plan(B: number, T: number): void {
-    const R = B * T, { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L } = this.cfg;
+    const R = B * T, { num_attention_heads: NH, num_hidden_layers: L } = this.cfg;
     const probs = B * NH * T * T;
-    if (R <= this.capR && probs <= this.capProbs) return;
+    if (R <= this.capR && probs <= this.capProbs && B <= this.capB) return;
     this.capR = Math.max(R, this.capR);
     this.capProbs = Math.max(probs, this.capProbs);
+    this.capB = Math.max(B, this.capB);
     const cR = this.capR;
     const f = (n: number) => new Float32Array(n);
+    const alloc = <K extends string>(sizes: Record<K, number>) => Object.fromEntries(Object.entries(sizes).map(([k, n]) => [k, f(n as number)])) as Record<K, Float32Array>;
+    const p = bufferPlan(this.cfg, cR, this.capB, this.capProbs).training;
     this.acts = [];
-    let x = f(cR * H);
+    let x: Float32Array = f(p.x);
     for (let l = 0; l < L; l++) {
-      const y = f(cR * H);
-      this.acts.push({
-        x, qkv: f(cR * 3 * H), probs: f(this.capProbs), ctx: f(cR * H), s1: f(cR * H), mean1: f(cR), rstd1: f(cR),
-        a: f(cR * H), pre: f(cR * I), act: f(cR * I), s2: f(cR * H), mean2: f(cR), rstd2: f(cR), y,
-      });
-      x = y;
+      const a = alloc(p.layer);
+      this.acts.push({ ...a, x, seeds: dropoutSeeds(0n, l) });
+      x = a.y;
     }
-    this.buf = {
-      emb: f(cR * H), embMean: f(cR), embRstd: f(cR), h0: L ? this.acts[0].x : x, last: x,
-      mask: f(cR), tmpH: f(cR * H), dA: f(cR * H), dB: f(cR * H), dI: f(cR * I), dQKV: f(cR * 3 * H),
-      cls: f(B * H), pooledPre: f(B * H), pooled: f(B * H), dCls: f(B * H),
-    };
+    this.buf = { ...alloc(p.shared), h0: L ? this.acts[0].x : x, last: x };
     if (L === 0) this.buf.h0 = x;
   }
 
@@ -174,17 +217,18 @@ export class Encoder {
    * in cache from one layer to the next. No pre-activation either: GELU overwrites it.
    */
   private planInference(B: number, T: number): NonNullable<Encoder['inf']> {
-    const R = B * T, { hidden_size: H, intermediate_size: I } = this.cfg;
+    const R = B * T;
     if (this.inf && R <= this.inf.capR && B <= this.inf.capB) return this.inf;
     const cR = Math.max(R, this.inf?.capR ?? 0), cB = Math.max(B, this.inf?.capB ?? 0);
     const f = (n: number) => new Float32Array(n);
+    const alloc = <K extends string>(sizes: Record<K, number>) => Object.fromEntries(Object.entries(sizes).map(([k, n]) => [k, f(n as number)])) as Record<K, Float32Array>;
+    const p = bufferPlan(this.cfg, cR, cB, 0).inference;
     const none = f(0);
-    const xs: [Float32Array, Float32Array] = [f(cR * H), f(cR * H)];
+    const xs: [Float32Array, Float32Array] = [f(p.xs / 2), f(p.xs / 2)];
     const layer: LayerActs = {
-      x: xs[0], qkv: f(cR * 3 * H), probs: none, ctx: f(cR * H), s1: none, mean1: none, rstd1: none,
-      a: f(cR * H), pre: none, act: f(cR * I), s2: none, mean2: none, rstd2: none, y: xs[1],
+      ...alloc(p.layer), x: xs[0], y: xs[1], probs: none, s1: none, mean1: none, rstd1: none, pre: none, s2: none, mean2: none, rstd2: none, seeds: dropoutSeeds(0n, 0),
     };
-    const buf = { emb: f(cR * H), mask: f(cR), tmpH: f(cR * H), cls: f(cB * H), pooledPre: f(cB * H), pooled: f(cB * H) };
+    const buf = alloc(p.shared);
     this.inf = { capR: cR, capB: cB, layer, xs, buf };
     return this.inf;
   }
@@ -204,8 +248,8 @@ export class Encoder {
     const { B, T } = batch;
     const R = B * T;
     const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, layer_norm_eps: eps } = this.cfg;
-    if (training && this.bf16) throw new Error('the packed bf16 weights are for inference (they go stale as training updates the weights): setDtype(\'fp32\') first; mixed-precision training is BertForTask.setTrainingDtype(\'bf16\')');
-    if (T > this.cfg.max_position_embeddings) throw new Error(`sequence length ${T} is over max_position_embeddings ${this.cfg.max_position_embeddings}`);
+    if (training && this.bf16) throw new BertError('the packed bf16 weights are for inference (they go stale as training updates the weights): setDtype(\'fp32\') first; mixed-precision training is BertForTask.setTrainingDtype(\'bf16\')');
+    if (T > this.cfg.max_position_embeddings) throw new BertError(`sequence length ${T} is over max_position_embeddings ${this.cfg.max_position_embeddings}`);
     const inf = training ? null : this.planInference(B, T);
     if (training) this.plan(B, T);
     const buf = inf ? inf.buf : this.buf;
@@ -215,7 +259,6 @@ export class Encoder {
     const stat = (a: Float32Array) => (inf ? null : a.subarray(0, R));
     this.batch = batch;
     this.training = training;
-    this.seed = seed;
     const pH = training ? this.cfg.hidden_dropout_prob : 0;
     const pA = training ? this.cfg.attention_probs_dropout_prob : 0;
     const rows = (a: Float32Array, w: number) => a.subarray(0, R * w);
@@ -233,7 +276,8 @@ export class Encoder {
     const h0 = rows(inf ? inf.xs[0] : this.buf.h0, H);
     native.layerNormForward(h0, stat(this.buf.embMean), stat(this.buf.embRstd), emb,
       this.v(`${p}embeddings.LayerNorm.weight`), this.v(`${p}embeddings.LayerNorm.bias`), R, H, eps);
-    if (pH > 0) native.dropoutForward(h0, h0, pH, subSeed(seed, 0, 0));
+    this.embeddingSeed = subSeed(seed, 0, 0);
+    if (pH > 0) native.dropoutForward(h0, h0, pH, this.embeddingSeed);
 
     const mask = buf.mask.subarray(0, R);
     for (let i = 0; i < R; i++) mask[i] = batch.attentionMask[i] ? 0 : MASK_VALUE;
@@ -241,11 +285,12 @@ export class Encoder {
     for (let l = 0; l < L; l++) {
       const A = layerActs(l), n = layerNames(p, l);
       const x = rows(A.x, H), qkv = rows(A.qkv, 3 * H), ctx = rows(A.ctx, H), tmp = rows(buf.tmpH, H);
+      const seeds = (A.seeds = dropoutSeeds(seed, l));
       this.linear(n.qw, this.store.span(this.store.params, n.qw, n.vw), x, R, 3 * H, H, qkv,
         this.store.span(this.store.params, n.qb, n.vb));
-      native.attentionForward(ctx, training ? A.probs.subarray(0, B * NH * T * T) : null, qkv, mask, B, T, NH, H / NH, pA, subSeed(seed, l + 1, 1));
+      native.attentionForward(ctx, training ? A.probs.subarray(0, B * NH * T * T) : null, qkv, mask, B, T, NH, H / NH, pA, seeds.attention);
       this.linear(n.ow, this.v(n.ow), ctx, R, H, H, tmp, this.v(n.ob));
-      if (pH > 0) native.dropoutForward(tmp, tmp, pH, subSeed(seed, l + 1, 2));
+      if (pH > 0) native.dropoutForward(tmp, tmp, pH, seeds.attentionOutput);
       const a = rows(A.a, H);
       native.residualLayerNormForward(a, inf ? null : rows(A.s1, H), stat(A.mean1), stat(A.rstd1), tmp, x,
         this.v(n.ln1w), this.v(n.ln1b), R, H, eps);
@@ -257,7 +302,7 @@ export class Encoder {
         native.biasGeluForward(act, pre, this.v(n.ib), R, I);
       }
       this.linear(n.outw, this.v(n.outw), act, R, H, I, tmp, this.v(n.outb));
-      if (pH > 0) native.dropoutForward(tmp, tmp, pH, subSeed(seed, l + 1, 3));
+      if (pH > 0) native.dropoutForward(tmp, tmp, pH, seeds.output);
       native.residualLayerNormForward(rows(A.y, H), inf ? null : rows(A.s2, H), stat(A.mean2), stat(A.rstd2), tmp, a,
         this.v(n.ln2w), this.v(n.ln2b), R, H, eps);
     }
@@ -280,7 +325,7 @@ export class Encoder {
    */
   backward(dHidden: Float32Array | null, dPooled: Float32Array | null): void {
     const batch = this.batch;
-    if (!batch || !this.training) throw new Error('backward needs a training forward first');
+    if (!batch || !this.training) throw new BertError('backward needs a training forward first');
     const { B, T } = batch;
     const R = B * T;
     const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, hidden_dropout_prob: pH0, attention_probs_dropout_prob: pA } = this.cfg;
@@ -312,7 +357,7 @@ export class Encoder {
       const dA = dX; // receives ds2 (the residual path), then the FFN's contribution
       native.layerNormBackward(dA, this.g(n.ln2w), this.g(n.ln2b), dY, rows(A.s2, H), A.mean2.subarray(0, R), A.rstd2.subarray(0, R), this.v(n.ln2w), R, H, false);
       const dOut = tmp;
-      if (pH > 0) native.dropoutBackward(dOut, dA, pH, subSeed(this.seed, l + 1, 3));
+      if (pH > 0) native.dropoutBackward(dOut, dA, pH, A.seeds.output);
       else dOut.set(dA);
       this.gemm(true, false, H, I, R, 1, dOut, rows(A.act, I), 1, this.g(n.outw), null);
       native.biasBackward(this.g(n.outb), dOut, R, H);
@@ -325,13 +370,13 @@ export class Encoder {
       const dXl = dY; // reuse: dY is no longer needed; receives ds1 (the residual path to x)
       native.layerNormBackward(dXl, this.g(n.ln1w), this.g(n.ln1b), dA, rows(A.s1, H), A.mean1.subarray(0, R), A.rstd1.subarray(0, R), this.v(n.ln1w), R, H, false);
       const dProj = tmp;
-      if (pH > 0) native.dropoutBackward(dProj, dXl, pH, subSeed(this.seed, l + 1, 2));
+      if (pH > 0) native.dropoutBackward(dProj, dXl, pH, A.seeds.attentionOutput);
       else dProj.set(dXl);
       this.gemm(true, false, H, H, R, 1, dProj, rows(A.ctx, H), 1, this.g(n.ow), null);
       native.biasBackward(this.g(n.ob), dProj, R, H);
       const dCtx = dA; // dA is consumed: reuse for d ctx
       this.gemm(false, false, R, H, H, 1, dProj, this.v(n.ow), 0, dCtx, null);
-      native.attentionBackward(dQKV, dCtx, A.probs.subarray(0, B * NH * T * T), rows(A.qkv, 3 * H), B, T, NH, H / NH, pA, subSeed(this.seed, l + 1, 1));
+      native.attentionBackward(dQKV, dCtx, A.probs.subarray(0, B * NH * T * T), rows(A.qkv, 3 * H), B, T, NH, H / NH, pA, A.seeds.attention);
       this.gemm(true, false, 3 * H, H, R, 1, dQKV, rows(A.x, H), 1, this.store.span(this.store.grads, n.qw, n.vw), null);
       native.biasBackward(this.store.span(this.store.grads, n.qb, n.vb), dQKV, R, 3 * H);
       this.gemm(false, false, R, H, 3 * H, 1, dQKV, this.store.span(this.store.params, n.qw, n.vw), 1, dXl, null); // dx += dqkv·Wqkv
@@ -340,7 +385,7 @@ export class Encoder {
       dX = dA;
     }
     // embeddings: h0 = dropout(LN(word + position + type))
-    if (pH > 0) native.dropoutBackward(dY, dY, pH, subSeed(this.seed, 0, 0));
+    if (pH > 0) native.dropoutBackward(dY, dY, pH, this.embeddingSeed);
     const dEmb = dX;
     native.layerNormBackward(dEmb, this.g(`${p}embeddings.LayerNorm.weight`), this.g(`${p}embeddings.LayerNorm.bias`), dY,
       rows(this.buf.emb, H), this.buf.embMean.subarray(0, R), this.buf.embRstd.subarray(0, R), this.v(`${p}embeddings.LayerNorm.weight`), R, H, false);

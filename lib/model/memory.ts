@@ -1,11 +1,12 @@
 // What a job needs in memory, counted from the config and the batch shape before anything is
 // allocated, so that a batch that cannot fit is refused with the figure rather than ending in an
-// out-of-memory kill halfway through the first step. The count follows the encoder's buffer plan
-// (encoder.ts) and the parameter arenas (params.ts); bench/memory.ts holds the real RSS against it.
+// out-of-memory kill halfway through the first step. The count is the encoder's own buffer plan
+// (encoder.ts, bufferPlan) and the parameter arenas (params.ts); bench/memory.ts holds the real RSS against it.
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { countParameters, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
+import { encoderFloats } from './encoder.js';
 
 export interface MemoryNeed {
   parameters: number;
@@ -19,18 +20,13 @@ export interface MemoryNeed {
 }
 
 export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; dataBytes?: number }): MemoryNeed {
-  const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, num_hidden_layers: L, vocab_size: V } = cfg;
+  const { hidden_size: H, intermediate_size: I, num_hidden_layers: L, vocab_size: V } = cfg;
   // heads add at most an H×H transform or a small classifier beside the encoder and pooler
   const P = countParameters(cfg) + H * H + 3 * H + V;
   const R = B * T;
-  // per layer: x, qkv, ctx, s1, a, s2, y (8H with qkv's 3), pre and act (2I), 4 row statistics, the attention probabilities
-  const perLayer = R * (8 * H + 2 * I + 4) + B * NH * T * T;
-  // embeddings and shared scratch: emb (+2 statistics), mask, tmpH, dA, dB, dI, dQKV
-  const shared = R * (H + 3) + R * (6 * H + I);
   const mlm = (opts.mlmRows ?? 0) * V * 2; // logits and their gradient
-  // inference keeps one layer's buffers (x and y ping-pong, qkv, ctx, a, act) plus emb, mask and tmpH
-  const inference = R * (9 * H + I + 1) + 3 * B * H;
-  const activations = 4 * ((opts.training ? L * perLayer + shared : inference) + mlm);
+  // the encoder's buffers, from the plan it allocates by (encoder.ts, bufferPlan)
+  const activations = 4 * (encoderFloats(cfg, B, T, opts.training) + mlm);
   // --dtype bf16: inference keeps a 2-byte copy of every linear weight of the encoder and pooler
   // beside the fp32 arena; training packs each GEMM's op(B) into one reused buffer, as large as
   // the largest: an FFN activation (dW) or the tied decoder's embeddings

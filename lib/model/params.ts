@@ -5,6 +5,7 @@
 // kernel reads them.
 import { BertError } from '../errors.js';
 import { native } from '../native.js';
+import { gaussian } from '../rng.js';
 
 export type Init = 'normal' | 'zeros' | 'ones' | 'normal-pad-zero';
 
@@ -19,6 +20,7 @@ export interface ParamSpec {
 export class ParamStore {
   readonly specs: ParamSpec[];
   readonly offsets = new Map<string, number>();
+  private readonly byName = new Map<string, ParamSpec>();
   readonly size: number;
   readonly params: Float32Array;
   private gradArena: Float32Array | null = null;
@@ -28,8 +30,9 @@ export class ParamStore {
     this.specs = specs;
     let off = 0;
     for (const s of specs) {
-      if (this.offsets.has(s.name)) throw new Error(`duplicate parameter ${s.name}`);
+      if (this.offsets.has(s.name)) throw new BertError(`duplicate parameter ${s.name}`);
       this.offsets.set(s.name, off);
+      this.byName.set(s.name, s);
       off += numel(s.shape);
     }
     this.size = off;
@@ -56,7 +59,7 @@ export class ParamStore {
   }
 
   spec(name: string): ParamSpec {
-    const s = this.specs.find((x) => x.name === name);
+    const s = this.byName.get(name);
     if (!s) throw new BertError(`no parameter named ${name}`);
     return s;
   }
@@ -105,40 +108,4 @@ export class ParamStore {
 
 export function numel(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Uniform draws in [0, 1) from a seeded xoshiro128** generator (32-bit lanes). */
-export function uniform(seed: number): () => number {
-  let s0 = (seed >>> 0) ^ 0x9e3779b9, s1 = Math.imul(seed | 0, 0x85ebca6b) ^ 0xc2b2ae35, s2 = 0x27d4eb2f, s3 = 0x165667b1;
-  const next = () => {
-    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
-    return r / 4294967296;
-  };
-  for (let i = 0; i < 8; i++) next();
-  return next;
-}
-
-/** Standard normal draws (Box–Muller over `uniform`). */
-export function gaussian(seed: number): () => number {
-  const next = uniform(seed);
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const v = spare;
-      spare = null;
-      return v;
-    }
-    let u = 0;
-    while (u === 0) u = next();
-    const w = next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * w);
-    return r * Math.cos(2 * Math.PI * w);
-  };
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }

@@ -5,8 +5,10 @@
 import { BertError } from '../errors.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import type { RecordSource } from './records.js';
-import { collateExamples } from './sequence.js';
+import { padBatch, softmax, argmax } from './batching.js';
+import type { Chunk, Dataset, FamilyContext, TaskFamily } from './family.js';
+import { readRecords, streamRecords, type RecordSource } from './records.js';
+import { labelConfig } from './sequence.js';
 
 export interface ChoiceExample {
   /** one encoded pair per candidate */
@@ -51,5 +53,60 @@ export function encodeChoices(src: RecordSource, tok: Tokenizer, maxLength: numb
 
 /** The candidates of every example as rows of one batch ([examples × choices] rows), padded to the longest. */
 export function collateChoices(xs: ChoiceExample[], padId: number): Batch {
-  return collateExamples(xs.flatMap((x) => x.ids.map((ids, k) => ({ ids, typeIds: x.typeIds[k], label: null, index: x.index }))), padId);
+  return padBatch(xs.flatMap((x) => x.ids.map((ids, k) => ({ ids, typeIds: x.typeIds[k] }))), padId);
+}
+
+/** A multiple-choice question: its context, the start of the ending (optional) and the candidate endings. */
+export interface ChoiceInput {
+  sent1: string;
+  sent2?: string;
+  endings: string[];
+}
+
+/** choice: a score per candidate from its pooled [CLS], a softmax over an example's candidates (HF's BertForMultipleChoice). */
+export const choice: TaskFamily<ChoiceExample, Float32Array, Dataset<ChoiceExample>, ChoiceInput> = {
+  name: 'choice',
+  arch: 'BertForMultipleChoice',
+  unit: 'question',
+  maxLength: 128,
+  recognizes: (cfg) => cfg.architectures?.[0] === 'BertForMultipleChoice',
+  metric: () => 'accuracy',
+  read(file, ctx, labels) {
+    const src = readRecords(file, { skipBad: ctx.skipBad });
+    const { examples, truncated, choices } = encodeChoices(src, ctx.tokenizer, ctx.maxLength, true, ctx.columns?.label ?? 'label');
+    return { file, examples, labels: labels ?? Array.from({ length: choices }, (_, i) => `ending${i}`), skipped: src.skipped.map((x) => x.line), truncated, notes: [], counts: { truncated, skipped: src.skipped.length } };
+  },
+  config: (train) => labelConfig('choice', train.labels),
+  classes: () => undefined,
+  // the longest candidate: every candidate row of a batch is padded to the longest of all
+  length: (e) => Math.max(...e.ids.map((x) => x.length)),
+  collate: (xs, padId, labelled) => ({ batch: collateChoices(xs, padId), targets: labelled ? { labels: Int32Array.from(xs, (x) => x.label ?? 0) } : null }),
+  outputs(r, xs) {
+    let row = 0;
+    return xs.map((x) => {
+      const p = softmax(r.logits!.subarray(row, row + x.ids.length));
+      row += x.ids.length;
+      return p;
+    });
+  },
+  score(probs, data) {
+    const right = probs.filter((p, i) => argmax(p) === data.examples[i].label).length;
+    const accuracy = right / Math.max(1, probs.length);
+    return { score: accuracy, metrics: { accuracy, count: probs.length } };
+  },
+  async *inputs(files, ctx) {
+    if (!files.length) throw new BertError('multiple-choice input is a .tsv/.csv/.jsonl file with sent1, sent2, ending0…', { where: 'FILE' });
+    for (const f of files) for await (const src of streamRecords(f, { size: 4096 })) yield choiceChunk(src, ctx);
+  },
+  values: (xs, ctx) => choiceChunk({
+    rows: xs.map((x) => ({ sent1: x.sent1, sent2: x.sent2 ?? '', ...Object.fromEntries(x.endings.map((e, k) => [`ending${k}`, e])) })),
+    lines: xs.map((_, i) => i), columns: ['sent1', 'sent2', ...(xs[0]?.endings ?? []).map((_, k) => `ending${k}`)], file: 'input', skipped: [],
+  }, ctx),
+};
+
+function choiceChunk(src: RecordSource, ctx: FamilyContext): Chunk<ChoiceExample, Float32Array> {
+  return {
+    examples: encodeChoices(src, ctx.tokenizer, ctx.maxLength, false).examples,
+    rows: (probs) => probs.map((p) => ({ choice: argmax(p), scores: Array.from(p) })),
+  };
 }

@@ -1,52 +1,32 @@
-// Input for predict: records from .tsv/.csv/.jsonl files (.gz too), or plain text lines (a .txt
-// file, standard input): one text a line, TEXT_A<TAB>TEXT_B for pairs.
+// Input for predict: files of records (.tsv/.csv/.jsonl, CoNLL …; .gz too) read by the family's
+// reader, or plain text lines (a .txt file, standard input) that the family turns into inputs —
+// streamed in chunks, so memory is bounded by a chunk whatever the inputs' sizes.
 import { extname } from 'node:path';
 import { readLines, type Line } from '../io/lines.js';
-import { streamRecords, type RecordSource } from './records.js';
-import { recordsFromLines, type Columns, type SequenceTask } from './sequence.js';
-import { sentencesFromLines, streamTagged, type TaggedSentence } from './tagging.js';
 
-const RECORD_EXTENSIONS = ['.tsv', '.tab', '.csv', '.jsonl', '.ndjson', '.json'];
+export const RECORD_EXTENSIONS = ['.tsv', '.tab', '.csv', '.jsonl', '.ndjson', '.json'];
 
-/**
- * The texts of every input in turn, as chunks of at most `size` records, read as streams: memory is
- * bounded by a chunk, whatever the inputs' sizes.
- */
-export async function* streamInputs(paths: string[], task: SequenceTask, cols: Columns, size: number, opts: { skipBad?: boolean; onCut?: () => void } = {}): AsyncGenerator<RecordSource> {
+export async function* streamChunks<X>(paths: string[], size: number, o: {
+  /** extensions read by `file`; any other path (and '-') is text lines */
+  extensions: string[];
+  file: (path: string) => AsyncGenerator<X>;
+  lines: (lines: Line[]) => X;
+  onCut?: () => void;
+}): AsyncGenerator<X> {
   for (const p of paths.length ? paths : ['-']) {
     const ext = extname(p.endsWith('.gz') ? p.slice(0, -3) : p).toLowerCase();
-    if (p !== '-' && RECORD_EXTENSIONS.includes(ext)) {
-      yield* streamRecords(p, { ...opts, size });
+    if (p !== '-' && o.extensions.includes(ext)) {
+      yield* o.file(p);
       continue;
     }
     let lines: Line[] = [];
-    for await (const l of readLines([p], { onCut: opts.onCut })) {
+    for await (const l of readLines([p], { onCut: o.onCut })) {
       lines.push(l);
       if (lines.length >= size) {
-        yield recordsFromLines(lines, task, cols);
+        yield o.lines(lines);
         lines = [];
       }
     }
-    if (lines.length) yield recordsFromLines(lines, task, cols);
-  }
-}
-
-/** Sentences to tag, streamed in chunks: CoNLL or .jsonl files (tags ignored), or plain lines (one sentence a line). */
-export async function* streamTaggedInputs(paths: string[], size: number, opts: { onCut?: () => void } = {}): AsyncGenerator<TaggedSentence[]> {
-  for (const p of paths.length ? paths : ['-']) {
-    const ext = extname(p.endsWith('.gz') ? p.slice(0, -3) : p).toLowerCase();
-    if (p !== '-' && ['.conll', '.conllu', '.iob', '.bio', '.jsonl', '.ndjson', '.json'].includes(ext)) {
-      yield* streamTagged(p, size, opts);
-      continue;
-    }
-    let lines: Line[] = [];
-    for await (const l of readLines([p], { onCut: opts.onCut })) {
-      lines.push(l);
-      if (lines.length >= size) {
-        yield sentencesFromLines(lines);
-        lines = [];
-      }
-    }
-    if (lines.length) yield sentencesFromLines(lines);
+    if (lines.length) yield o.lines(lines);
   }
 }

@@ -10,6 +10,8 @@ import { extname } from 'node:path';
 import { BertError } from '../errors.js';
 import { readInput } from '../io/read.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { padBatch, softmax } from './batching.js';
+import type { Chunk, Dataset, FamilyContext, TaskFamily } from './family.js';
 import { jsonObjectLine } from './records.js';
 import type { Example } from './sequence.js';
 
@@ -283,15 +285,13 @@ export function postprocessQa(records: QaRecord[], features: QaFeature[], logits
     }
     cands.sort((x, y) => y.score - x.score);
     const top = cands.slice(0, o.nBest);
-    const scores = top.map((c) => c.score);
-    if (o.v2) scores.push(nullScore);
-    const m = Math.max(...scores), z = scores.reduce((s, v) => s + Math.exp(v - m), 0);
-    const prob = (v: number) => Math.exp(v - m) / z;
+    // probabilities among the n-best spans and, for v2, "no answer" (the last)
+    const probs = softmax(o.v2 ? [...top.map((c) => c.score), nullScore] : top.map((c) => c.score));
     const best = top[0];
     if (!best || (o.v2 && nullScore - best.score > o.nullThreshold)) {
-      return { id: r.id, answer: '', score: best || o.v2 ? prob(nullScore) : 0, start: -1, end: -1 };
+      return { id: r.id, answer: '', score: o.v2 ? probs[probs.length - 1] : 0, start: -1, end: -1 };
     }
-    return { id: r.id, answer: r.context.slice(best.a, best.b), score: prob(best.score), start: unitToCodePoint(r.context, best.a), end: unitToCodePoint(r.context, best.b) };
+    return { id: r.id, answer: r.context.slice(best.a, best.b), score: probs[0], start: unitToCodePoint(r.context, best.a), end: unitToCodePoint(r.context, best.b) };
   });
 }
 
@@ -354,4 +354,73 @@ export function squadMetrics(records: QaRecord[], preds: QaPrediction[]): SquadM
   if (has.length) Object.assign(out, { HasAns_exact: pct(has.map((i) => em[i])), HasAns_f1: pct(has.map((i) => f1[i])), HasAns_total: has.length });
   if (none.length) Object.assign(out, { NoAns_exact: pct(none.map((i) => em[i])), NoAns_f1: pct(none.map((i) => f1[i])), NoAns_total: none.length });
   return out;
+}
+
+/** A QA data set: its windows, the questions they came from, and how answers are read off. */
+export interface QaDataset extends Dataset<QaFeature> {
+  records: QaRecord[];
+  post: PostprocessOptions;
+}
+
+/** A question about a context (id: any name for it; default its position). */
+export interface QaInput {
+  question: string;
+  context: string;
+  id?: string;
+}
+
+/** The window settings: the model's config.json when there is one (eval, predict, dev), else the flags and BERT's defaults. */
+function windowSettings(ctx: FamilyContext, v2: boolean): QaSettings & PostprocessOptions {
+  if (ctx.config) return qaSettingsOf(ctx.config, ctx.maxLength, ctx.qa ?? {});
+  return {
+    maxLength: ctx.maxLength, docStride: ctx.qa?.docStride ?? QA_DEFAULTS.docStride, maxQueryLength: ctx.qa?.maxQueryLength ?? QA_DEFAULTS.maxQueryLength,
+    maxAnswerLength: QA_DEFAULTS.maxAnswerLength, nBest: QA_DEFAULTS.nBest, v2, nullThreshold: QA_DEFAULTS.nullThreshold,
+  };
+}
+
+/** qa: start and end scores for every token of every window (HF's BertForQuestionAnswering). */
+export const qa: TaskFamily<QaFeature, Float32Array, QaDataset, QaInput> = {
+  name: 'qa',
+  arch: 'BertForQuestionAnswering',
+  unit: 'question',
+  maxLength: QA_DEFAULTS.maxLength,
+  recognizes: (cfg) => cfg.architectures?.[0] === 'BertForQuestionAnswering',
+  metric: () => 'F1',
+  read(file, ctx) {
+    const t = readQa(file, { skipBad: ctx.skipBad });
+    // v2 when the training data has unanswerable questions: the model then learns to point at [CLS]
+    const s = windowSettings(ctx, t.records.some((r) => !r.answers.length));
+    const { features } = encodeQa(t.records, ctx.tokenizer, s);
+    const notes = t.relocated.length ? [`${t.relocated.length} answer${t.relocated.length === 1 ? '' : 's'} whose answer_start did not point at the answer text, moved to its nearest occurrence (first: ${t.relocated[0]})`] : [];
+    if (!ctx.config) notes.push(`${t.records.length} question${t.records.length === 1 ? '' : 's'} in ${features.length} window${features.length === 1 ? '' : 's'} of ${s.maxLength} tokens${s.v2 ? ' (SQuAD v2: some have no answer)' : ''}`);
+    return {
+      file, examples: features, labels: [], skipped: t.skipped.map((x) => x.where), truncated: 0, notes, records: t.records, post: s,
+      counts: { windows: features.length, skipped: t.skipped.length, relocated_answers: t.relocated.length },
+    };
+  },
+  config: (train, ctx) => ({ bert_cli_task: 'qa', bert_cli_doc_stride: ctx.qa?.docStride ?? QA_DEFAULTS.docStride, bert_cli_max_query_length: ctx.qa?.maxQueryLength ?? QA_DEFAULTS.maxQueryLength, version_2_with_negative: train.post.v2 }),
+  classes: () => undefined,
+  length: (e) => e.ids.length,
+  collate: (xs, padId, labelled) => ({
+    batch: padBatch(xs, padId),
+    targets: labelled ? { startPositions: Int32Array.from(xs, (x) => x.startPos), endPositions: Int32Array.from(xs, (x) => x.endPos) } : null,
+  }),
+  outputs: (r, xs, batch) => xs.map((x, j) => r.logits!.slice(2 * j * batch.T, 2 * (j * batch.T + x.ids.length))),
+  score(logits, data) {
+    const m = squadMetrics(data.records, postprocessQa(data.records, data.examples, logits, data.post));
+    return { score: m.f1 / 100, metrics: { ...m } };
+  },
+  async *inputs(files, ctx) {
+    for (const f of files.length ? files : ['-']) yield qaChunk(readQa(f).records, ctx);
+  },
+  values: (xs, ctx) => qaChunk(xs.map((x, i) => {
+    if (typeof x?.question !== 'string' || typeof x?.context !== 'string') throw new BertError('a question is { question, context }', { where: `input ${i}` });
+    return { id: x.id ?? String(i), question: x.question, context: x.context, answers: [], where: `input ${i}` };
+  }), ctx),
+};
+
+function qaChunk(records: QaRecord[], ctx: FamilyContext): Chunk<QaFeature, Float32Array> {
+  const s = windowSettings(ctx, false);
+  const { features } = encodeQa(records, ctx.tokenizer, s);
+  return { examples: features, rows: (logits) => postprocessQa(records, features, logits, s) as unknown as Record<string, unknown>[] };
 }

@@ -1,25 +1,16 @@
-// The sequence-level task families: classify (one text), pair (two texts), regression (a score),
-// multilabel (several labels per text) — examples from records, batches with dynamic padding, the
-// head's targets, and predictions as JSON.
+// What the sequence-level families (classify.ts, pair.ts, regression.ts, multilabel.ts) share: one
+// example per record (a text, or a pair), the label from its column, a prediction from the pooled
+// [CLS] — and `sequenceFamily`, which makes a family of them from its metric and its output rows.
 import type { BertConfig } from '../config.js';
-import { BertError, UsageError } from '../errors.js';
-import type { Architecture } from '../model/bert.js';
-import type { Batch } from '../model/encoder.js';
+import { BertError } from '../errors.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import type { RecordSource } from './records.js';
-
-export const SEQUENCE_TASKS = ['classify', 'pair', 'regression', 'multilabel'] as const;
-export type SequenceTask = (typeof SEQUENCE_TASKS)[number];
-
-export interface Columns {
-  text: string;
-  pair: string;
-  label: string;
-}
-
-export function defaultColumns(task: SequenceTask): Columns {
-  return task === 'pair' ? { text: 'text_a', pair: 'text_b', label: 'label' } : { text: 'text', pair: 'text_b', label: 'label' };
-}
+import type { Targets } from '../model/bert.js';
+import { argmax, padBatch, softmax } from './batching.js';
+import { classificationMetrics } from './metrics.js';
+import type { Chunk, Columns, Dataset, FamilyContext, Scored, TaskFamily } from './family.js';
+import { RECORD_EXTENSIONS, streamChunks } from './inputs.js';
+import { readRecords, streamRecords, type RecordSource } from './records.js';
+export type { Columns } from './family.js';
 
 export interface Example {
   ids: Int32Array;
@@ -30,38 +21,43 @@ export interface Example {
   index: number;
 }
 
-/** Splits a multilabel field: a JSON array, or names separated by , | or ; */
-export function splitLabels(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String);
-  return String(v ?? '').split(/[,|;]/).map((s) => s.trim()).filter(Boolean);
-}
-
-/** The label names found in training data, sorted (as HF's run_glue sorts them). */
-export function labelNames(src: RecordSource, task: SequenceTask, column: string): string[] {
-  if (task === 'regression') return ['score'];
-  const set = new Set<string>();
-  src.rows.forEach((r, i) => {
-    const v = r[column];
-    if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where: `${src.file}:${src.lines[i]}`, hint: '--label-column names it' });
-    // a class is named by a string or a number (HF's integer class ids); a list is multilabel's alone
-    if (task !== 'multilabel' && typeof v !== 'string' && typeof v !== 'number') {
-      throw new BertError(`label must be a string or a number, not ${JSON.stringify(v).slice(0, 40)}`, { where: `${src.file}:${src.lines[i]}`, hint: task === 'classify' ? 'a list of labels is --task multilabel' : undefined });
-    }
-    for (const l of task === 'multilabel' ? splitLabels(v) : [String(v)]) set.add(l);
-  });
-  if (task !== 'multilabel' && set.size < 2) throw new BertError(`the training data has ${set.size} label, a classifier needs at least 2`, { where: src.file });
-  return [...set].sort();
+/** A label field of a record, checked: a string or a number (HF's integer class ids). */
+export function classField(v: unknown, column: string, where: string, hint?: string): string {
+  if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where, hint: '--label-column names it' });
+  if (typeof v !== 'string' && typeof v !== 'number') throw new BertError(`label must be a string or a number, not ${JSON.stringify(v).slice(0, 40)}`, { where, hint });
+  return String(v);
 }
 
 /** config.json fields for a head over these labels (HF's id2label, label2id, problem_type). */
-export function labelConfig(task: SequenceTask, labels: string[]): Partial<BertConfig> {
+export function labelConfig(task: string, labels: string[], problemType?: BertConfig['problem_type']): Partial<BertConfig> {
   return {
     id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
-    problem_type: task === 'regression' ? 'regression' : task === 'multilabel' ? 'multi_label_classification' : 'single_label_classification',
+    problem_type: problemType,
     // HF ignores unknown fields; predict and eval read the task family from here
     bert_cli_task: task,
   };
+}
+
+/** How one sequence-level family reads, scores and prints its labels (classify.ts, pair.ts, …). */
+export interface SequenceSpec {
+  task: string;
+  /** two texts per example */
+  pair: boolean;
+  metric: string;
+  /** config.json's problem_type */
+  problemType: BertConfig['problem_type'];
+  recognizes: (cfg: BertConfig) => boolean;
+  /** the label names found in the training records (sorted, as HF's run_glue sorts them) */
+  names: (src: RecordSource, column: string) => string[];
+  /** a record's label field as the head's target */
+  label: (v: unknown, ids: Map<string, number>, where: string, column: string) => number | Float32Array;
+  targets: (xs: Example[]) => Targets;
+  /** a prediction row from one example's logits */
+  row: (logits: Float32Array, labels: string[], topK?: number) => Record<string, unknown>;
+  score: (logits: Float32Array[], data: Dataset<Example>) => Scored;
+  /** whether the report draws a confusion matrix over the labels */
+  classes: boolean;
 }
 
 export interface EncodedSet {
@@ -70,7 +66,7 @@ export interface EncodedSet {
   truncated: number;
 }
 
-export function encodeExamples(src: RecordSource, tok: Tokenizer, task: SequenceTask, cols: Columns, labels: string[] | null, maxLength: number): EncodedSet {
+export function encodeExamples(src: RecordSource, tok: Tokenizer, spec: SequenceSpec, cols: Columns, labels: string[] | null, maxLength: number): EncodedSet {
   const ids = labels ? new Map(labels.map((l, i) => [l, i])) : null;
   const out: Example[] = [];
   let truncated = 0;
@@ -80,7 +76,7 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
     if (text === undefined || text === null) throw new BertError(`no '${cols.text}' field`, { where, hint: `--text-column names it; columns are ${src.columns.join(', ')}` });
     if (typeof text !== 'string') throw new BertError(`'${cols.text}' must be a string, not ${JSON.stringify(text).slice(0, 40)}`, { where });
     let pair: string | null = null;
-    if (task === 'pair') {
+    if (spec.pair) {
       const b = row[cols.pair];
       if (b === undefined || b === null) throw new BertError(`no '${cols.pair}' field`, { where, hint: '--text-pair-column names it' });
       if (typeof b !== 'string') throw new BertError(`'${cols.pair}' must be a string, not ${JSON.stringify(b).slice(0, 40)}`, { where });
@@ -89,67 +85,16 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, task: Sequence
     const full = tok.encode(String(text), pair);
     const enc = full.ids.length > maxLength ? tok.encode(String(text), pair, { maxLength }) : full;
     if (enc !== full) truncated++;
-    let label: Example['label'] = null;
-    if (ids) {
-      const v = row[cols.label];
-      if (v === undefined || v === null || v === '') throw new BertError(`no '${cols.label}' field`, { where, hint: '--label-column names it' });
-      if (task === 'regression') {
-        const x = Number(v);
-        if (!Number.isFinite(x)) throw new BertError(`label '${v}' is not a number`, { where });
-        label = x;
-      } else if (task === 'multilabel') {
-        const vec = new Float32Array(labels!.length);
-        for (const l of splitLabels(v)) {
-          const k = ids.get(l);
-          if (k === undefined) throw new BertError(`unknown label '${l}'`, { where, hint: `the model knows ${labels!.join(', ')}` });
-          vec[k] = 1;
-        }
-        label = vec;
-      } else {
-        const k = ids.get(String(v));
-        if (k === undefined) throw new BertError(`unknown label '${v}'`, { where, hint: `the model knows ${labels!.join(', ')}` });
-        label = k;
-      }
-    }
+    const label = ids ? spec.label(row[cols.label], ids, where, cols.label) : null;
     out.push({ ids: Int32Array.from(enc.ids), typeIds: Int32Array.from(enc.typeIds), label, index: i });
   });
   return { examples: out, truncated };
 }
 
-export const TASKS = [...SEQUENCE_TASKS, 'tag', 'qa', 'choice'] as const;
-export type Task = (typeof TASKS)[number];
-
-/** Tokens per example for predict and eval: what the model was fine-tuned with, else BERT's usual 128. */
-export function maxLengthOfConfig(cfg: BertConfig, flag?: number): number {
-  if (flag !== undefined) {
-    if (flag > cfg.max_position_embeddings) throw new UsageError(`--max-length ${flag} is over the model's max_position_embeddings ${cfg.max_position_embeddings}`, { where: '--max-length' });
-    return flag;
-  }
-  const n = cfg.bert_cli_max_length;
-  return Number.isInteger(n) && (n as number) > 0 ? Math.min(n as number, cfg.max_position_embeddings) : Math.min(128, cfg.max_position_embeddings);
-}
-
-/** The model class a task family's fine-tuned directory loads as. */
-export function architectureOfTask(task: Task): Architecture {
-  return task === 'tag' ? 'BertForTokenClassification' : task === 'qa' ? 'BertForQuestionAnswering' : task === 'choice' ? 'BertForMultipleChoice' : 'BertForSequenceClassification';
-}
-
-/** The task family a fine-tuned model directory was trained for. */
-export function taskOfConfig(cfg: BertConfig): Task {
-  const t = cfg.bert_cli_task;
-  if (typeof t === 'string' && (TASKS as readonly string[]).includes(t)) return t as Task;
-  if (cfg.architectures?.[0] === 'BertForTokenClassification') return 'tag';
-  if (cfg.architectures?.[0] === 'BertForMultipleChoice') return 'choice';
-  if (cfg.architectures?.[0] === 'BertForQuestionAnswering') return 'qa';
-  if (cfg.problem_type === 'regression') return 'regression';
-  if (cfg.problem_type === 'multi_label_classification') return 'multilabel';
-  return 'classify';
-}
-
 /** Unlabelled records from plain text lines: one text a line, TEXT_A<TAB>TEXT_B for pairs. */
-export function recordsFromLines(lines: { text: string; file: string; line: number }[], task: SequenceTask, cols: Columns): RecordSource {
+export function recordsFromLines(lines: { text: string; file: string; line: number }[], pair: boolean, cols: Columns): RecordSource {
   const rows = lines.map((l) => {
-    if (task !== 'pair') return { [cols.text]: l.text };
+    if (!pair) return { [cols.text]: l.text };
     const tab = l.text.indexOf('\t');
     if (tab < 0) throw new BertError('expected TEXT_A<TAB>TEXT_B (no tab on this line)', { where: `${l.file}:${l.line}` });
     return { [cols.text]: l.text.slice(0, tab), [cols.pair]: l.text.slice(tab + 1) };
@@ -157,48 +102,99 @@ export function recordsFromLines(lines: { text: string; file: string; line: numb
   return { rows, lines: lines.map((l) => l.line), columns: [cols.text, cols.pair], file: lines[0]?.file ?? '<stdin>', skipped: [] };
 }
 
-/** A batch padded to its longest example. */
-export function collateExamples(xs: Example[], padId: number): Batch {
-  const B = xs.length, T = Math.max(...xs.map((x) => x.ids.length));
-  const inputIds = new Int32Array(B * T).fill(padId), typeIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
-  xs.forEach((x, b) => {
-    inputIds.set(x.ids, b * T);
-    typeIds.set(x.typeIds, b * T);
-    attentionMask.fill(1, b * T, b * T + x.ids.length);
+/** Unlabelled records from values: a text, or [text, pair] / { text, pair } for pairs. */
+export function recordsFromValues(xs: SequenceInput[], pair: boolean, cols: Columns): RecordSource {
+  const rows = xs.map((x, i) => {
+    const [a, b] = typeof x === 'string' ? [x, undefined] : Array.isArray(x) ? x : [x.text, x.pair];
+    if (typeof a !== 'string') throw new BertError('expected a text (a string)', { where: `input ${i}` });
+    if (pair && typeof b !== 'string') throw new BertError('a pair model takes [text, pair] or { text, pair }', { where: `input ${i}` });
+    return pair ? { [cols.text]: a, [cols.pair]: b } : { [cols.text]: a };
   });
-  return { B, T, inputIds, typeIds, attentionMask };
+  return { rows, lines: xs.map((_, i) => i), columns: [cols.text, cols.pair], file: 'input', skipped: [] };
 }
 
-export function targetsOf(xs: Example[], task: SequenceTask, numLabels: number) {
-  if (task === 'regression') return { floatLabels: Float32Array.from(xs, (x) => x.label as number) };
-  if (task === 'multilabel') {
-    const f = new Float32Array(xs.length * numLabels);
-    xs.forEach((x, i) => f.set(x.label as Float32Array, i * numLabels));
-    return { floatLabels: f };
-  }
-  return { labels: Int32Array.from(xs, (x) => x.label as number) };
+/** A text, or a text pair. */
+export type SequenceInput = string | [string, string] | { text: string; pair?: string };
+
+/** The columns of a family's records: its defaults, then any the user named. */
+export function columnsOf(pair: boolean, ctx: FamilyContext): Columns {
+  const c = pair ? { text: 'text_a', pair: 'text_b', label: 'label' } : { text: 'text', pair: 'text_b', label: 'label' };
+  for (const k of ['text', 'pair', 'label'] as const) if (ctx.columns?.[k]) c[k] = ctx.columns[k]!;
+  return c;
 }
 
-/** One prediction record from a row of logits. */
-export function predictionOf(logits: Float32Array, task: SequenceTask, labels: string[], topK?: number): Record<string, unknown> {
-  if (task === 'regression') return { score: logits[0] };
-  if (task === 'multilabel') {
-    const scores: Record<string, number> = {};
-    const chosen: string[] = [];
-    labels.forEach((l, k) => {
-      const p = 1 / (1 + Math.exp(-logits[k]));
-      scores[l] = p;
-      if (p >= 0.5) chosen.push(l);
-    });
-    return { labels: chosen, scores };
-  }
-  const m = Math.max(...logits);
-  const e = Array.from(logits, (v) => Math.exp(v - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  const probs = e.map((v) => v / z);
-  let best = 0;
-  for (let k = 1; k < probs.length; k++) if (probs[k] > probs[best]) best = k;
-  let order = labels.map((_, k) => k).sort((a, b) => probs[b] - probs[a]);
-  if (topK) order = order.slice(0, topK);
-  return { label: labels[best], score: probs[best], scores: Object.fromEntries(order.map((k) => [labels[k], probs[k]])), logits: Array.from(logits) };
+/** A sequence-level family from its spec: reading, encoding, batching and inputs are the same for all four. */
+export function sequenceFamily(spec: SequenceSpec): TaskFamily<Example, Float32Array, Dataset<Example>, SequenceInput> {
+  const chunk = (src: RecordSource, ctx: FamilyContext, cols: Columns): Chunk<Example, Float32Array> => ({
+    examples: encodeExamples(src, ctx.tokenizer, spec, cols, null, ctx.maxLength).examples,
+    rows: (outs) => outs.map((l) => spec.row(l, ctx.labels ?? [], ctx.topK)),
+  });
+  return {
+    name: spec.task,
+    arch: 'BertForSequenceClassification',
+    unit: 'text',
+    maxLength: 128,
+    recognizes: spec.recognizes,
+    metric: () => spec.metric,
+    read(file, ctx, labels) {
+      const cols = columnsOf(spec.pair, ctx);
+      const src = readRecords(file, { skipBad: ctx.skipBad });
+      const names = labels ?? spec.names(src, cols.label);
+      const { examples, truncated } = encodeExamples(src, ctx.tokenizer, spec, cols, names, ctx.maxLength);
+      return { file, examples, labels: names, skipped: src.skipped.map((x) => x.line), truncated, notes: [], counts: { truncated, skipped: src.skipped.length } };
+    },
+    config: (train) => labelConfig(spec.task, train.labels, spec.problemType),
+    classes: (labels) => (spec.classes ? labels : undefined),
+    length: (e) => e.ids.length,
+    collate: (xs, padId, labelled) => ({ batch: padBatch(xs, padId), targets: labelled ? spec.targets(xs) : null }),
+    outputs: (r, xs) => {
+      const L = r.logits!.length / xs.length;
+      return xs.map((_, j) => r.logits!.slice(j * L, (j + 1) * L));
+    },
+    score: spec.score,
+    async *inputs(files, ctx) {
+      const cols = columnsOf(spec.pair, ctx);
+      // a chunk at a time from a stream: progress shows and memory stays flat on inputs of any size
+      const stream = streamChunks(files, 4096, {
+        extensions: RECORD_EXTENSIONS, onCut: ctx.onCut,
+        file: (p) => streamRecords(p, { size: 4096, onCut: ctx.onCut }),
+        lines: (lines) => recordsFromLines(lines, spec.pair, cols),
+      });
+      for await (const src of stream) yield chunk(src, ctx, cols);
+    },
+    values: (xs, ctx) => {
+      const cols = columnsOf(spec.pair, ctx);
+      return chunk(recordsFromValues(xs, spec.pair, cols), ctx, cols);
+    },
+  };
 }
+
+/** One class per example (classify, pair): names, targets, prediction rows with probabilities, accuracy. */
+export const singleLabel = {
+  problemType: 'single_label_classification' as const,
+  metric: 'accuracy',
+  classes: true,
+  names(src: RecordSource, column: string, hint?: string): string[] {
+    const set = new Set(src.rows.map((r, i) => classField(r[column], column, `${src.file}:${src.lines[i]}`, hint)));
+    if (set.size < 2) throw new BertError(`the training data has ${set.size} label, a classifier needs at least 2`, { where: src.file });
+    return [...set].sort();
+  },
+  label(v: unknown, ids: Map<string, number>, where: string, column: string): number {
+    const name = classField(v, column, where);
+    const k = ids.get(name);
+    if (k === undefined) throw new BertError(`unknown label '${name}'`, { where, hint: `the model knows ${[...ids.keys()].join(', ')}` });
+    return k;
+  },
+  targets: (xs: Example[]): Targets => ({ labels: Int32Array.from(xs, (x) => x.label as number) }),
+  row(logits: Float32Array, labels: string[], topK?: number): Record<string, unknown> {
+    const probs = softmax(logits);
+    const best = argmax(probs);
+    let order = labels.map((_, k) => k).sort((a, b) => probs[b] - probs[a]);
+    if (topK) order = order.slice(0, topK);
+    return { label: labels[best], score: probs[best], scores: Object.fromEntries(order.map((k) => [labels[k], probs[k]])), logits: Array.from(logits) };
+  },
+  score(logits: Float32Array[], data: Dataset<Example>): Scored {
+    const m = classificationMetrics(data.examples.map((x) => x.label as number), logits.map((l) => argmax(l)), data.labels);
+    return { score: m.accuracy, metrics: { ...m } };
+  },
+};

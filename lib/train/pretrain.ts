@@ -3,23 +3,20 @@
 // evaluation, a metrics log (JSON Lines), checkpoints with the training state for an exact resume.
 // The data position (epoch, shard, offset) and every seed are part of the state, so a run stopped
 // at step k and resumed reaches step n with the same losses as one that never stopped.
-import { appendFileSync, existsSync } from 'node:fs';
-import { prepareOutDir, startMetrics } from './out-dir.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
-import { assertMemoryFits, shardBytes } from '../model/memory.js';
 import { BertError } from '../errors.js';
-import { loadModelDir, loadTrainingState, saveModelDir } from '../io/model-dir.js';
+import { loadModelDir } from '../io/model-dir.js';
 import { BertForTask } from '../model/bert.js';
 import type { Batch, Dtype } from '../model/encoder.js';
+import { assertMemoryFits, shardBytes } from '../model/memory.js';
+import { mixSeed, Random, subSeed } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { AdamW, linearSchedule } from './optimizer.js';
-import { maskInstance, mixSeed, pretrainingShards, Random, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
-import { DEFAULT_SHARD_TOKENS } from './pretraining-data.js';
-import { StepHealth } from './health.js';
-import { subSeed } from './rng.js';
-import { writeReport } from '../report/training-report.js';
 import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
+import { AdamW, linearSchedule } from './optimizer.js';
+import { DEFAULT_SHARD_TOKENS, maskInstance, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
+import { TrainingRun, withRun } from './run.js';
 
 export interface PretrainOptions {
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
@@ -232,15 +229,10 @@ export interface PretrainResult {
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
-  const release = prepareOutDir(o.out, o); // one writer per directory, for the whole run
-  try {
-    return await runPretraining(o);
-  } finally {
-    release();
-  }
+  return withRun(o, (run) => runPretraining(o, run));
 }
 
-async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
+async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<PretrainResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
   const padId = tok.vocab.special('[PAD]');
@@ -256,16 +248,13 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   let opt: AdamW;
   let saved: { steps?: number; warmup?: number; elapsed?: number; plan?: BudgetPlan; budget?: number; shortLength?: number; shortRatio?: number } = {};
   if (o.resume) {
-    if (!existsSync(join(o.out, 'training_state.json'))) throw new BertError('nothing to resume: no training_state.json', { where: o.out });
+    run.assertResumable(o.out);
     model = loadModelDir(o.out, { arch }).model;
     opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
-    const st = loadTrainingState(o.out, model.store.size);
-    opt.m.set(st.m);
-    opt.v.set(st.v);
-    opt.t = st.adamStep;
-    step = st.state.step;
-    start = st.state.data as unknown as Position;
-    saved = st.state as typeof saved;
+    const st = run.restore(o.out, model, opt);
+    step = st.step;
+    start = st.data as unknown as Position;
+    saved = st as typeof saved;
   } else {
     if (o.init) {
       const loaded = loadModelDir(o.init, { arch, seed: o.seed, initMissing: o.initMissing });
@@ -279,10 +268,8 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   }
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const V = model.cfg.vocab_size;
-  let savedAt: number | null = null;
   let lastStep: StepReport | null = null;
-  const metricsPath = join(o.out, 'metrics.jsonl');
-  startMetrics(metricsPath, o.resume ? step : null);
+  run.startMetrics(o.resume ? step : null);
   // the steps and warmup: given, else those of the run being resumed, else planned from the budget
   let steps = o.steps ?? saved.steps;
   let warmup = o.warmup ?? (o.steps === undefined ? saved.warmup : undefined);
@@ -295,9 +282,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const shortLength = o.resume ? saved.shortLength : o.shortLength;
   const shortRatio = shortLength ? (o.resume ? saved.shortRatio : o.shortRatio) ?? 0.9 : 0;
   const ph = { ...o, shortLength: shortRatio > 0 ? shortLength : undefined };
-  const save = (pos: Position) => {
-    saveModelDir(o.out, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state: { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio } });
-  };
+  const save = () => run.checkpoint(o.out, model, tok, opt, { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio }, step);
 
   const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont) : null;
   const evaluate = (): EvalReport | null => {
@@ -335,9 +320,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
   const t0 = Date.now();
   const firstStep = step;
   let tokens = 0;
-  let stopped = false;
   let pos = start;
-  const health = new StepHealth(!!o.skipNonfinite, o.out);
   const dataCost = { seconds: 0, instances: 0 };
   let totalSteps = Infinity; // until planned
   const batches = phasedBatches(ph, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
@@ -397,14 +380,10 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     model.store.zeroGrad();
     const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
     const lr = schedule(step);
-    if (!(health.check('loss', r.loss, step + 1) && health.check('gradient norm', opt.step(lr), step + 1))) {
-      appendFileSync(metricsPath, JSON.stringify({ type: 'skipped', step: step + 1, loss: r.loss }) + '\n');
-      step++;
-      pos = next;
-      continue;
-    }
+    const ok = run.healthy(step + 1, r.loss, () => opt.step(lr));
     step++;
     pos = next;
+    if (!ok) continue;
     losses.push(r.loss);
     for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
     const targets = Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]);
@@ -415,7 +394,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
       step, steps: totalSteps, loss: r.loss, mlmLoss: r.parts.mlm ?? NaN, nspLoss: r.parts.nsp ?? NaN,
       mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed, seqLength: batch.T,
     };
-    appendFileSync(metricsPath, JSON.stringify({ type: 'train', ...report }) + '\n');
+    run.log('train', { ...report });
     if (budget?.observe(step)) {
       // the warmup is over: the decay is fitted to the steps the measured pace leaves room for
       plan = budget.plan!;
@@ -429,36 +408,26 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
     if (evalEvery && step % evalEvery === 0) {
       lastEval = evaluate();
       if (lastEval) {
-        appendFileSync(metricsPath, JSON.stringify({ type: 'eval', ...lastEval }) + '\n');
+        run.log('eval', { ...lastEval });
         o.onEval?.(lastEval);
       }
     }
-    if (o.saveEvery && step % o.saveEvery === 0) {
-      save(pos);
-      savedAt = step;
-    }
-    await yieldToEventLoop(); // let signal handlers and progress timers run between steps
-    if (o.shouldStop?.()) {
-      stopped = true;
-      break;
-    }
+    if (await run.afterStep(step, save)) break;
   }
-  if (!stopped && evalSet && (!lastEval || lastEval.step !== step)) {
+  if (!run.stopped && evalSet && (!lastEval || lastEval.step !== step)) {
     lastEval = evaluate();
     if (lastEval) {
-      appendFileSync(metricsPath, JSON.stringify({ type: 'eval', ...lastEval }) + '\n');
+      run.log('eval', { ...lastEval });
       o.onEval?.(lastEval);
     }
   }
-  // the last step's checkpoint, unless the loop has just saved it (a second, redundant save could only
-  // fail — a full disk — and turn a complete run into an error)
-  if (savedAt !== step) save(pos);
+  run.finalCheckpoint(step, save);
   const seconds = (Date.now() - t0) / 1000;
-  writeReport({
+  run.report({
     kind: 'pretrain', out: o.out, config: model.cfg,
     options: { files: o.files, steps: totalSteps, ...(ph.shortLength ? { shortLength: ph.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
     summary: [
-      ['steps', `${step} of ${totalSteps}${stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
+      ['steps', `${step} of ${totalSteps}${run.stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
       ...(plan ? [['budget', `${Math.round(budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +
         (plan.evals ? ` and ${plan.evals} evaluations of ${plan.evalSeconds.toFixed(1)} s` : '') + `; --steps ${totalSteps} --warmup ${warmup} reproduces the run`]] as [string, string][] : []),
       ['this run', `${(step - firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],
@@ -468,16 +437,7 @@ async function runPretraining(o: PretrainOptions): Promise<PretrainResult> {
       ['parameters', model.store.size.toLocaleString('en-US')],
     ],
   });
-  return { model, step, stopped, lastEval, losses, skipped: health.skipped, steps: totalSteps, warmup, plan, outOfTime };
-}
-
-/**
- * One turn of the event loop. A step's work is synchronous and the data generator resolves through
- * microtasks only, so without this a SIGINT handler or a spinner timer would wait for the next file
- * read, which on an in-memory shard is thousands of steps away.
- */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return { model, step, stopped: run.stopped, lastEval, losses, skipped: run.health.skipped, steps: totalSteps, warmup, plan, outOfTime };
 }
 
 /** The held-out set's seed, apart from training's, and its default size in batches. */

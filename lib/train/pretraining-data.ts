@@ -13,7 +13,7 @@
 // Documents stream in shards (a few million tokens each): instances are made and shuffled within
 // a shard, so memory stays bounded on corpora larger than RAM. Everything is seeded by (seed,
 // epoch, shard): a resumed run regenerates exactly the same instances and masks.
-import { uniform } from '../model/params.js';
+import { mixSeed, Random } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { readSourcedDocuments } from '../data/corpus.js';
 
@@ -38,37 +38,6 @@ export interface Instance {
   typeIds: Uint8Array;
   /** 1 NotNext (B is random), 0 IsNext; −100 without NSP */
   nspLabel: number;
-}
-
-export class Random {
-  private next: () => number;
-  constructor(seed: number) {
-    this.next = uniform(seed);
-  }
-  random(): number {
-    return this.next();
-  }
-  /** an integer in [a, b], both included (Python's randint) */
-  randint(a: number, b: number): number {
-    return a + Math.floor(this.next() * (b - a + 1));
-  }
-  shuffle<T>(xs: T[]): void {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-  }
-}
-
-/** A deterministic 32-bit seed from several integers. */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p & 0xffff), 0x01000193);
-    h = Math.imul(h ^ (p >>> 16), 0x01000193);
-    h ^= h >>> 13;
-  }
-  return h | 0;
 }
 
 export interface SpecialIds {

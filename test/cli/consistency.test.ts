@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tinyModels } from './helpers.js';
-import { Eta, plural } from '../../lib/cli/progress.js';
+import { Eta, plural } from '../../lib/report/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-consistency-'));
 const p = (f: string) => join(dir, f);

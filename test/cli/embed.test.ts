@@ -39,4 +39,18 @@ describe('bert-cli embed', () => {
     expect(pooler[0].embedding.every((v: number) => Math.abs(v) <= 1)).toBe(true); // tanh
     expect(loadModelDir(join(dir, 'm')).model.arch).toBe('BertModel');
   });
+
+  it('refuses --pooling pooler for a checkpoint without a trained pooler (HF saves BertForMaskedLM without one)', () => {
+    // a BertForMaskedLM directory: encoder and MLM head, no pooler; loaded as BertModel, its pooler would be random
+    const vocab = new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'law']);
+    const cfg = validateConfig({ ...presetConfig('tiny', vocab.size), hidden_size: 16, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 });
+    const mlm = new BertForTask(cfg, 'BertForMaskedLM');
+    mlm.initialize(5);
+    saveModelDir(join(dir, 'mlm'), mlm, new Tokenizer(vocab));
+    const r = runCli(['embed', '--model', join(dir, 'mlm'), '--pooling', 'pooler'], { input: 'the law\n' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^bert-cli: error: the model has no trained pooler, .*mlm \(use pooling cls or mean\)\n$/);
+    expect(runCli(['embed', '--model', join(dir, 'mlm'), '--pooling', 'cls'], { input: 'the law\n' }).code).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installTarball, packTarball } from '../helpers/package-install.js';
+import { readmeBlocks, runTs } from '../helpers/readme.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-package-'));
@@ -60,5 +61,13 @@ describe('installed from the packed tarball', () => {
     const summary = JSON.parse(qs.stdout.trim().split('\n').pop()!);
     expect(summary.test.bert.accuracy).toBeGreaterThan(0.8);
     expect(existsSync(join(project, 'bert-quickstart', 'spam', 'model.safetensors'))).toBe(true);
+    // then the README's library examples, as files of this project importing the installed 'bert-cli'
+    const [classify, encoder] = readmeBlocks('## Library');
+    const c = runTs(project, 'classify', classify);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^classify (spam|ham) [01]\.\d{3} (spam|ham)\naccuracy 0\.\d{4} \{ truncated: \d+, skipped: 0 \}\n$/);
+    const e = runTs(project, 'encoder', encoder);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/^\d+ -?[01]\.\d{3}\n(\S+ ){4}\S+\n$/);
   }, 600_000);
 });

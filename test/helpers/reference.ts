@@ -1,6 +1,6 @@
 // Plain float64 TypeScript references for every native kernel: straight loops over the formulas of
 // native/include/bert/kernels.h, with no blocking, no SIMD and no shared code with the engine.
-import { dropoutKeeps } from '../../lib/train/rng.js';
+import { dropoutKeeps } from '../../lib/rng.js';
 
 type Num = ArrayLike<number>;
 

@@ -5,9 +5,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { presetConfig } from '../../lib/config.js';
+import { presetConfig, validateConfig } from '../../lib/config.js';
 import { formatError } from '../../lib/errors.js';
-import { loadModelDir, saveModelDir, saveTrainingState, loadTrainingState } from '../../lib/io/model-dir.js';
+import { loadModelDir, saveModelDir, loadTrainingState } from '../../lib/io/model-dir.js';
 import { readSafetensors, writeSafetensors, type Tensor } from '../../lib/io/safetensors.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
@@ -108,16 +108,18 @@ describe('model directories', () => {
     }
   });
 
-  it('training state round-trips', () => {
+  it('training state round-trips, saved with the model as the loops save it', () => {
     const dir = tmp();
-    const m = Float32Array.from([1, 2, 3]), v = Float32Array.from([4, 5, 6]);
-    saveTrainingState(dir, m, v, 17, { step: 17, seed: 5, data: { epoch: 1, position: 40 } });
-    const s = loadTrainingState(dir, 3);
-    expect(Array.from(s.m)).toEqual([1, 2, 3]);
-    expect(Array.from(s.v)).toEqual([4, 5, 6]);
+    const model = new BertForTask(validateConfig({ ...presetConfig('tiny', 12), hidden_size: 8, num_attention_heads: 2, intermediate_size: 16, num_hidden_layers: 1, max_position_embeddings: 8 }), 'BertForPreTraining');
+    const n = model.store.size;
+    const m = Float32Array.from({ length: n }, (_, i) => i), v = Float32Array.from({ length: n }, (_, i) => 2 * i);
+    saveModelDir(dir, model, null, {}, { m, v, adamStep: 17, state: { step: 17, seed: 5, data: { epoch: 1, position: 40 } } });
+    const s = loadTrainingState(dir, n);
+    expect(s.m).toEqual(m);
+    expect(s.v).toEqual(v);
     expect(s.adamStep).toBe(17);
     expect(s.state.data).toEqual({ epoch: 1, position: 40 });
-    expect(() => loadTrainingState(dir, 4)).toThrow(/does not match the model/);
+    expect(() => loadTrainingState(dir, n + 1)).toThrow(/does not match the model/);
   });
 });
 

@@ -65,8 +65,8 @@ describe.each(['model-tiny', 'model-vocab30522'])('parity with the PyTorch refer
     expectGrads(m, readSafetensors(join(f.dir, 'grads-pretraining.safetensors')));
   });
 
-  it('MLM logits at every row, padding included (inference)', () => {
-    if (!full) return;
+  // the fixtures for these were written for model-tiny only
+  it.skipIf(!full)('MLM logits at every row, padding included (inference)', () => {
     const m = f.model('BertForMaskedLM');
     const r = m.step(f.batch, null, { training: false });
     expectClose(r.logits!, tensor(f.expected, 'mlm_logits'), { atol: 1e-4 }, 'MLM logits');
@@ -94,8 +94,7 @@ describe.each(['model-tiny', 'model-vocab30522'])('parity with the PyTorch refer
     expect(Math.abs(rm.loss - f.b.losses.multiple_choice)).toBeLessThan(1e-4);
   });
 
-  it('classification gradients, and five AdamW steps match torch.optim.AdamW', () => {
-    if (!full) return;
+  it.skipIf(!full)('classification gradients, and five AdamW steps match torch.optim.AdamW', () => {
     const m = f.model('BertForSequenceClassification');
     m.store.zeroGrad();
     const labels = Int32Array.from(f.b.labels);

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { AdamW, constantSchedule, linearSchedule } from '../../lib/train/optimizer.js';
-import { shuffledOrder } from '../../lib/train/data-order.js';
+import { shuffledOrder } from '../../lib/rng.js';
 import { expectClose } from '../helpers/compare.js';
 
 const cfg = validateConfig({ ...presetConfig('tiny', 40), hidden_size: 16, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 16, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, id2label: { 0: 'a', 1: 'b' } });

@@ -12,7 +12,7 @@ import { readDocuments } from '../../lib/data/corpus.js';
 import { BertError } from '../../lib/errors.js';
 import { readQa } from '../../lib/tasks/qa.js';
 import { readRecords, streamRecords, type RecordSource } from '../../lib/tasks/records.js';
-import { readTagged, streamTagged, type TaggedSentence } from '../../lib/tasks/tagging.js';
+import { readTagged, streamTagged, type TaggedSentence } from '../../lib/tasks/tag.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';
 import { mulberry32 } from '../helpers/random.js';

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
 import { saveModelDir } from '../../lib/io/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
-import { encodeTagged, entities, readTagged, taggingMetrics } from '../../lib/tasks/tagging.js';
+import { encodeTagged, entities, readTagged, taggingMetrics } from '../../lib/tasks/tag.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';
 import { runCli } from '../cli/helpers.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { parseDuration } from '../../lib/cli/options.js';
+import { parseDuration } from '../../bin/options.js';
 import { native } from '../../lib/native.js';
 import { Budget } from '../../lib/train/budget.js';
 import { pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';

@@ -10,8 +10,9 @@ import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { splitSentences } from '../../lib/data/sentences.js';
 import { sotuAddresses } from '../../lib/data/sotu.js';
 import {
-  DEFAULT_PRETRAINING, instancesFromDocument, maskInstance, pretrainingShards, Random, tokenizeDocument, type Instance, type PretrainingOptions,
+  DEFAULT_PRETRAINING, instancesFromDocument, maskInstance, pretrainingShards, tokenizeDocument, type Instance, type PretrainingOptions,
 } from '../../lib/train/pretraining-data.js';
+import { Random } from '../../lib/rng.js';
 import { bertBaseUncasedVocabPath } from '../helpers/bert-vocab.js';
 
 let tok: Tokenizer;

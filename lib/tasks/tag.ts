@@ -11,6 +11,10 @@ import { readInput } from '../io/read.js';
 import type { Batch } from '../model/encoder.js';
 import { jsonObjectLine } from './records.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { argmax, padBatch } from './batching.js';
+import type { Chunk, Dataset, FamilyContext, TaskFamily } from './family.js';
+import { streamChunks } from './inputs.js';
+import { labelConfig } from './sequence.js';
 
 export interface TaggedSentence {
   words: string[];
@@ -164,15 +168,10 @@ export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: st
 }
 
 export function collateTagged(xs: TagExample[], padId: number): { batch: Batch; labels: Int32Array } {
-  const B = xs.length, T = Math.max(...xs.map((x) => x.ids.length));
-  const inputIds = new Int32Array(B * T).fill(padId), typeIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
-  const labels = new Int32Array(B * T).fill(-100);
-  xs.forEach((x, b) => {
-    inputIds.set(x.ids, b * T);
-    attentionMask.fill(1, b * T, b * T + x.ids.length);
-    if (x.labels) labels.set(x.labels, b * T);
-  });
-  return { batch: { B, T, inputIds, typeIds, attentionMask }, labels };
+  const batch = padBatch(xs, padId);
+  const labels = new Int32Array(batch.B * batch.T).fill(-100);
+  xs.forEach((x, b) => x.labels && labels.set(x.labels, b * batch.T));
+  return { batch, labels };
 }
 
 /** Entity spans (type, start, end exclusive) of an IOB tag sequence, conlleval's lenient rules. */
@@ -229,4 +228,65 @@ export function taggingMetrics(gold: string[][], pred: string[][]): TaggingMetri
   }
   const p = div(tp, tp + fp), r = div(tp, tp + fn);
   return { precision: p, recall: r, f1: div(2 * p * r, p + r), token_accuracy: div(right, total), per_type: per, sentences: gold.length };
+}
+
+/** Whether tags are IOB chunks (B-PER, I-LOC …): scored by entity F1, else by token accuracy. */
+const isIob = (labels: string[]) => labels.some((l) => /^[BIES]-/.test(l));
+
+/** A sentence to tag: its words, or a text split on whitespace. */
+export type TagInput = string | string[];
+
+/**
+ * tag: a label per word from the token at its first piece (HF's BertForTokenClassification); the
+ * prediction for a word is its first piece's argmax (−1: the word was cut by the max length).
+ */
+export const tag: TaskFamily<TagExample, Int32Array, Dataset<TagExample>, TagInput> = {
+  name: 'tag',
+  arch: 'BertForTokenClassification',
+  unit: 'sentence',
+  maxLength: 128,
+  recognizes: (cfg) => cfg.architectures?.[0] === 'BertForTokenClassification',
+  metric: (labels) => (isIob(labels) ? 'entity F1' : 'token accuracy'),
+  read(file, ctx, labels) {
+    const t = readTagged(file, { skipBad: ctx.skipBad });
+    const names = labels ?? tagNames(t.sentences);
+    const { examples, truncated, wordsCut } = encodeTagged(t.sentences, ctx.tokenizer, names, ctx.maxLength);
+    return { file, examples, labels: names, skipped: t.skipped, truncated, wordsCut, notes: [], counts: { truncated, words_cut: wordsCut, skipped: t.skipped.length } };
+  },
+  config: (train) => ({ ...labelConfig('tag', train.labels) }),
+  classes: (labels) => labels,
+  length: (e) => e.ids.length,
+  collate(xs, padId, labelled) {
+    const { batch, labels } = collateTagged(xs, padId);
+    return { batch, targets: labelled ? { labels } : null };
+  },
+  outputs(r, xs, batch) {
+    const L = r.logits!.length / (batch.B * batch.T);
+    return xs.map((x, j) => Int32Array.from(x.firstPiece, (t) => (t < 0 ? -1 : argmax(r.logits!, (j * batch.T + t) * L, (j * batch.T + t + 1) * L))));
+  },
+  score(outputs, data) {
+    // words cut by the max length are scored as 'O' on both sides
+    const name = (k: number) => (k < 0 ? 'O' : data.labels[k]);
+    const pred = outputs.map((p) => Array.from(p, name));
+    const gold = data.examples.map((x) => Array.from(x.firstPiece, (t) => (t < 0 ? 'O' : data.labels[x.labels![t]])));
+    const m = taggingMetrics(gold, pred);
+    return { score: isIob(data.labels) ? m.f1 : m.token_accuracy, metrics: { ...m } };
+  },
+  async *inputs(files, ctx) {
+    const stream = streamChunks(files, 4096, {
+      extensions: ['.conll', '.conllu', '.iob', '.bio', '.jsonl', '.ndjson', '.json'], onCut: ctx.onCut,
+      file: (p) => streamTagged(p, 4096, { onCut: ctx.onCut }),
+      lines: sentencesFromLines,
+    });
+    for await (const sents of stream) yield tagChunk(sents, ctx);
+  },
+  values: (xs, ctx) => tagChunk(xs.map((x, i) => ({ words: typeof x === 'string' ? x.split(/\s+/).filter(Boolean) : x.map(String), tags: null, file: 'input', line: i })), ctx),
+};
+
+function tagChunk(sents: TaggedSentence[], ctx: FamilyContext): Chunk<TagExample, Int32Array> {
+  const labels = ctx.labels ?? [];
+  return {
+    examples: encodeTagged(sents, ctx.tokenizer, null, ctx.maxLength).examples,
+    rows: (outs) => outs.map((p, i) => ({ words: sents[i].words, tags: Array.from(p, (k) => (k < 0 ? null : labels[k])) })),
+  };
 }

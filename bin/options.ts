@@ -1,6 +1,6 @@
 // Parsers for numeric flags: each throws commander's InvalidArgumentError, which the program
 // reports as a usage error (exit code 2) naming the flag.
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -63,4 +63,26 @@ export function parseDuration(value: string): number {
     throw new InvalidArgumentError(`expected a duration such as 90s, 30m, 1h or 1h30m, got '${value}'`);
   }
   return seconds;
+}
+
+// Option groups that several commands share, with one wording.
+
+const INFERENCE_DTYPE = 'fp32, or bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16; else fp32 with a notice)';
+
+/** --threads and an inference --dtype (predict, eval, embed, fill-mask). */
+export function engineOptions(c: Command): Command {
+  return c.option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--dtype <type>', INFERENCE_DTYPE, parseDtype, 'fp32');
+}
+
+/** The columns of .tsv/.csv/.jsonl records. */
+export function columnOptions(c: Command, o: { label: boolean }): Command {
+  c.option('--text-column <name>', 'the text column (default text, or text_a for pair)')
+    .option('--text-pair-column <name>', 'the second text column for pair (default text_b)');
+  return o.label ? c.option('--label-column <name>', 'the label column', 'label') : c;
+}
+
+/** The flags' columns, for the library (only those given). */
+export function columnsOf(f: { textColumn?: string; textPairColumn?: string; labelColumn?: string }) {
+  return { text: f.textColumn, pair: f.textPairColumn, label: f.labelColumn };
 }

@@ -1,0 +1,221 @@
+// A model directory as a library user holds it: `const m = await loadModel(dir)`, then
+// `m.predict([...])` (a fine-tuned model, any family), `m.evaluate(file)`, `m.embed(texts)`,
+// `m.fillMask(text)`. Each use loads the model class it needs once (the task head for predict, the
+// bare encoder for embed, the MLM head for fill-mask) and checks that the directory has trained
+// weights for it, as the commands do — the commands are written on this.
+import type { BertConfig } from '../config.js';
+import { labelsOf } from '../config.js';
+import { setDtype, setThreads } from '../engine.js';
+import { BertError } from '../errors.js';
+import { loadModelDir, modelDirConfig, requireTaskHead } from '../io/model-dir.js';
+import type { Architecture, BertForTask } from '../model/bert.js';
+import { embedBatch, type Pooling } from '../model/embed.js';
+import type { Dtype } from '../model/encoder.js';
+import { fillMask, type FillCandidate } from '../model/fill-mask.js';
+import { assertMemoryFits } from '../model/memory.js';
+import { evaluate, padBatch, runBatches } from '../tasks/batching.js';
+import type { AnyFamily, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
+import { family as familyByName, familyOfConfig, maxLengthOfConfig, type Task } from '../tasks/registry.js';
+import type { QaPrediction } from '../tasks/qa.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+
+export interface LoadOptions {
+  /** bf16: bfloat16 linear layers with float32 sums (AVX512_BF16; else fp32 and a notice) */
+  dtype?: Dtype;
+  /** threads the kernels use (the engine's, for the whole process) */
+  threads?: number;
+  /** one-line notices (a dtype the CPU lacks …); default: none */
+  onNotice?: (line: string) => void;
+}
+
+export interface PredictOptions {
+  /** examples per forward pass (sorted by length, padded to the longest); default 32 */
+  batchSize?: number;
+  /** tokens per example; default: what the model was fine-tuned with, else 128 */
+  maxLength?: number;
+  /** classify/pair: only the k most likely labels in `scores` */
+  topK?: number;
+  /** qa: window and answer settings */
+  qa?: QaFlags;
+  /** columns of .tsv/.csv/.jsonl inputs (predictFiles, evaluate) */
+  columns?: Partial<Columns>;
+  /** after each batch: how many of this call's examples are done */
+  onBatch?: (done: number) => void;
+}
+
+export interface EvaluateOptions extends PredictOptions {
+  /** score the model as this family instead of its own */
+  task?: Task;
+  skipBad?: boolean;
+}
+
+/** classify and pair */
+export interface ClassPrediction { label: string; score: number; scores: Record<string, number>; logits: number[] }
+export interface ScorePrediction { score: number }
+export interface MultilabelPrediction { labels: string[]; scores: Record<string, number> }
+export interface TagPrediction { words: string[]; tags: (string | null)[] }
+export interface ChoicePrediction { choice: number; scores: number[] }
+export type Prediction = ClassPrediction | ScorePrediction | MultilabelPrediction | TagPrediction | ChoicePrediction | QaPrediction;
+
+export interface Evaluation {
+  task: string;
+  loss: number;
+  /** the number the best checkpoint is chosen by, and what it is */
+  score: number;
+  metric: string;
+  metrics: Record<string, unknown>;
+  /** truncated, skipped … as the family counts them */
+  counts: Record<string, number>;
+}
+
+export interface EmbedOptions {
+  /** cls: last hidden state at [CLS] (default); pooler: the pooler's output; mean: masked mean of the tokens */
+  pooling?: Exclude<Pooling, 'tokens'>;
+  /** scale each vector to unit length (cosine similarity is then a dot product) */
+  normalize?: boolean;
+  maxLength?: number;
+  batchSize?: number;
+}
+
+/** A text to embed: one text, or a pair. */
+export type EmbedInput = string | [string, string];
+
+export async function loadModel(dir: string, o: LoadOptions = {}): Promise<Model> {
+  setThreads(o.threads);
+  return new Model(dir, modelDirConfig(dir), o);
+}
+
+export class Model {
+  /** the family it was fine-tuned for, or null for a pretrained (or bare) encoder */
+  readonly task: Task | null;
+  readonly labels: string[];
+  private tok: Tokenizer | null = null;
+  private loaded = new Map<Architecture, { model: BertForTask; tokenizer: Tokenizer; dtype: Dtype }>();
+
+  constructor(readonly dir: string, readonly config: BertConfig, private readonly o: LoadOptions = {}) {
+    const f = familyOfConfig(config);
+    const fineTuned = typeof config.bert_cli_task === 'string' || config.architectures?.[0] === f.arch;
+    this.task = fineTuned ? (f.name as Task) : null;
+    this.labels = labelsOf(config);
+  }
+
+  /** The tokenizer of the directory (vocab.txt, tokenizer_config.json). */
+  get tokenizer(): Tokenizer {
+    return (this.tok ??= Tokenizer.fromModelDir(this.dir));
+  }
+
+  private use<R>(arch: Architecture, check: (l: ReturnType<typeof loadModelDir>) => R): { model: BertForTask; tokenizer: Tokenizer; dtype: Dtype } {
+    let m = this.loaded.get(arch);
+    if (!m) {
+      const l = loadModelDir(this.dir, { arch });
+      check(l);
+      if (!l.tokenizer) throw new BertError('model directory has no vocab.txt', { where: this.dir });
+      const dtype = setDtype(l.model, this.o.dtype, this.o.onNotice ?? (() => {}));
+      m = { model: l.model, tokenizer: l.tokenizer, dtype };
+      this.loaded.set(arch, m);
+    }
+    return m;
+  }
+
+  /** The family's model, its head checked, and the context its inputs are read in. */
+  private forTask(f: AnyFamily, o: PredictOptions & { skipBad?: boolean }, what: string) {
+    const m = this.use(f.arch, (l) => requireTaskHead(l, f.name, this.dir));
+    const batchSize = o.batchSize ?? 32, maxLength = maxLengthOfConfig(this.config, o.maxLength);
+    assertMemoryFits(this.config, batchSize, maxLength, { training: false, bf16: m.dtype === 'bf16', what });
+    const ctx: FamilyContext = { tokenizer: m.tokenizer, maxLength, config: this.config, labels: this.labels, columns: o.columns, qa: o.qa, topK: o.topK, skipBad: o.skipBad };
+    return { ...m, ctx, batchSize, padId: m.tokenizer.vocab.special('[PAD]') };
+  }
+
+  /** The model's family; for a directory fine-tuned for none, a classifier's, whose missing head requireTaskHead then names. */
+  private family(): AnyFamily {
+    return this.task ? familyByName(this.task) : familyOfConfig(this.config);
+  }
+
+  /** Predictions for inputs given as values: texts (classify, regression, multilabel, tag), [text, pair] (pair), { question, context } (qa), { sent1, sent2, endings } (choice). */
+  async predict<R extends Prediction = Prediction>(inputs: unknown[], o: PredictOptions = {}): Promise<R[]> {
+    const f = this.family();
+    const t = this.forTask(f, o, 'prediction');
+    const chunk = f.values(inputs, t.ctx);
+    const { outputs } = runBatches(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
+    return chunk.rows(outputs) as R[];
+  }
+
+  /**
+   * Predictions for inputs in files ('-' or none: standard input), a chunk at a time: .tsv/.csv/.jsonl
+   * records, CoNLL for a tagger, SQuAD JSON for QA, else one text a line (TEXT<TAB>PAIR for pairs).
+   */
+  async *predictFiles(files: string[], o: PredictOptions & { onCut?: () => void } = {}): AsyncGenerator<Record<string, unknown>[]> {
+    const f = this.family();
+    const t = this.forTask(f, o, 'prediction');
+    for await (const chunk of f.inputs(files, { ...t.ctx, onCut: o.onCut })) {
+      const { outputs } = runBatches(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
+      yield chunk.rows(outputs);
+    }
+  }
+
+  /** Tokens per example for a maxLength option: as given (at most the model's positions), else what the model was fine-tuned with, else 128. */
+  maxLength(given?: number): number {
+    return maxLengthOfConfig(this.config, given);
+  }
+
+  /** What one input is called: text, sentence, question. */
+  get unit(): string {
+    return this.task ? familyByName(this.task).unit : 'text';
+  }
+
+  /** The model's loss and metrics on a labelled file, with the family's counts (truncated, skipped …). */
+  async evaluate(file: string, o: EvaluateOptions = {}): Promise<Evaluation> {
+    const f = o.task ? familyByName(o.task) : this.family();
+    const t = this.forTask(f, o, 'evaluation');
+    const data = f.read(file, t.ctx, this.labels);
+    const r = evaluate(t.model, f, data, { batchSize: t.batchSize, padId: t.padId });
+    return { task: f.name, loss: r.loss, score: r.score, metric: f.metric(this.labels), metrics: r.metrics, counts: data.counts };
+  }
+
+  /** One vector per input. */
+  async embed(inputs: EmbedInput[], o: EmbedOptions = {}): Promise<Float32Array[]> {
+    const pooling = o.pooling ?? 'cls';
+    const m = this.use('BertModel', (l) => {
+      if (pooling === 'pooler' && l.initialized.some((n) => n.startsWith('bert.pooler.') || n.startsWith('pooler.'))) throw new BertError('the model has no trained pooler', { where: this.dir, hint: 'use pooling cls or mean' });
+    });
+    const out: Float32Array[] = [];
+    for (const b of this.encodeBatches(m.tokenizer, inputs, o)) {
+      for (const v of embedBatch(m.model, b.batch, pooling) as Float32Array[]) out.push(o.normalize ? unitLength(v) : v);
+    }
+    return out;
+  }
+
+  /** Every token's vector, [CLS] and [SEP] included, with the tokens. */
+  async embedTokens(inputs: EmbedInput[], o: Omit<EmbedOptions, 'pooling'> = {}): Promise<{ tokens: string[]; embeddings: Float32Array[] }[]> {
+    const m = this.use('BertModel', () => {});
+    const out: { tokens: string[]; embeddings: Float32Array[] }[] = [];
+    for (const b of this.encodeBatches(m.tokenizer, inputs, o)) {
+      (embedBatch(m.model, b.batch, 'tokens') as Float32Array[][]).forEach((vs, i) => out.push({ tokens: b.tokens[i], embeddings: o.normalize ? vs.map(unitLength) : vs }));
+    }
+    return out;
+  }
+
+  private *encodeBatches(tok: Tokenizer, inputs: EmbedInput[], o: { maxLength?: number; batchSize?: number }) {
+    const maxLength = o.maxLength ?? 128, size = o.batchSize ?? 32;
+    for (let i = 0; i < inputs.length; i += size) {
+      const encs = inputs.slice(i, i + size).map((x) => (typeof x === 'string' ? tok.encode(x, null, { maxLength }) : tok.encode(x[0], x[1], { maxLength })));
+      yield { batch: padBatch(encs.map((e) => ({ ids: Int32Array.from(e.ids), typeIds: Int32Array.from(e.typeIds) })), tok.vocab.special('[PAD]')), tokens: encs.map((e) => e.tokens) };
+    }
+  }
+
+  /** For each [MASK] of the text, in order, the k most likely tokens (HF's fill-mask fields). */
+  async fillMask(text: string, o: { topK?: number } = {}): Promise<FillCandidate[][]> {
+    const m = this.use('BertForMaskedLM', (l) => {
+      if (l.initialized.some((n) => n.startsWith('cls.predictions'))) throw new BertError('the model has no MLM head (cls.predictions.*)', { where: this.dir, hint: 'use a pretrained model, not a fine-tuned classifier' });
+    });
+    return fillMask(m.model, m.tokenizer, text, o.topK ?? 5);
+  }
+}
+
+function unitLength(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.sqrt(s);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}

@@ -1,0 +1,71 @@
+// The one way examples go through a model outside training: sorted by length (least padding),
+// collated by their family, one forward pass per batch that gives the loss (when labelled) and the
+// logits together, and each example's outputs scattered back to input order.
+import type { BertForTask } from '../model/bert.js';
+import type { Batch } from '../model/encoder.js';
+import { native } from '../native.js';
+import type { AnyFamily, Dataset, Scored } from './family.js';
+
+/** A batch of token sequences padded to the longest: ids, segment ids and the attention mask. */
+export function padBatch(xs: { ids: Int32Array; typeIds: Int32Array }[], padId: number): Batch {
+  const B = xs.length;
+  let T = 0;
+  for (const x of xs) T = Math.max(T, x.ids.length);
+  const inputIds = new Int32Array(B * T).fill(padId), typeIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
+  xs.forEach((x, b) => {
+    inputIds.set(x.ids, b * T);
+    typeIds.set(x.typeIds, b * T);
+    attentionMask.fill(1, b * T, b * T + x.ids.length);
+  });
+  return { B, T, inputIds, typeIds, attentionMask };
+}
+
+/** Indexes 0…n−1 by increasing length, ties in input order. */
+export function lengthOrder(n: number, length: (i: number) => number): number[] {
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => length(a) - length(b) || a - b);
+}
+
+export interface BatchRun<O> {
+  /** the mean of the batches' losses weighted by their examples; NaN when unlabelled */
+  loss: number;
+  /** each example's outputs, in input order */
+  outputs: O[];
+}
+
+/** One pass over `xs`: the outputs of every example and, when `labelled`, the loss. */
+export function runBatches<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }): BatchRun<O> {
+  const order = lengthOrder(xs.length, (i) => family.length(xs[i]));
+  const outputs: O[] = new Array(xs.length);
+  let loss = 0;
+  for (let i = 0; i < order.length; i += o.batchSize) {
+    const idx = order.slice(i, i + o.batchSize);
+    const b = idx.map((k) => xs[k]);
+    const { batch, targets } = family.collate(b, o.padId, o.labelled);
+    const r = model.step(batch, o.labelled ? targets : null, { training: false });
+    if (o.labelled) loss += r.loss * b.length;
+    const outs = family.outputs(r, b, batch) as O[];
+    idx.forEach((k, j) => (outputs[k] = outs[j]));
+    o.onBatch?.(i + idx.length);
+  }
+  return { loss: o.labelled ? loss / Math.max(1, xs.length) : NaN, outputs };
+}
+
+/** A labelled data set's loss and metrics, in one pass. */
+export function evaluate(model: BertForTask, family: AnyFamily, data: Dataset<unknown>, o: { batchSize: number; padId: number }): Scored & { loss: number } {
+  const r = runBatches(model, family, data.examples, { ...o, labelled: true });
+  return { loss: r.loss, ...family.score(r.outputs, data) };
+}
+
+/** Probabilities from scores, by the engine's softmax (float32, max-subtracted). */
+export function softmax(scores: ArrayLike<number>): Float32Array {
+  const x = Float32Array.from(scores), out = new Float32Array(x.length);
+  if (x.length) native.softmaxForward(out, x, 1, x.length);
+  return out;
+}
+
+/** The index of the largest value (the first, on ties). */
+export function argmax(xs: ArrayLike<number>, from = 0, to = xs.length): number {
+  let best = from;
+  for (let i = from + 1; i < to; i++) if (xs[i] > xs[best]) best = i;
+  return best - from;
+}

@@ -161,3 +161,9 @@ export function labelsOf(c: BertConfig): string[] {
   if (!c.id2label) return [];
   return Object.keys(c.id2label).map((_, i) => c.id2label![String(i)]);
 }
+
+/** The longest sequence a bert-cli pretraining run trained the positions on (config.json's bert_cli_pretrain_max_length), if recorded. */
+export function pretrainedLength(cfg: BertConfig): number | undefined {
+  const n = cfg.bert_cli_pretrain_max_length;
+  return Number.isInteger(n) && (n as number) > 0 ? (n as number) : undefined;
+}

@@ -10,7 +10,7 @@ import type { JobContext } from '../job.js';
 import { runJob } from '../job.js';
 import { columnOptions, columnsOf, parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parsePositiveNumber, parseProbability } from '../options.js';
 
-type Flags = Omit<FinetuneRequest, 'columns' | 'qa' | 'onNotice' | 'onStep' | 'onEval'> & { docStride: number; maxQueryLength: number; textColumn?: string; textPairColumn?: string; labelColumn?: string; quiet?: boolean; json?: boolean };
+type Flags = Omit<FinetuneRequest, 'columns' | 'qa' | 'onNotice' | 'onStep' | 'onEval'> & { docStride?: number; maxQueryLength?: number; textColumn?: string; textPairColumn?: string; labelColumn?: string; quiet?: boolean; json?: boolean };
 
 export function finetuneCommand(): Command {
   const c = new Command('finetune')
@@ -24,9 +24,9 @@ export function finetuneCommand(): Command {
     .option('--lr <x>', "peak learning rate (default: by the model's size)", parsePositiveNumber)
     .option('--batch-size <n>', "examples per batch (default: by the model's size)", parsePositiveInt)
     .option('--dropout <p>', "hidden and attention dropout for fine-tuning (default: the model's config.json)", parseDropout)
-    .option('--max-length <n>', 'tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128; 384 for qa)', parsePositiveInt)
-    .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows of a long context', parsePositiveInt, QA_DEFAULTS.docStride)
-    .option('--max-query-length <n>', 'qa: question tokens kept', parsePositiveInt, QA_DEFAULTS.maxQueryLength)
+    .option('--max-length <n>', "tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128, 384 for qa; no more than the model was pretrained on)", parsePositiveInt)
+    .option('--doc-stride <n>', `qa: context tokens shared by consecutive windows of a long context (default ${QA_DEFAULTS.docStride} at ${QA_DEFAULTS.maxLength} tokens, a quarter of shorter windows)`, parsePositiveInt)
+    .option('--max-query-length <n>', `qa: question tokens kept (default ${QA_DEFAULTS.maxQueryLength}, three eighths of windows under ${QA_DEFAULTS.maxLength})`, parsePositiveInt)
     .option('--warmup-ratio <x>', "fraction of the steps spent warming up (default: by the model's size)", parseProbability)
     .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, 0.01)
     .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, 1.0)

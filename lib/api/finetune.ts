@@ -3,6 +3,7 @@
 // (finetune-defaults.ts), and runs the one fine-tuning loop. Notices come through `onNotice`,
 // progress through `onStep` / `onEval`; an AbortSignal (or `shouldStop`) ends it after the current
 // step with a resumable checkpoint. `bert-cli finetune` is this, parsed and printed.
+import { pretrainedLength } from '../config.js';
 import { setThreads, trainingDtype } from '../engine.js';
 import { BertError, UsageError } from '../errors.js';
 import { modelDirConfig } from '../io/model-dir.js';
@@ -85,7 +86,14 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   // an explicit maxLength must fit the model's positions; the defaults shrink to fit a small model
   const positions = base.max_position_embeddings;
   if (r.maxLength !== undefined && r.maxLength > positions) throw new UsageError(`--max-length ${r.maxLength} is over the model's max_position_embeddings ${positions}`, { where: '--max-length' });
-  const ctx: FamilyContext = { tokenizer: tok, maxLength: r.maxLength ?? Math.min(positions, fam.maxLength), columns: r.columns, qa: r.qa, skipBad: r.skipBad };
+  // by default no longer than the sequences the model was pretrained on: positions beyond are untrained
+  // (a mini pretrained at 128 scored 42.9 EM on the SOTU questions at 128, 35.3 at QA's usual 384)
+  const trained = pretrainedLength(base);
+  const maxLength = r.maxLength ?? Math.min(positions, fam.maxLength, trained ?? Infinity);
+  if (r.maxLength === undefined && trained !== undefined && trained < Math.min(positions, fam.maxLength)) {
+    say(`max length ${maxLength}: the model was pretrained on sequences of ${trained} tokens, its positions past that untrained (--max-length to change)`);
+  }
+  const ctx: FamilyContext = { tokenizer: tok, maxLength, columns: r.columns, qa: r.qa, skipBad: r.skipBad };
   const train = fam.read(r.train, ctx, null);
   const headConfig = fam.config(train, ctx);
   const dev = r.dev ? fam.read(r.dev, { ...ctx, config: { ...base, ...headConfig } }, train.labels) : null;

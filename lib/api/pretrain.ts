@@ -5,7 +5,7 @@
 // pretrain` is this, parsed and printed.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, PRESET_NAMES, presetConfig, validateConfig, type BertConfig, type PresetName } from '../config.js';
+import { loadConfig, PRESET_NAMES, presetConfig, pretrainedLength, validateConfig, type BertConfig, type PresetName } from '../config.js';
 import { expandCorpusPaths } from '../data/corpus.js';
 import { setThreads, trainingDtype } from '../engine.js';
 import { UsageError } from '../errors.js';
@@ -138,6 +138,8 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   if (shortLength !== undefined && (shortLength >= maxLength || shortLength < (nsp ? 5 : 4))) {
     throw new UsageError(`--short-length ${shortLength} must be below --max-length ${maxLength} and fit [CLS] A [SEP] B [SEP]`, { where: '--short-length' });
   }
+  // the longest sequences the positions are trained on: fine-tuning defaults to no more (finetune.ts)
+  if (!r.resume) config = { ...config, bert_cli_pretrain_max_length: Math.max(maxLength, pretrainedLength(config) ?? 0) };
   const t0 = Date.now();
   const res = await pretrainLoop({
     files: corpus, out: r.out, config, tokenizer, init: r.init, initMissing: r.initMissing, resume: r.resume, overwrite: r.overwrite,

@@ -359,7 +359,8 @@ export function squadMetrics(records: QaRecord[], preds: QaPrediction[]): SquadM
 /** A QA data set: its windows, the questions they came from, and how answers are read off. */
 export interface QaDataset extends Dataset<QaFeature> {
   records: QaRecord[];
-  post: PostprocessOptions;
+  /** the window and answer settings it was encoded and is read with */
+  post: QaSettings & PostprocessOptions;
 }
 
 /** A question about a context (id: any name for it; default its position). */
@@ -369,11 +370,22 @@ export interface QaInput {
   id?: string;
 }
 
-/** The window settings: the model's config.json when there is one (eval, predict, dev), else the flags and BERT's defaults. */
+/**
+ * The stride and question length for windows of `maxLength` tokens when no flag says: BERT's SQuAD
+ * settings (128, 64) at 384 tokens and more; for shorter windows, a quarter and three eighths of the
+ * window (32 and 48 at 128, as measured on the SOTU questions: README, "Every family on real data").
+ */
+export function qaWindowDefaults(maxLength: number): { docStride: number; maxQueryLength: number } {
+  if (maxLength >= QA_DEFAULTS.maxLength) return { docStride: QA_DEFAULTS.docStride, maxQueryLength: QA_DEFAULTS.maxQueryLength };
+  return { docStride: Math.max(1, Math.round(maxLength / 4)), maxQueryLength: Math.max(1, Math.round((maxLength * 3) / 8)) };
+}
+
+/** The window settings: the model's config.json when there is one (eval, predict, dev), else the flags and the defaults for the length. */
 function windowSettings(ctx: FamilyContext, v2: boolean): QaSettings & PostprocessOptions {
   if (ctx.config) return qaSettingsOf(ctx.config, ctx.maxLength, ctx.qa ?? {});
+  const d = qaWindowDefaults(ctx.maxLength);
   return {
-    maxLength: ctx.maxLength, docStride: ctx.qa?.docStride ?? QA_DEFAULTS.docStride, maxQueryLength: ctx.qa?.maxQueryLength ?? QA_DEFAULTS.maxQueryLength,
+    maxLength: ctx.maxLength, docStride: ctx.qa?.docStride ?? d.docStride, maxQueryLength: ctx.qa?.maxQueryLength ?? d.maxQueryLength,
     maxAnswerLength: QA_DEFAULTS.maxAnswerLength, nBest: QA_DEFAULTS.nBest, v2, nullThreshold: QA_DEFAULTS.nullThreshold,
   };
 }
@@ -398,7 +410,7 @@ export const qa: TaskFamily<QaFeature, Float32Array, QaDataset, QaInput> = {
       counts: { windows: features.length, skipped: t.skipped.length, relocated_answers: t.relocated.length },
     };
   },
-  config: (train, ctx) => ({ bert_cli_task: 'qa', bert_cli_doc_stride: ctx.qa?.docStride ?? QA_DEFAULTS.docStride, bert_cli_max_query_length: ctx.qa?.maxQueryLength ?? QA_DEFAULTS.maxQueryLength, version_2_with_negative: train.post.v2 }),
+  config: (train) => ({ bert_cli_task: 'qa', bert_cli_doc_stride: train.post.docStride, bert_cli_max_query_length: train.post.maxQueryLength, version_2_with_negative: train.post.v2 }),
   classes: () => undefined,
   length: (e) => e.ids.length,
   collate: (xs, padId, labelled) => ({

@@ -1,28 +1,29 @@
-// regression: a text (or pair) and a number — one output on the pooled [CLS], mean squared error
-// (HF's problem_type "regression", STS-B), scored by Pearson's r.
+// regression: a text and a number — one output on the pooled [CLS], mean squared error (HF's
+// problem_type "regression"), scored by Pearson's r. (Two texts and a number is similarity.ts.)
 import { BertError } from '../errors.js';
 import { pearson, spearman } from './metrics.js';
-import { sequenceFamily } from './sequence.js';
+import type { Dataset } from './family.js';
+import { sequenceFamily, type Example, type SequenceSpec } from './sequence.js';
 
-export const regression = sequenceFamily({
-  task: 'regression',
-  pair: false,
+/** A score per example: what regression and similarity share. */
+export const scoreSpec: Omit<SequenceSpec, 'task' | 'pair' | 'recognizes'> = {
   metric: 'pearson',
   problemType: 'regression',
   classes: false,
-  recognizes: (cfg) => cfg.problem_type === 'regression',
   names: () => ['score'],
-  label(v, _ids, where, column) {
+  label(v: unknown, _ids: Map<string, number>, where: string, column: string) {
     if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where, hint: '--label-column names it' });
     const x = Number(v);
     if (!Number.isFinite(x)) throw new BertError(`label '${v}' is not a number`, { where });
     return x;
   },
-  targets: (xs) => ({ floatLabels: Float32Array.from(xs, (x) => x.label as number) }),
-  row: (logits) => ({ score: logits[0] }),
-  score(logits, data) {
+  targets: (xs: Example[]) => ({ floatLabels: Float32Array.from(xs, (x) => x.label as number) }),
+  row: (logits: Float32Array) => ({ score: logits[0] }),
+  score(logits: Float32Array[], data: Dataset<Example>) {
     const gold = data.examples.map((x) => x.label as number), pred = logits.map((l) => l[0]);
     const p = pearson(pred, gold);
     return { score: p, metrics: { pearson: p, spearman: spearman(pred, gold), mse: pred.reduce((s, v, i) => s + (v - gold[i]) ** 2, 0) / gold.length, count: gold.length } };
   },
-});
+};
+
+export const regression = sequenceFamily({ ...scoreSpec, task: 'regression', pair: false, recognizes: (cfg) => cfg.problem_type === 'regression' });

@@ -3,7 +3,7 @@
 // same inputs in a file, and `evaluate` gives what `bert-cli eval` prints; `embed` with `normalize`
 // gives unit vectors in the direction of `bert-cli embed`'s; an AbortSignal stops fine-tuning after a
 // step with a checkpoint that `resume` finishes; progress and notices come to their callbacks.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,20 @@ describe('library embed, fill-mask, and training controls', () => {
     const resumed = await finetune({ ...req, signal: undefined, resume: true });
     expect(resumed.stopped).toBe(false);
     expect(resumed.steps).toBe(9); // 12 examples in batches of 4, 3 epochs
+  });
+
+  it('fine-tuning defaults to the length the model was pretrained on, and QA\'s windows to fit it', async () => {
+    // tinyModels pretrains at --max-length 16 (32 positions): pretrain records it, finetune stays within it
+    const cfg = JSON.parse(readFileSync(join(pretrained, 'config.json'), 'utf8'));
+    expect(cfg.bert_cli_pretrain_max_length).toBe(16);
+    const notices: string[] = [];
+    const qaTrain = join(dir, 'qa-train.json');
+    await finetune({ model: pretrained, task: 'qa', train: qaTrain, out: join(dir, 'qa-default'), epochs: 1, onNotice: (l) => notices.push(l) });
+    const qaCfg = JSON.parse(readFileSync(join(dir, 'qa-default', 'config.json'), 'utf8'));
+    expect([qaCfg.bert_cli_max_length, qaCfg.bert_cli_doc_stride, qaCfg.bert_cli_max_query_length]).toEqual([16, 4, 6]);
+    expect(notices).toContain('max length 16: the model was pretrained on sequences of 16 tokens, its positions past that untrained (--max-length to change)');
+    // a flag wins
+    await finetune({ model: pretrained, task: 'classify', train: join(dir, 'classify-train.tsv'), out: join(dir, 'cls-24'), epochs: 1, maxLength: 24 });
+    expect(JSON.parse(readFileSync(join(dir, 'cls-24', 'config.json'), 'utf8')).bert_cli_max_length).toBe(24);
   });
 });

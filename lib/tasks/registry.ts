@@ -8,9 +8,10 @@ import { multilabel } from './multilabel.js';
 import { pair } from './pair.js';
 import { qa } from './qa.js';
 import { regression } from './regression.js';
+import { similarity } from './similarity.js';
 import { tag } from './tag.js';
 
-export const FAMILIES = { classify, pair, regression, multilabel, tag, qa, choice } satisfies Record<string, AnyFamily>;
+export const FAMILIES = { classify, pair, regression, similarity, multilabel, tag, qa, choice } satisfies Record<string, AnyFamily>;
 
 export type Task = keyof typeof FAMILIES;
 export const TASKS = Object.keys(FAMILIES) as Task[];

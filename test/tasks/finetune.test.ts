@@ -110,6 +110,26 @@ describe('fine-tuning end to end', () => {
     expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.8); // Pearson
   });
 
+  it('similarity: two texts and how many of A\'s words B repeats (STS-B\'s shape), a family added as one file', () => {
+    const first = WORDS.slice(0, 6), second = WORDS.slice(6);
+    const rows = (n: number) => Array.from({ length: n }, () => {
+      const a = [...first].sort(() => rand() - 0.5).slice(0, 4), k = Math.floor(rand() * 5);
+      const b = [...a.slice(0, k), ...[...second].sort(() => rand() - 0.5).slice(0, 4 - k)].sort(() => rand() - 0.5);
+      return [a.join(' '), b.join(' '), k];
+    });
+    const train = write('sim-train.tsv', ['text_a', 'text_b', 'label'], rows(300)), dev = write('sim-dev.tsv', ['text_a', 'text_b', 'label'], rows(60));
+    const r = ft(['--task', 'similarity', '--train', train, '--dev', dev, '--out', join(dir, 'sim'), '--epochs', '15']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.8); // Pearson
+    const cfg = JSON.parse(readFileSync(join(dir, 'sim', 'config.json'), 'utf8'));
+    expect([cfg.bert_cli_task, cfg.problem_type]).toEqual(['similarity', 'regression']);
+    const p = runCli(['predict', '--model', join(dir, 'sim'), '--quiet'], { input: 'apple river stone cloud\tcloud stone river apple\napple river stone cloud\tseven table light sound\n' });
+    const [same, apart] = p.stdout.trim().split('\n').map((l) => JSON.parse(l).score);
+    expect(same).toBeGreaterThan(apart + 1);
+    const e = runCli(['eval', '--model', join(dir, 'sim'), dev]);
+    expect(Object.keys(JSON.parse(e.stdout))).toEqual(['task', 'loss', 'pearson', 'spearman', 'mse', 'count', 'truncated', 'skipped']);
+  });
+
   it('multilabel: which of "win" and "meeting" occur', () => {
     const rows = (n: number) => Array.from({ length: n }, () => {
       const a = rand() < 0.5, b = rand() < 0.5;

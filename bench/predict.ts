@@ -26,6 +26,9 @@ import type { Row } from './table.js';
 import { vmHwmMiB } from './timing.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'bin', 'bert-cli.js');
+// BERT_BENCH_BASELINE=/other/checkout: that build's CLI runs beside this one on the same inputs, in
+// the same run (a change measured before and after, on one noisy machine)
+const BASELINE = process.env.BERT_BENCH_BASELINE ? join(process.env.BERT_BENCH_BASELINE, 'dist', 'bin', 'bert-cli.js') : null;
 
 /** Runs a Node script (the CLI unless named), sampling the child's peak RSS (VmHWM) until it exits. */
 function run(args: string[], script = CLI): Promise<{ seconds: number; peakMiB: number; code: number | null }> {
@@ -66,6 +69,13 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
     if (ours.length !== n) throw new Error(`predict wrote ${ours.length} lines for ${n}`);
     rows.push({ job: `predict mini, ${n} e-mails (max 128 tokens, batch 32)`, 'texts/s': n / r.seconds, seconds: r.seconds, 'peak RSS MiB': r.peakMiB });
     raw.push({ lines: n, ...r });
+    if (BASELINE) {
+      const b = await run(['predict', '--model', model, input, '-o', join(dir, `base-${n}.jsonl`), '--quiet'], BASELINE);
+      if (b.code !== 0) throw new Error(`the baseline's predict exited with ${b.code}`);
+      const same = readFileSync(join(dir, `base-${n}.jsonl`), 'utf8').trim().split('\n').every((l, i) => JSON.parse(l).label === ours[i].label);
+      rows.push({ job: `  baseline build (${process.env.BERT_BENCH_BASELINE}), same labels: ${same}`, 'texts/s': n / b.seconds, seconds: b.seconds, 'peak RSS MiB': b.peakMiB, 'bert-cli ÷ it (texts/s)': b.seconds / r.seconds });
+      raw.push({ baseline: process.env.BERT_BENCH_BASELINE, lines: n, ...b, same });
+    }
     if (typeof peer === 'string') {
       rows.push({ job: `transformers.js pipeline, ${n} e-mails`, 'texts/s': peer });
       continue;

@@ -90,9 +90,6 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   // (a mini pretrained at 128 scored 42.9 EM on the SOTU questions at 128, 35.3 at QA's usual 384)
   const trained = pretrainedLength(base);
   const maxLength = r.maxLength ?? Math.min(positions, fam.maxLength, trained ?? Infinity);
-  if (r.maxLength === undefined && trained !== undefined && trained < Math.min(positions, fam.maxLength)) {
-    say(`max length ${maxLength}: the model was pretrained on sequences of ${trained} tokens, its positions past that untrained (--max-length to change)`);
-  }
   const ctx: FamilyContext = { tokenizer: tok, maxLength, columns: r.columns, qa: r.qa, skipBad: r.skipBad };
   const train = fam.read(r.train, ctx, null);
   const headConfig = fam.config(train, ctx);
@@ -105,6 +102,9 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
     if (d.truncated) say(`${name}: ${d.truncated} of ${d.examples.length} examples cut to ${ctx.maxLength} tokens${d.wordsCut ? ` (${plural(d.wordsCut, 'word')} after the cut left out)` : ''}`);
   }
   if (!train.examples.length) throw new BertError('no training examples', { where: r.train });
+  if (r.maxLength === undefined && trained !== undefined && trained < Math.min(positions, fam.maxLength)) {
+    say(`max length ${maxLength}: the model was pretrained on sequences of ${trained} tokens, its positions past that untrained (--max-length to change)`);
+  }
   const sized = finetuneDefaults(base, { lr: r.lr, epochs: r.epochs, batchSize: r.batchSize, warmupRatio: r.warmupRatio });
   const dropout = r.resume ? r.dropout : finetuneDropout(base, r.dropout); // a resumed run keeps its own
   if (dropout !== undefined && r.dropout === undefined) say(`dropout ${dropout}: the model was pretrained without it; BERT fine-tunes with 0.1 (--dropout to change)`);

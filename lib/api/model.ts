@@ -109,7 +109,7 @@ export class Model {
     if (!m) {
       const l = loadModelDir(this.dir, { arch });
       check(l);
-      if (!l.tokenizer) throw new BertError('model directory has no vocab.txt', { where: this.dir });
+      if (!l.tokenizer) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: this.dir });
       const dtype = setDtype(l.model, this.o.dtype, this.o.onNotice ?? (() => {}));
       m = { model: l.model, tokenizer: l.tokenizer, dtype };
       this.loaded.set(arch, m);

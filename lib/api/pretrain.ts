@@ -3,8 +3,6 @@
 // preset, a config.json, or the checkpoint's) and the dropout, checks the lengths, and runs the
 // pretraining loop (lib/train/pretrain.ts) with the defaults the README measured. `bert-cli
 // pretrain` is this, parsed and printed.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig, PRESET_NAMES, presetConfig, pretrainedLength, validateConfig, type BertConfig, type PresetName } from '../config.js';
 import { expandCorpusPaths } from '../data/corpus.js';
 import { setThreads, trainingDtype } from '../engine.js';
@@ -96,7 +94,7 @@ async function tokenizerFor(r: PretrainRequest, corpus: string[], say: (l: strin
   const lowercase = r.lowercase ?? true;
   if (r.resume || r.init) {
     const dir = r.resume ? r.out : r.init!;
-    if (!existsSync(join(dir, 'vocab.txt'))) throw new UsageError(`${dir} has no vocab.txt`, { where: r.resume ? '--resume' : '--init' });
+    if (!Tokenizer.inModelDir(dir)) throw new UsageError(`${dir} has no tokenizer (tokenizer.json or vocab.txt)`, { where: r.resume ? '--resume' : '--init' });
     return Tokenizer.fromModelDir(dir);
   }
   if (r.vocab && r.vocabSize) throw new UsageError('give one of --vocab FILE (use this vocabulary) and --vocab-size N (learn one)', { where: '--vocab-size' });

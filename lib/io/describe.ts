@@ -38,7 +38,7 @@ export function describeModelDir(dir: string): ModelInfo {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
   const cfg = loadConfig(committedPath(dir, 'config.json'));
   const weights = weightsPath(dir);
-  const tok = existsSync(committedPath(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
+  const tok = Tokenizer.inModelDir(dir) ? Tokenizer.fromModelDir(dir) : null;
   return {
     dir,
     architecture: architectureOf(cfg) ?? cfg.architectures?.[0] ?? 'BertModel',

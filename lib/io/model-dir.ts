@@ -78,7 +78,7 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
     const missing = new Set(initialized);
     model.initialize(opts.seed ?? 42, (n) => missing.has(n));
   }
-  const tokenizer = existsSync(committedPath(dir, 'vocab.txt')) ? Tokenizer.fromModelDir(dir) : null;
+  const tokenizer = Tokenizer.inModelDir(dir) ? Tokenizer.fromModelDir(dir) : null;
   return { cfg, model, tokenizer, report, initialized };
 }
 
@@ -93,7 +93,7 @@ export function requireTaskHead(loaded: LoadedModel, task: string, dir: string):
   // (tagging and QA models have no pooler to lack: their class reads the tokens, as HF's, which saves them without one)
   const needed = loaded.initialized;
   if (needed.length) throw new BertError(`the checkpoint lacks ${needed[0]}, which a ${task} model needs`, { where: join(dir, 'model.safetensors') });
-  if (!loaded.tokenizer) throw new BertError('model directory has no vocab.txt', { where: dir });
+  if (!loaded.tokenizer) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
 }
 
 /** Adam's moments and the loop's state, saved with the weights for an exact resume. */
@@ -134,6 +134,7 @@ export function saveModelDir(dir: string, model: BertForTask, tokenizer: Tokeniz
   if (training) files.push(...trainingFiles(training));
   if (tokenizer) {
     files.push(['vocab.txt', [tokenizer.vocab.toText()]]);
+    files.push(['tokenizer.json', [JSON.stringify(tokenizer.toJson(), null, 2) + '\n']]);
     files.push(['tokenizer_config.json', [JSON.stringify({ ...tokenizer.configJson(), model_max_length: cfg.max_position_embeddings }, null, 2) + '\n']]);
   }
   files.push(['config.json', [JSON.stringify(cfg, null, 2) + '\n']]);

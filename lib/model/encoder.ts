@@ -397,14 +397,14 @@ export class Encoder {
 
 /**
  * Ids the embedding tables have no row for are named here, with what causes them: a vocab.txt longer
- * than config.json's vocab_size, or a text pair for a model with one segment (type_vocab_size 1).
+ * (or tokenizer.json) than config.json's vocab_size, or a text pair for a model with one segment (type_vocab_size 1).
  */
 function checkIds(batch: Batch, cfg: BertConfig): void {
   let maxId = 0, maxType = 0;
   for (let i = 0; i < batch.inputIds.length; i++) if (batch.inputIds[i] > maxId) maxId = batch.inputIds[i];
   for (let i = 0; i < batch.typeIds.length; i++) if (batch.typeIds[i] > maxType) maxType = batch.typeIds[i];
   if (maxId >= cfg.vocab_size) {
-    throw new BertError(`token id ${maxId} is past the model's ${cfg.vocab_size} embeddings: vocab.txt has more tokens than config.json's vocab_size`);
+    throw new BertError(`token id ${maxId} is past the model's ${cfg.vocab_size} embeddings: the vocabulary (vocab.txt, tokenizer.json) has more tokens than config.json's vocab_size`);
   }
   if (maxType >= cfg.type_vocab_size) {
     throw new BertError(`a text pair needs two segments, and this model has ${cfg.type_vocab_size} (type_vocab_size in config.json): give it single texts`);

@@ -10,6 +10,7 @@ import { BertNormalizer } from './normalizer.js';
 import { splitWords } from './pre-tokenizer.js';
 import { SPECIAL_TOKENS, Vocab } from './vocab.js';
 import { WordPiece } from './wordpiece.js';
+import { readTokenizerJson, tokenizerJson } from './tokenizer-json.js';
 
 export interface TokenizerOptions {
   /** do_lower_case: lowercase (and, unless stripAccents says otherwise, strip accents). Default true. */
@@ -21,6 +22,8 @@ export interface TokenizerOptions {
   /** clean_text: drop control characters, turn whitespace into spaces. Default true. */
   cleanText?: boolean;
   maxInputCharsPerWord?: number;
+  /** special tokens besides [PAD] [UNK] [CLS] [SEP] [MASK] (tokenizer.json's added tokens): kept whole in text, skipped by decode */
+  extraSpecialTokens?: string[];
 }
 
 export interface EncodeOptions {
@@ -40,11 +43,12 @@ export type TextInput = string | [string, string];
 
 export class Tokenizer {
   readonly vocab: Vocab;
-  readonly options: Required<Omit<TokenizerOptions, 'stripAccents'>> & { stripAccents: boolean };
+  readonly options: Required<Omit<TokenizerOptions, 'stripAccents' | 'extraSpecialTokens'>> & { stripAccents: boolean; extraSpecialTokens: string[] };
   private readonly normalizer: BertNormalizer;
   private readonly wordpiece: WordPiece;
   private readonly specials: { token: string; id: number }[];
   private readonly specialSet: Set<number>;
+  private readonly specialsOpenWithBracket: boolean;
 
   constructor(vocab: Vocab, opts: TokenizerOptions = {}) {
     this.vocab = vocab;
@@ -55,28 +59,38 @@ export class Tokenizer {
       handleChineseChars: opts.handleChineseChars ?? true,
       cleanText: opts.cleanText ?? true,
       maxInputCharsPerWord: opts.maxInputCharsPerWord ?? 100,
+      extraSpecialTokens: opts.extraSpecialTokens ?? [],
     };
     this.normalizer = new BertNormalizer(this.options);
     this.wordpiece = new WordPiece(vocab, { maxInputCharsPerWord: this.options.maxInputCharsPerWord });
     // Longest first, so that leftmost-longest matching needs no backtracking.
-    this.specials = SPECIAL_TOKENS.filter((t) => vocab.ids.has(t))
+    this.specials = [...new Set([...SPECIAL_TOKENS, ...this.options.extraSpecialTokens])].filter((t) => vocab.ids.has(t))
       .map((t) => ({ token: t, id: vocab.ids.get(t)! }))
       .sort((x, y) => y.token.length - x.token.length);
     this.specialSet = new Set(this.specials.map((s) => s.id));
+    this.specialsOpenWithBracket = this.specials.every((sp) => sp.token.startsWith('['));
   }
 
   static fromVocabFile(path: string, opts: TokenizerOptions = {}): Tokenizer {
     return new Tokenizer(Vocab.fromFile(path), opts);
   }
 
+  /** Whether a model directory has a tokenizer: tokenizer.json or vocab.txt. */
+  static inModelDir(dir: string): boolean {
+    return existsSync(committedPath(dir, 'tokenizer.json')) || existsSync(committedPath(dir, 'vocab.txt'));
+  }
+
   /**
-   * A model directory's tokenizer: vocab.txt plus tokenizer_config.json (do_lower_case,
-   * strip_accents, tokenize_chinese_chars; HF's defaults where absent). `opts` overrides.
+   * A model directory's tokenizer: tokenizer.json when there is one (as HF's fast tokenizers and
+   * transformers.js load it), else vocab.txt; then tokenizer_config.json's do_lower_case,
+   * strip_accents and tokenize_chinese_chars where it gives them (BertTokenizerFast lets those
+   * override the file's normalizer too). `opts` overrides both.
    */
   static fromModelDir(dir: string, opts: TokenizerOptions = {}): Tokenizer {
-    const vocabPath = committedPath(dir, 'vocab.txt');
+    const vocabPath = committedPath(dir, 'vocab.txt'), jsonPath = committedPath(dir, 'tokenizer.json');
     if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
-    if (!existsSync(vocabPath)) throw new BertError('model directory has no vocab.txt', { where: dir });
+    const fromJson = existsSync(jsonPath) ? readTokenizerJson(jsonPath) : null;
+    if (!fromJson && !existsSync(vocabPath)) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
     const fromConfig: TokenizerOptions = {};
     const cfgPath = committedPath(dir, 'tokenizer_config.json');
     if (existsSync(cfgPath)) {
@@ -98,9 +112,14 @@ export class Tokenizer {
       fromConfig.stripAccents = bool('strip_accents');
       fromConfig.handleChineseChars = bool('tokenize_chinese_chars');
     }
-    const merged: TokenizerOptions = { ...fromConfig };
-    for (const [k, v] of Object.entries(opts)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-    return new Tokenizer(Vocab.fromFile(vocabPath), merged);
+    const merged: TokenizerOptions = { ...(fromJson?.options ?? {}) };
+    for (const layer of [fromConfig, opts]) for (const [k, v] of Object.entries(layer)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+    return new Tokenizer(fromJson ? fromJson.vocab : Vocab.fromFile(vocabPath), merged);
+  }
+
+  /** tokenizer.json (HF tokenizers' file) for a model directory written with this tokenizer. */
+  toJson(): Record<string, unknown> {
+    return tokenizerJson(this);
   }
 
   /** tokenizer_config.json for a model directory written with this tokenizer. */
@@ -122,11 +141,13 @@ export class Tokenizer {
     const plain = (s: number, e: number) => {
       if (e > s) word = this.plainPieces(text, s, e, out, word);
     };
-    if (text.indexOf('[') >= 0 && this.specials.length > 0) {
-      for (let i = text.indexOf('['); i >= 0 && i < text.length; ) {
+    // special tokens start with '[' (BERT's); any other first character makes the scan visit every position
+    const next = this.specialsOpenWithBracket ? (i: number) => text.indexOf('[', i) : (i: number) => (i < text.length ? i : -1);
+    if (this.specials.length > 0 && next(0) >= 0) {
+      for (let i = next(0); i >= 0 && i < text.length; ) {
         const hit = this.specials.find((sp) => text.startsWith(sp.token, i));
         if (!hit) {
-          i = text.indexOf('[', i + 1);
+          i = next(i + 1);
           continue;
         }
         plain(from, i);
@@ -135,7 +156,7 @@ export class Tokenizer {
         out.words.push(word++);
         i += hit.token.length;
         from = i;
-        i = text.indexOf('[', i);
+        i = next(i);
       }
     }
     plain(from, text.length);

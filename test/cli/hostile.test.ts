@@ -3,7 +3,7 @@
 // writer that holds a directory's lock rolls an interrupted commit forward, and a second writer is
 // refused naming the first. Each case: the fault, the exit code and message, and that nothing changed.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -292,8 +292,20 @@ describe('one-line messages where there were raw ones, and refusals where there 
     ['--threads 100000', () => ({ args: ['info', '--threads', '100000'] }), 2, /100000 threads is more than the engine runs \(at most \d+ threads\), --threads$/],
     ['predict --max-length past the positions', () => ({ args: ['predict', '--model', models.classifier, '--max-length', '100000', '--quiet'], input: 'x\n' }),
       2, /--max-length 100000 is over the model's max_position_embeddings 32, --max-length$/],
-    ['a vocab.txt longer than vocab_size', () => ({ args: ['predict', '--model', variant((m) => writeFileSync(join(m, 'vocab.txt'), readFileSync(join(m, 'vocab.txt'), 'utf8') + Array.from({ length: 40 }, (_, i) => `zzword${i}`).join('\n') + '\n')), '--quiet'], input: 'zzword39\n' }),
-      1, /token id \d+ is past the model's \d+ embeddings: vocab\.txt has more tokens than config\.json's vocab_size/],
+    ['a vocab.txt longer than vocab_size', () => ({ args: ['predict', '--model', variant((m) => {
+      rmSync(join(m, 'tokenizer.json')); // else tokenizer.json is the vocabulary, as HF's fast tokenizers read it
+      writeFileSync(join(m, 'vocab.txt'), readFileSync(join(m, 'vocab.txt'), 'utf8') + Array.from({ length: 40 }, (_, i) => `zzword${i}`).join('\n') + '\n');
+    }), '--quiet'], input: 'zzword39\n' }),
+      1, /token id \d+ is past the model's \d+ embeddings: the vocabulary \(vocab\.txt, tokenizer\.json\) has more tokens than config\.json's vocab_size/],
+    ['a tokenizer.json longer than vocab_size', () => ({ args: ['predict', '--model', variant((m) => editJson(join(m, 'tokenizer.json'), (j) => {
+      const model = j.model as { vocab: Record<string, number> };
+      const n = Object.keys(model.vocab).length;
+      for (let i = 0; i < 40; i++) model.vocab[`zzword${i}`] = n + i;
+      return j;
+    })), '--quiet'], input: 'zzword39\n' }),
+      1, /token id \d+ is past the model's \d+ embeddings: the vocabulary \(vocab\.txt, tokenizer\.json\) has more tokens than config\.json's vocab_size/],
+    ['a tokenizer.json that is not WordPiece', () => ({ args: ['predict', '--model', variant((m) => editJson(join(m, 'tokenizer.json'), (j) => ({ ...j, model: { type: 'BPE', vocab: {}, merges: [] } }))), '--quiet'], input: 'x\n' }),
+      1, /^bert-cli: error: model\.type is "BPE", not "WordPiece", \S+tokenizer\.json \(bert-cli reads BERT WordPiece tokenizers/],
     ['a text pair for type_vocab_size 1', () => ({ args: ['predict', '--model', variant((m) => {
       editJson(join(m, 'config.json'), (j) => ({ ...j, type_vocab_size: 1, bert_cli_task: 'pair' }));
       const ts = [...readSafetensors(join(m, 'model.safetensors'))].map(([name, t]) => ({ name, dtype: 'F32' as const, shape: name.endsWith('token_type_embeddings.weight') ? [1, t.shape[1]] : t.shape, values: name.endsWith('token_type_embeddings.weight') ? t.data.slice(0, t.shape[1]) : t.data }));

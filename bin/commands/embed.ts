@@ -6,21 +6,23 @@ import { LineWriter } from '../../lib/io/writer.js';
 import { POOLINGS, type Pooling } from '../../lib/model/embed.js';
 import { engineOptions, parsePositiveInt } from '../options.js';
 
-interface Flags { model: string; dtype: 'fp32' | 'bf16'; pooling: Pooling; normalize?: boolean; maxLength: number; batchSize: number; output?: string; threads?: number }
+interface Flags { model: string; dtype: 'fp32' | 'bf16'; pooling?: Pooling; normalize?: boolean; maxLength?: number; batchSize: number; output?: string; threads?: number }
 
 export function embedCommand(): Command {
   return engineOptions(new Command('embed')
     .description('embed texts with a BERT encoder: one JSON line of vectors per input line')
     .argument('[files...]', "text lines ('-' or none: standard input); a TAB makes a text pair")
     .requiredOption('--model <dir>', 'a model directory')
-    .addOption(new Option('--pooling <kind>', 'cls: last hidden state at [CLS]; pooler: the pooler output; mean: masked mean; tokens: every token').choices(POOLINGS).default('cls'))
-    .option('--normalize', 'scale each vector to unit length (cosine similarity becomes a dot product)')
-    .option('--max-length <n>', 'tokens per text; longer ones are truncated', parsePositiveInt, 128)
+    .addOption(new Option('--pooling <kind>', "cls: last hidden state at [CLS]; pooler: the pooler output; mean, max: over the tokens; tokens: every token (default: a sentence-transformers directory's, else cls)").choices(POOLINGS))
+    .option('--normalize', "scale each vector to unit length, cosine similarity becoming a dot product (default: as a sentence-transformers directory's modules.json says)")
+    .option('--no-normalize', 'raw vectors, even where modules.json normalizes')
+    .option('--max-length <n>', "tokens per text; longer ones are truncated (default: sentence_bert_config.json's max_seq_length, else 128)", parsePositiveInt)
     .option('--batch-size <n>', 'texts per batch', parsePositiveInt, 32)
     .option('-o, --output <file>', 'write here instead of standard output'))
     .addHelpText('after', `
 Output: {"embedding":[…]} per line, or with --pooling tokens {"tokens":[…],"embeddings":[[…],…]} for every
-token including [CLS] and [SEP].
+token including [CLS] and [SEP]. A sentence-transformers directory (modules.json, 1_Pooling/config.json,
+a Normalize module) gives the pooling, the normalisation and the max length it was trained with.
 
 Example:
   $ echo "the congress shall make no law" | bert-cli embed --model out/sotu-mini --pooling mean

@@ -8,6 +8,7 @@ import { labelsOf } from '../config.js';
 import { setDtype, setThreads } from '../engine.js';
 import { BertError } from '../errors.js';
 import { loadModelDir, modelDirConfig, requireTaskHead } from '../io/model-dir.js';
+import { sentenceEmbedding, type SentenceEmbedding } from '../io/sentence-transformers.js';
 import type { Architecture, BertForTask } from '../model/bert.js';
 import { embedBatch, type Pooling } from '../model/embed.js';
 import type { Dtype } from '../model/encoder.js';
@@ -69,10 +70,11 @@ export interface Evaluation {
 }
 
 export interface EmbedOptions {
-  /** cls: last hidden state at [CLS] (default); pooler: the pooler's output; mean: masked mean of the tokens */
+  /** cls: last hidden state at [CLS]; pooler: the pooler's output; mean / max: over the real tokens. Default: a sentence-transformers directory's (modules.json), else cls */
   pooling?: Exclude<Pooling, 'tokens'>;
-  /** scale each vector to unit length (cosine similarity is then a dot product) */
+  /** scale each vector to unit length (cosine similarity is then a dot product); default: whether a sentence-transformers directory normalizes */
   normalize?: boolean;
+  /** default: sentence_bert_config.json's max_seq_length, else 128 */
   maxLength?: number;
   batchSize?: number;
 }
@@ -90,6 +92,7 @@ export class Model {
   readonly task: Task | null;
   readonly labels: string[];
   private tok: Tokenizer | null = null;
+  private st: SentenceEmbedding | null | undefined;
   private loaded = new Map<Architecture, { model: BertForTask; tokenizer: Tokenizer; dtype: Dtype }>();
 
   constructor(readonly dir: string, readonly config: BertConfig, private readonly o: LoadOptions = {}) {
@@ -173,8 +176,16 @@ export class Model {
   }
 
   /** One vector per input. */
+  /** A sentence-transformers directory's recipe (modules.json), null for a plain one. */
+  get sentenceEmbedding(): SentenceEmbedding | null {
+    if (this.st === undefined) this.st = sentenceEmbedding(this.dir);
+    return this.st;
+  }
+
   async embed(inputs: EmbedInput[], o: EmbedOptions = {}): Promise<Float32Array[]> {
-    const pooling = o.pooling ?? 'cls';
+    const st = this.sentenceEmbedding;
+    o = { ...o, maxLength: o.maxLength ?? st?.maxLength, normalize: o.normalize ?? st?.normalize };
+    const pooling = o.pooling ?? st?.pooling ?? 'cls';
     const m = this.use('BertModel', (l) => {
       if (pooling === 'pooler' && l.initialized.some((n) => n.startsWith('bert.pooler.') || n.startsWith('pooler.'))) throw new BertError('the model has no trained pooler', { where: this.dir, hint: 'use pooling cls or mean' });
     });
@@ -188,6 +199,7 @@ export class Model {
   /** Every token's vector, [CLS] and [SEP] included, with the tokens. */
   async embedTokens(inputs: EmbedInput[], o: Omit<EmbedOptions, 'pooling'> = {}): Promise<{ tokens: string[]; embeddings: Float32Array[] }[]> {
     const m = this.use('BertModel', () => {});
+    o = { ...o, maxLength: o.maxLength ?? this.sentenceEmbedding?.maxLength };
     const out: { tokens: string[]; embeddings: Float32Array[] }[] = [];
     for (const b of this.encodeBatches(m.tokenizer, inputs, o)) {
       (embedBatch(m.model, b.batch, 'tokens') as Float32Array[][]).forEach((vs, i) => out.push({ tokens: b.tokens[i], embeddings: o.normalize ? vs.map(unitLength) : vs }));

@@ -1,10 +1,10 @@
 // Text embeddings from an encoder: the last hidden state at [CLS], the pooler output, the masked
-// mean of the last hidden states (padding excluded), or every token's vector.
+// mean or the max of the last hidden states (padding excluded), or every token's vector.
 import { BertError } from '../errors.js';
 import type { BertForTask } from './bert.js';
 import type { Batch } from './encoder.js';
 
-export const POOLINGS = ['cls', 'pooler', 'mean', 'tokens'] as const;
+export const POOLINGS = ['cls', 'pooler', 'mean', 'max', 'tokens'] as const;
 export type Pooling = (typeof POOLINGS)[number];
 
 /** Vectors for each row of the batch: [H] per text, or [T_b, H] per text with 'tokens'. */
@@ -24,6 +24,17 @@ export function embedBatch(model: BertForTask, batch: Batch, pooling: Pooling): 
     return Array.from({ length: B }, (_, b) => r.pooled!.slice(b * H, (b + 1) * H));
   }
   if (pooling === 'cls') return Array.from({ length: B }, (_, b) => h.slice(b * T * H, b * T * H + H));
+  if (pooling === 'max') {
+    // sentence-transformers' max pooling: per dimension, the largest value over the real tokens
+    return Array.from({ length: B }, (_, b) => {
+      const v = new Float32Array(H).fill(-Infinity);
+      for (let t = 0; t < T; t++) {
+        if (!batch.attentionMask[b * T + t]) continue;
+        for (let j = 0; j < H; j++) v[j] = Math.max(v[j], h[(b * T + t) * H + j]);
+      }
+      return v;
+    });
+  }
   return Array.from({ length: B }, (_, b) => {
     const v = new Float32Array(H);
     let n = 0;

@@ -1,5 +1,5 @@
 // bert-cli embed: each pooling gives the vectors the model computes (checked against the library).
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
@@ -52,5 +52,37 @@ describe('bert-cli embed', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^bert-cli: error: the model has no trained pooler, .*mlm \(use pooling cls or mean\)\n$/);
     expect(runCli(['embed', '--model', join(dir, 'mlm'), '--pooling', 'cls'], { input: 'the law\n' }).code).toBe(0);
+  });
+
+  it('a sentence-transformers directory: its pooling, Normalize and max_seq_length are the defaults; max pooling is the max over the tokens', () => {
+    const st = join(dir, 'st');
+    cpSync(join(dir, 'm'), st, { recursive: true });
+    writeFileSync(join(st, 'modules.json'), JSON.stringify([
+      { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+      { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+      { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+    ]));
+    mkdirSync(join(st, '1_Pooling'));
+    writeFileSync(join(st, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: 16, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false, pooling_mode_mean_sqrt_len_tokens: false }));
+    writeFileSync(join(st, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 4, do_lower_case: false }));
+    const input = 'the congress shall make no law\nthe law\n';
+    const vecs = (args: string[], m = st) => runCli(['embed', '--model', m, ...args], { input }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const byDefault = vecs([]).map((r) => r.embedding);
+    expect(byDefault).toEqual(vecs(['--pooling', 'mean', '--normalize', '--max-length', '4'], join(dir, 'm')).map((r) => r.embedding));
+    for (const v of byDefault) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+    const raw = vecs(['--no-normalize']).map((r) => r.embedding);
+    expect(Math.hypot(...raw[0])).not.toBeCloseTo(1, 2);
+    // max pooling against the max of the token vectors the same model prints
+    const tokens = vecs(['--pooling', 'tokens', '--no-normalize']);
+    const max = vecs(['--pooling', 'max', '--no-normalize']);
+    tokens.forEach((t, i) => {
+      expect(t.tokens).toHaveLength(Math.min(4, t.tokens.length));
+      const want = t.embeddings[0].map((_: number, j: number) => Math.max(...t.embeddings.map((e: number[]) => e[j])));
+      max[i].embedding.forEach((x: number, j: number) => expect(x).toBeCloseTo(want[j], 5));
+    });
+    writeFileSync(join(st, '1_Pooling', 'config.json'), JSON.stringify({ pooling_mode_mean_sqrt_len_tokens: true }));
+    const bad = runCli(['embed', '--model', st], { input });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^bert-cli: error: pooling mean_sqrt_len_tokens is not supported \(CLS token, mean or max\), \S+1_Pooling.config\.json\n$/);
   });
 });

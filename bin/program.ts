@@ -12,6 +12,7 @@ import { finetuneCommand } from './commands/finetune.js';
 import { predictCommand } from './commands/predict.js';
 import { evalCommand } from './commands/eval.js';
 import { embedCommand } from './commands/embed.js';
+import { exportCommand } from './commands/export.js';
 import { quickstartCommand } from './commands/quickstart.js';
 import { stopAllProgress } from './progress.js';
 import { ourFlagFor } from '../lib/cli/hf-flags.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(embedCommand());
   program.addCommand(fillMaskCommand());
+  program.addCommand(exportCommand());
   program.addCommand(datasetCommand());
   program.addCommand(infoCommand());
   for (const cmd of [program, ...program.commands]) {

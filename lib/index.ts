@@ -8,6 +8,8 @@ export type { FillCandidate } from './model/fill-mask.js';
 export { finetune } from './api/finetune.js';
 export type { FinetuneRequest, FinetuneResult } from './api/finetune.js';
 export { pretrain } from './api/pretrain.js';
+export { exportOnnx } from './api/export.js';
+export type { ExportResult } from './api/export.js';
 export type { PretrainRequest, PretrainResult } from './api/pretrain.js';
 export type { StepReport, EvalReport } from './train/pretrain.js';
 export type { DevReport } from './train/finetune.js';

@@ -1,0 +1,24 @@
+// bert-cli export: a model directory as ONNX, for ONNX Runtime and transformers.js.
+import { Command } from 'commander';
+import { exportOnnx } from '../../lib/api/export.js';
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description('export a model for ONNX runtimes (transformers.js, ONNX Runtime): DIR/onnx/model.onnx beside its config and tokenizer')
+    .requiredOption('--model <dir>', 'the model directory')
+    .requiredOption('--onnx <dir>', 'the directory to write (onnx/model.onnx, config.json, tokenizer.json, …)')
+    .option('--json', 'print what was written as JSON')
+    .addHelpText('after', `
+The graph (opset 17) takes input_ids, attention_mask and token_type_ids [batch, sequence] (int64, both
+axes dynamic) and gives the head's outputs under HF's names: logits (sequence and token classification,
+masked LM), start_logits and end_logits (QA), last_hidden_state and pooler_output (a bare encoder).
+
+Example:
+  $ bert-cli export --model out/spam --onnx out/spam-onnx
+  then in transformers.js: await pipeline('text-classification', 'spam-onnx') with env.localModelPath = 'out/'
+`)
+    .action(async (f: { model: string; onnx: string; json?: boolean }) => {
+      const r = await exportOnnx(f.model, f.onnx);
+      process.stdout.write(f.json ? JSON.stringify(r) + '\n' : `exported ${r.arch} to ${r.out}/onnx/model.onnx (${(r.bytes / 2 ** 20).toFixed(1)} MiB; outputs ${r.outputs.join(', ')})\n`);
+    });
+}

@@ -1,0 +1,43 @@
+// A model directory exported for runtimes that read ONNX: `exportOnnx(dir, out)` writes out/ as
+// transformers.js and HF's ONNX exports lay it out — onnx/model.onnx (lib/io/onnx.ts) beside
+// config.json, tokenizer.json, tokenizer_config.json, vocab.txt and the safetensors weights — so
+// `pipeline(task, out)` in transformers.js, or ONNX Runtime in any language, serves a model trained
+// here. Only trained weights are exported: a head the directory lacks is refused, not made up.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadModelDir, modelDirConfig, saveModelDir } from '../io/model-dir.js';
+import { exportOnnx as onnxBytes, onnxOutputs } from '../io/onnx.js';
+import { BertError } from '../errors.js';
+import type { Architecture } from '../model/bert.js';
+import { familyOfConfig } from '../tasks/registry.js';
+
+export interface ExportResult {
+  out: string;
+  /** the model class exported, and the graph's output names */
+  arch: Architecture;
+  outputs: string[];
+  bytes: number;
+}
+
+/** The class a directory exports as: its fine-tuned head, else the MLM head of a pretrained model, else the bare encoder. */
+function exportArch(dir: string): Architecture {
+  const cfg = modelDirConfig(dir);
+  const declared = cfg.architectures?.[0];
+  if (typeof cfg.bert_cli_task === 'string') return familyOfConfig(cfg).arch;
+  if (declared === 'BertForPreTraining') return 'BertForMaskedLM'; // what an ONNX runtime serves of it: fill-mask
+  return (declared as Architecture | undefined) ?? 'BertModel';
+}
+
+export async function exportOnnx(dir: string, out: string): Promise<ExportResult> {
+  const arch = exportArch(dir);
+  const outputs = onnxOutputs(arch);
+  const loaded = loadModelDir(dir, { arch });
+  if (loaded.initialized.length) throw new BertError(`the checkpoint lacks ${loaded.initialized[0]}, which a ${arch} export needs`, { where: join(dir, 'model.safetensors') });
+  if (!loaded.tokenizer) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
+  const bytes = onnxBytes(loaded.model);
+  saveModelDir(out, loaded.model, loaded.tokenizer);
+  mkdirSync(join(out, 'onnx'), { recursive: true });
+  writeFileAtomic(join(out, 'onnx', 'model.onnx'), [bytes]);
+  return { out, arch, outputs, bytes: bytes.length };
+}

@@ -1,0 +1,147 @@
+// A model as an ONNX graph (opset 17, IR 8) that ONNX Runtime and transformers.js run: inputs
+// input_ids / attention_mask / token_type_ids [batch, sequence] int64 with both axes dynamic, the
+// encoder as HF's BertModel computes it (embeddings → LayerNormalization; per layer Q, K, V,
+// scaled dot-product attention with the padding masked at float32's lowest, output dense,
+// residual + LayerNormalization, GELU by erf, residual + LayerNormalization; the pooler's tanh on
+// [CLS]), and the head's outputs named as HF's ONNX exports name them: logits (sequence and token
+// classification, masked LM), start_logits / end_logits (QA), last_hidden_state / pooler_output
+// (a bare encoder). The weights go in as initializers, each linear weight transposed once for MatMul.
+// The protobuf is written with protobufjs from the schema subset below (field numbers of onnx.proto3).
+import protobuf from 'protobufjs';
+import { BertError } from '../errors.js';
+import type { BertForTask } from '../model/bert.js';
+import { layerNames, MASK_VALUE } from '../model/encoder.js';
+
+const FLOAT = 1, INT64 = 7;
+const ATTR = { FLOAT: 1, INT: 2, TENSOR: 4, INTS: 7 } as const;
+
+// the messages of onnx.proto3 an inference graph needs, with their field numbers
+const schema = protobuf.Root.fromJSON({
+  nested: {
+    onnx: {
+      nested: {
+        ModelProto: { fields: { ir_version: { type: 'int64', id: 1 }, producer_name: { type: 'string', id: 2 }, producer_version: { type: 'string', id: 3 }, graph: { type: 'GraphProto', id: 7 }, opset_import: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 } } },
+        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
+        GraphProto: { fields: { node: { rule: 'repeated', type: 'NodeProto', id: 1 }, name: { type: 'string', id: 2 }, initializer: { rule: 'repeated', type: 'TensorProto', id: 5 }, input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 }, output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 } } },
+        NodeProto: { fields: { input: { rule: 'repeated', type: 'string', id: 1 }, output: { rule: 'repeated', type: 'string', id: 2 }, name: { type: 'string', id: 3 }, op_type: { type: 'string', id: 4 }, attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 } } },
+        AttributeProto: { fields: { name: { type: 'string', id: 1 }, f: { type: 'float', id: 2 }, i: { type: 'int64', id: 3 }, t: { type: 'TensorProto', id: 5 }, ints: { rule: 'repeated', type: 'int64', id: 8 }, type: { type: 'int32', id: 20 } } },
+        TensorProto: { fields: { dims: { rule: 'repeated', type: 'int64', id: 1 }, data_type: { type: 'int32', id: 2 }, name: { type: 'string', id: 8 }, raw_data: { type: 'bytes', id: 9 } } },
+        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
+        TypeProto: { fields: { tensor_type: { type: 'TypeTensor', id: 1 } } },
+        TypeTensor: { fields: { elem_type: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
+        TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
+        Dimension: { fields: { dim_value: { type: 'int64', id: 1 }, dim_param: { type: 'string', id: 2 } } },
+      },
+    },
+  },
+});
+
+type Attr = { name: string; f?: number; i?: number; ints?: number[]; t?: Tensor; type: number };
+interface Tensor { name?: string; dims: number[]; data_type: number; raw_data: Uint8Array }
+interface Node { op_type: string; input: string[]; output: string[]; name: string; attribute: Attr[] }
+
+const floatTensor = (name: string, dims: number[], data: Float32Array): Tensor =>
+  ({ name, dims, data_type: FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+const int64Tensor = (name: string, dims: number[], data: number[]): Tensor =>
+  ({ name, dims, data_type: INT64, raw_data: new Uint8Array(BigInt64Array.from(data, BigInt).buffer) });
+
+/** The outputs each model class exports, as HF's ONNX exports (optimum) name them. */
+export function onnxOutputs(arch: string): string[] {
+  switch (arch) {
+    case 'BertModel': return ['last_hidden_state', 'pooler_output'];
+    case 'BertForQuestionAnswering': return ['start_logits', 'end_logits'];
+    case 'BertForSequenceClassification': case 'BertForTokenClassification': case 'BertForMaskedLM': case 'BertForPreTraining': return ['logits'];
+    default: throw new BertError(`${arch} has no ONNX export (sequence and token classification, QA, masked LM and the bare encoder have)`);
+  }
+}
+
+/** The model as an ONNX ModelProto's bytes. */
+export function exportOnnx(model: BertForTask): Uint8Array {
+  const cfg = model.cfg, arch = model.arch;
+  const outputs = onnxOutputs(arch);
+  const H = cfg.hidden_size, NH = cfg.num_attention_heads, HS = H / NH, eps = cfg.layer_norm_eps;
+  const prefix = arch === 'BertModel' ? '' : 'bert.';
+  const nodes: Node[] = [];
+  const inits: Tensor[] = [];
+  let k = 0;
+  const node = (op: string, input: string[], attribute: Attr[] = [], nOut = 1): string[] => {
+    const out = Array.from({ length: nOut }, (_, j) => `${op.toLowerCase()}_${k}${nOut > 1 ? `_${j}` : ''}`);
+    nodes.push({ op_type: op, input, output: out, name: `${op}_${k++}`, attribute });
+    return out;
+  };
+  const one = (op: string, input: string[], attribute: Attr[] = []) => node(op, input, attribute)[0];
+  const param = (name: string, dims?: number[]): string => {
+    const v = model.store.view(name);
+    inits.push(floatTensor(name, dims ?? model.store.spec(name).shape, Float32Array.from(v)));
+    return name;
+  };
+  // a weight [N, K] transposed to [K, N] once, for MatMul(x, Wᵀ)
+  const weightT = (name: string): string => {
+    const [N, K] = model.store.spec(name).shape;
+    const w = model.store.view(name), t = new Float32Array(N * K);
+    for (let n = 0; n < N; n++) for (let c = 0; c < K; c++) t[c * N + n] = w[n * K + c];
+    inits.push(floatTensor(`${name}.T`, [K, N], t));
+    return `${name}.T`;
+  };
+  const constF = (name: string, v: number) => (inits.push(floatTensor(name, [], Float32Array.of(v))), name);
+  const constI = (name: string, v: number[], dims = [v.length]) => (inits.push(int64Tensor(name, dims, v)), name);
+  const linear = (x: string, w: string, b: string) => one('Add', [one('MatMul', [x, weightT(w)]), param(b)]);
+  const layerNorm = (x: string, w: string, b: string) => one('LayerNormalization', [x, param(w), param(b)], [{ name: 'axis', i: -1, type: ATTR.INT }, { name: 'epsilon', f: eps, type: ATTR.FLOAT }]);
+  const gelu = (x: string) => one('Mul', [one('Mul', [x, constF(`half_${k}`, 0.5)]), one('Add', [one('Erf', [one('Div', [x, constF(`sqrt2_${k}`, Math.SQRT2)])]), constF(`one_${k}`, 1)])]);
+
+  // embeddings: word + position + token type, then LayerNorm
+  const seqLen = one('Gather', [one('Shape', ['input_ids']), constI('one_index', [1], [])], [{ name: 'axis', i: 0, type: ATTR.INT }]);
+  const positions = one('Range', [constI('zero', [0], []), seqLen, constI('step', [1], [])]);
+  const word = one('Gather', [param(`${prefix}embeddings.word_embeddings.weight`), 'input_ids']);
+  const pos = one('Gather', [param(`${prefix}embeddings.position_embeddings.weight`), positions]);
+  const type = one('Gather', [param(`${prefix}embeddings.token_type_embeddings.weight`), 'token_type_ids']);
+  let x = layerNorm(one('Add', [one('Add', [word, pos]), type]), `${prefix}embeddings.LayerNorm.weight`, `${prefix}embeddings.LayerNorm.bias`);
+  // the padding's attention scores at float32's lowest, as the engine (and HF's finfo.min)
+  const maskF = one('Cast', ['attention_mask'], [{ name: 'to', i: FLOAT, type: ATTR.INT }]);
+  const maskAdd = one('Mul', [one('Sub', [constF('one', 1), one('Unsqueeze', [maskF, constI('mask_axes', [1, 2])])]), constF('mask_value', MASK_VALUE)]);
+  const heads = constI('heads_shape', [0, 0, NH, HS]), merged = constI('merged_shape', [0, 0, H]);
+  for (let l = 0; l < cfg.num_hidden_layers; l++) {
+    const n = layerNames(prefix, l);
+    const split = (w: string, b: string, perm: number[]) => one('Transpose', [one('Reshape', [linear(x, w, b), heads])], [{ name: 'perm', ints: perm, type: ATTR.INTS }]);
+    const q = split(n.qw, n.qb, [0, 2, 1, 3]), kT = split(n.kw, n.kb, [0, 2, 3, 1]), v = split(n.vw, n.vb, [0, 2, 1, 3]);
+    const scores = one('Add', [one('Mul', [one('MatMul', [q, kT]), constF(`scale_${l}`, 1 / Math.sqrt(HS))]), maskAdd]);
+    const ctx = one('Reshape', [one('Transpose', [one('MatMul', [one('Softmax', [scores], [{ name: 'axis', i: -1, type: ATTR.INT }]), v])], [{ name: 'perm', ints: [0, 2, 1, 3], type: ATTR.INTS }]), merged]);
+    const a = layerNorm(one('Add', [linear(ctx, n.ow, n.ob), x]), n.ln1w, n.ln1b);
+    x = layerNorm(one('Add', [linear(gelu(linear(a, n.iw, n.ib)), n.outw, n.outb), a]), n.ln2w, n.ln2b);
+  }
+  const finals: [string, string][] = [];
+  const pooler = () => one('Tanh', [linear(one('Gather', [x, constI('cls_index', [0], [])], [{ name: 'axis', i: 1, type: ATTR.INT }]), `${prefix}pooler.dense.weight`, `${prefix}pooler.dense.bias`)]);
+  if (arch === 'BertModel') finals.push([x, 'last_hidden_state'], [pooler(), 'pooler_output']);
+  if (arch === 'BertForSequenceClassification') finals.push([linear(pooler(), 'classifier.weight', 'classifier.bias'), 'logits']);
+  if (arch === 'BertForTokenClassification') finals.push([linear(x, 'classifier.weight', 'classifier.bias'), 'logits']);
+  if (arch === 'BertForQuestionAnswering') {
+    const [s, e] = node('Split', [linear(x, 'qa_outputs.weight', 'qa_outputs.bias'), constI('split', [1, 1])], [{ name: 'axis', i: -1, type: ATTR.INT }], 2);
+    finals.push([one('Squeeze', [s, constI('last_axis', [-1])]), 'start_logits'], [one('Squeeze', [e, constI('last_axis2', [-1])]), 'end_logits']);
+  }
+  if (arch === 'BertForMaskedLM' || arch === 'BertForPreTraining') {
+    const t = layerNorm(gelu(linear(x, 'cls.predictions.transform.dense.weight', 'cls.predictions.transform.dense.bias')), 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.LayerNorm.bias');
+    // the decoder is tied to the word embeddings: a Transpose of that initializer (folded once by the runtime), not a copy
+    const decoder = one('Transpose', [`${prefix}embeddings.word_embeddings.weight`], [{ name: 'perm', ints: [1, 0], type: ATTR.INTS }]);
+    finals.push([one('Add', [one('MatMul', [t, decoder]), param('cls.predictions.bias')]), 'logits']);
+  }
+  for (const [from, to] of finals) nodes.push({ op_type: 'Identity', input: [from], output: [to], name: `out_${to}`, attribute: [] });
+
+  const dims = (names: (string | number)[]) => ({ dim: names.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) });
+  const value = (name: string, elem: number, shape: (string | number)[]) => ({ name, type: { tensor_type: { elem_type: elem, shape: dims(shape) } } });
+  const outShape: Record<string, (string | number)[]> = {
+    last_hidden_state: ['batch_size', 'sequence_length', H], pooler_output: ['batch_size', H], start_logits: ['batch_size', 'sequence_length'], end_logits: ['batch_size', 'sequence_length'],
+    logits: arch === 'BertForSequenceClassification' ? ['batch_size', model.numLabels] : ['batch_size', 'sequence_length', arch === 'BertForTokenClassification' ? model.numLabels : cfg.vocab_size],
+  };
+  const M = schema.lookupType('onnx.ModelProto');
+  const msg = {
+    ir_version: 8, producer_name: 'bert-cli', producer_version: '0.1.0', opset_import: [{ domain: '', version: 17 }],
+    graph: {
+      name: arch, node: nodes, initializer: inits,
+      input: ['input_ids', 'attention_mask', 'token_type_ids'].map((nm) => value(nm, INT64, ['batch_size', 'sequence_length'])),
+      output: outputs.map((nm) => value(nm, FLOAT, outShape[nm])),
+    },
+  };
+  const err = M.verify(msg);
+  if (err) throw new BertError(`ONNX graph: ${err}`);
+  return M.encode(M.fromObject(msg)).finish();
+}

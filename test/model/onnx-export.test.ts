@@ -1,0 +1,107 @@
+// The ONNX export against the engine: ONNX Runtime (onnxruntime-node) runs the graph of every
+// exportable class and gives bert-cli's float32 outputs within 1e-4, at two batch shapes (both axes
+// are dynamic), on padded rows and text pairs; `bert-cli export` writes a directory transformers.js's
+// pipeline loads from disk and answers with as `bert-cli predict` / `fill-mask` do.
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { presetConfig, validateConfig } from '../../lib/config.js';
+import { exportOnnx } from '../../lib/io/onnx.js';
+import { BertForTask, type Architecture } from '../../lib/model/bert.js';
+import { runCli, tinyModels } from '../cli/helpers.js';
+import { mulberry32 } from '../helpers/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bert-cli-onnx-'));
+const cfg = validateConfig({ ...presetConfig('tiny', 40), hidden_size: 16, num_attention_heads: 2, intermediate_size: 32, num_hidden_layers: 2, max_position_embeddings: 16, id2label: { 0: 'a', 1: 'b', 2: 'c' } });
+
+function model(arch: Architecture): BertForTask {
+  const m = new BertForTask(cfg, arch);
+  m.initialize(3);
+  // weights larger than BERT's 0.02, so that a wrong operator shows in the outputs
+  const rand = mulberry32(arch.length);
+  for (const s of m.store.specs) if (s.init.startsWith('normal')) m.store.view(s.name).forEach((_, i, a) => (a[i] = (rand() - 0.5) * 0.6));
+  return m;
+}
+
+function batch(B: number, T: number, seed: number) {
+  const r = mulberry32(seed);
+  const ids = new Int32Array(B * T), types = new Int32Array(B * T), mask = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    const len = b === 0 ? T : 2 + Math.floor(r() * (T - 2)); // padded rows after the first
+    for (let t = 0; t < T; t++) {
+      ids[b * T + t] = t < len ? 5 + Math.floor(r() * 35) : 0;
+      types[b * T + t] = t < len && t >= len / 2 ? 1 : 0; // a pair: segment 1 in the second half
+      mask[b * T + t] = t < len ? 1 : 0;
+    }
+  }
+  return { B, T, inputIds: ids, typeIds: types, attentionMask: mask };
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+};
+
+describe('the ONNX graph in ONNX Runtime gives the engine\'s outputs', () => {
+  const cases: [Architecture, string[]][] = [
+    ['BertModel', ['last_hidden_state', 'pooler_output']],
+    ['BertForSequenceClassification', ['logits']],
+    ['BertForTokenClassification', ['logits']],
+    ['BertForQuestionAnswering', ['start_logits', 'end_logits']],
+    ['BertForMaskedLM', ['logits']],
+  ];
+  it.each(cases)('%s', async (arch, names) => {
+    const m = model(arch);
+    const session = await ort.InferenceSession.create(exportOnnx(m));
+    expect(session.inputNames).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
+    expect(session.outputNames).toEqual(names);
+    for (const [B, T, seed] of [[2, 5, 1], [3, 9, 2]]) {
+      const b = batch(B, T, seed);
+      const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [B, T]);
+      const out = await session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.typeIds) });
+      const r = m.step(b, arch === 'BertForMaskedLM' ? { mlmLabels: new Int32Array(B * T) } : null, { training: false });
+      const L = r.logits ?? new Float32Array(0);
+      const want: Record<string, Float32Array> = {
+        last_hidden_state: r.hidden, pooler_output: r.pooled ?? new Float32Array(0), logits: L,
+        start_logits: L.filter((_, i) => i % 2 === 0), end_logits: L.filter((_, i) => i % 2 === 1),
+      };
+      for (const n of names) expect(maxDiff(out[n].data as Float32Array, want[n]), `${arch} ${n} at ${B}×${T}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('refuses what has no export', () => {
+    expect(() => exportOnnx(new BertForTask(cfg, 'BertForMultipleChoice'))).toThrow(/BertForMultipleChoice has no ONNX export/);
+  });
+});
+
+describe('bert-cli export → transformers.js', () => {
+  it('a fine-tuned classifier and a pretrained model load in transformers.js\'s pipelines and answer as bert-cli does', async () => {
+    mkdirSync(join(dir, 'tiny'));
+    const m = tinyModels(join(dir, 'tiny'), { classifier: true });
+    const out = join(dir, 'exported', 'clf'), mlm = join(dir, 'exported', 'mlm');
+    const e = runCli(['export', '--model', m.classifier, '--onnx', out, '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ arch: 'BertForSequenceClassification', outputs: ['logits'] });
+    expect(runCli(['export', '--model', m.pretrained, '--onnx', mlm]).code).toBe(0);
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = dirname(out) + '/';
+    const texts = ['the war is here', 'peace and the law'];
+    const classify = await pipeline('text-classification', basename(out), { dtype: 'fp32' });
+    const theirs = (await classify(texts, { top_k: null })) as { label: string; score: number }[][];
+    const ours = runCli(['predict', '--model', m.classifier, '--quiet'], { input: texts.join('\n') + '\n' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    theirs.forEach((t, i) => {
+      for (const { label, score } of t) expect(Math.abs(score - ours[i].scores[label])).toBeLessThan(1e-4);
+    });
+    const fill = await pipeline('fill-mask', basename(mlm), { dtype: 'fp32' });
+    const got = (await fill('the [MASK] is here', { top_k: 3 })) as { token_str: string; score: number }[];
+    const want = JSON.parse(runCli(['fill-mask', '--model', m.pretrained, '--json', '--top-k', '3', 'the [MASK] is here']).stdout) as { token_str: string; score: number }[];
+    expect(got.map((g) => g.token_str)).toEqual(want.map((w) => w.token_str));
+    got.forEach((g, i) => expect(Math.abs(g.score - want[i].score)).toBeLessThan(1e-4));
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures).toEqual(['BertForSequenceClassification']);
+  }, 120_000);
+});

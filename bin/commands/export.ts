@@ -7,6 +7,7 @@ export function exportCommand(): Command {
     .description('export a model for ONNX runtimes (transformers.js, ONNX Runtime): DIR/onnx/model.onnx beside its config and tokenizer')
     .requiredOption('--model <dir>', 'the model directory')
     .requiredOption('--onnx <dir>', 'the directory to write (onnx/model.onnx, config.json, tokenizer.json, …)')
+    .option('--encoder', 'the bare encoder (last_hidden_state, pooler_output) whatever the head: for feature-extraction and sentence embeddings')
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', `
 The graph (opset 17) takes input_ids, attention_mask and token_type_ids [batch, sequence] (int64, both
@@ -17,8 +18,8 @@ Example:
   $ bert-cli export --model out/spam --onnx out/spam-onnx
   then in transformers.js: await pipeline('text-classification', 'spam-onnx') with env.localModelPath = 'out/'
 `)
-    .action(async (f: { model: string; onnx: string; json?: boolean }) => {
-      const r = await exportOnnx(f.model, f.onnx);
+    .action(async (f: { model: string; onnx: string; encoder?: boolean; json?: boolean }) => {
+      const r = await exportOnnx(f.model, f.onnx, { encoder: f.encoder });
       process.stdout.write(f.json ? JSON.stringify(r) + '\n' : `exported ${r.arch} to ${r.out}/onnx/model.onnx (${(r.bytes / 2 ** 20).toFixed(1)} MiB; outputs ${r.outputs.join(', ')})\n`);
     });
 }

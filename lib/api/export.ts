@@ -29,8 +29,9 @@ function exportArch(dir: string): Architecture {
   return (declared as Architecture | undefined) ?? 'BertModel';
 }
 
-export async function exportOnnx(dir: string, out: string): Promise<ExportResult> {
-  const arch = exportArch(dir);
+/** `encoder`: the bare encoder (last_hidden_state, pooler_output) whatever head the directory has — feature extraction. */
+export async function exportOnnx(dir: string, out: string, o: { encoder?: boolean } = {}): Promise<ExportResult> {
+  const arch = o.encoder ? 'BertModel' : exportArch(dir);
   const outputs = onnxOutputs(arch);
   const loaded = loadModelDir(dir, { arch });
   if (loaded.initialized.length) throw new BertError(`the checkpoint lacks ${loaded.initialized[0]}, which a ${arch} export needs`, { where: join(dir, 'model.safetensors') });

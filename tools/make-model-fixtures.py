@@ -155,6 +155,11 @@ def make(name, cfg, num_labels, seed, full=True):
     h, pooled = encoder(cfg, p, ids, types, mask)
     logits = heads(cfg, p, h, pooled)
     expected = {"sequence_output": h, "pooled_output": pooled, **logits}
+    # sentence-transformers' arithmetic: Pooling (mean over the real tokens, clamped count; max with the
+    # padding at -1e9), then Normalize (F.normalize, p=2)
+    m = mask.unsqueeze(-1).to(h.dtype)
+    expected["sentence_embedding_mean"] = F.normalize((h * m).sum(1) / m.sum(1).clamp(min=1e-9), p=2, dim=1)
+    expected["sentence_embedding_max"] = h.masked_fill(mask.unsqueeze(-1) == 0, -1e9).max(1).values
 
     # pretraining loss (MLM + NSP) and every gradient
     pre_loss = F.cross_entropy(logits["mlm_logits"].reshape(-1, V), mlm_labels.reshape(-1)) + F.cross_entropy(logits["nsp_logits"], nsp_labels)

@@ -10,7 +10,7 @@ import { BertError } from '../errors.js';
 import { loadModelDir, modelDirConfig, requireTaskHead } from '../io/model-dir.js';
 import { sentenceEmbedding, type SentenceEmbedding } from '../io/sentence-transformers.js';
 import type { Architecture, BertForTask } from '../model/bert.js';
-import { embedBatch, type Pooling } from '../model/embed.js';
+import { embedBatch, unitLength, type Pooling } from '../model/embed.js';
 import type { Dtype } from '../model/encoder.js';
 import { fillMask, type FillCandidate } from '../model/fill-mask.js';
 import { assertMemoryFits } from '../model/memory.js';
@@ -222,12 +222,4 @@ export class Model {
     });
     return fillMask(m.model, m.tokenizer, text, o.topK ?? 5);
   }
-}
-
-function unitLength(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const n = Math.sqrt(s);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
 }

@@ -47,3 +47,12 @@ export function embedBatch(model: BertForTask, batch: Batch, pooling: Pooling): 
     return v;
   });
 }
+
+/** v scaled to unit L2 length, in place (sentence-transformers' Normalize: F.normalize, p = 2); a zero vector stays zero. */
+export function unitLength(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.sqrt(s);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}

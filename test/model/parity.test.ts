@@ -11,6 +11,7 @@ import { loadTensors } from '../../lib/io/checkpoint.js';
 import { readSafetensors } from '../../lib/io/safetensors.js';
 import { BertForTask, type Architecture } from '../../lib/model/bert.js';
 import type { Batch } from '../../lib/model/encoder.js';
+import { embedBatch, unitLength } from '../../lib/model/embed.js';
 import { AdamW } from '../../lib/train/optimizer.js';
 import { expectClose } from '../helpers/compare.js';
 
@@ -63,6 +64,14 @@ describe.each(['model-tiny', 'model-vocab30522'])('parity with the PyTorch refer
     expectClose(r.logits!, want, { atol: 1e-4 }, 'MLM logits at the masked rows');
     expect(Math.abs(r.loss - f.b.losses.pretraining)).toBeLessThan(1e-4 * Math.max(1, f.b.losses.pretraining));
     expectGrads(m, readSafetensors(join(f.dir, 'grads-pretraining.safetensors')));
+  });
+
+  it('sentence embeddings as sentence-transformers computes them: mean pooling then Normalize, and max pooling', () => {
+    const m = f.model('BertModel');
+    const mean = (embedBatch(m, f.batch, 'mean') as Float32Array[]).map(unitLength);
+    const max = embedBatch(m, f.batch, 'max') as Float32Array[];
+    expectClose(Float32Array.from(mean.flatMap((v) => Array.from(v))), tensor(f.expected, 'sentence_embedding_mean'), { atol: 1e-5 }, 'mean + normalize');
+    expectClose(Float32Array.from(max.flatMap((v) => Array.from(v))), tensor(f.expected, 'sentence_embedding_max'), { atol: 1e-4 }, 'max');
   });
 
   // the fixtures for these were written for model-tiny only

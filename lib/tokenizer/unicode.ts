@@ -1,6 +1,7 @@
 // Character classes exactly as HF tokenizers' BertNormalizer / BertPreTokenizer define them
 // (and, but for Unicode versions, BERT's tokenization.py):
-//   control      general category C* (Cc, Cf, Cn, Co, Cs), except \t \n \r (which count as whitespace)
+//   control      general category Cc, Cf, Co, Cs — not Cn: HF keeps an unassigned code point as a letter —
+//                except \t \n \r (which count as whitespace)
 //   whitespace   the White_Space property, plus \t \n \r
 //   punctuation  ASCII ! through ~ outside letters and digits, or category P*
 //   CJK          the CJK Unified Ideograph blocks BERT lists (not Hiragana, Katakana or Hangul)
@@ -13,7 +14,7 @@ export const PUNCTUATION = 4;
 export const CJK = 8;
 export const MARK_NONSPACING = 16;
 
-const reControl = /^[\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Cs}]$/u;
+const reControl = /^[\p{Cc}\p{Cf}\p{Co}\p{Cs}]$/u;
 const reWhite = /^\p{White_Space}$/u;
 const rePunct = /^\p{P}$/u;
 const reMn = /^\p{Mn}$/u;

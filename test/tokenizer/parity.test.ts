@@ -54,3 +54,20 @@ describe('parity with HF tokenizers, live', () => {
     }
   });
 });
+
+describe('parity with HF tokenizers, code points', () => {
+  it('an unassigned code point (category Cn) is a letter, not a control character: HF keeps it', async () => {
+    // a spread of unassigned code points in every plane; the old rule dropped all of them ("a\u0378b" → "ab")
+    const cps = [0x378, 0x379, 0x530, 0x557, 0x5ff, 0x2fe0, 0xfdd0, 0xfffe, 0x1f000 + 0x2c, 0x2fa20, 0x30000 + 0x1350 + 1, 0x40000, 0x8ffff, 0xe0000, 0xe0080, 0xeffff];
+    for (const lowercase of [true, false]) {
+      const hf = await hfBertTokenizer(bertBaseUncasedVocabPath(), lowercase);
+      const ours = Tokenizer.fromVocabFile(bertBaseUncasedVocabPath(), { lowercase });
+      for (const cp of cps) {
+        for (const text of ['a' + String.fromCodePoint(cp) + 'b', String.fromCodePoint(cp)]) {
+          const want = await hfEncode(hf, { name: '', text });
+          expect({ cp: cp.toString(16), ids: ours.encode(text).ids }).toEqual({ cp: cp.toString(16), ids: want.ids });
+        }
+      }
+    }
+  });
+});

@@ -59,10 +59,12 @@ export function readTokenizerJson(path: string): { vocab: Vocab; options: Tokeni
   if (!Number.isSafeInteger(max) || (max as number) < 1) throw bad('model.max_input_chars_per_word', `must be a positive integer, not ${JSON.stringify(max)}`);
   if (!isObject(model.vocab)) throw bad('model.vocab', 'must be an object of token: id');
   // ids are the lines of a vocab.txt: 0…N−1 (a gap — a token repeated in the vocab.txt it came from — reads as an empty token no text produces)
-  const entries = Object.entries(model.vocab);
-  const tokens: string[] = [];
-  for (const [t, id] of entries) {
-    if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) >= 4 * entries.length + 16) throw bad(`model.vocab["${t.slice(0, 20)}"]`, `is ${JSON.stringify(id)}, not an id`);
+  const vocabObj = model.vocab as Record<string, unknown>;
+  const count = Object.keys(vocabObj).length;
+  const tokens: string[] = new Array(count);
+  for (const t in vocabObj) {
+    const id = vocabObj[t];
+    if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) >= 4 * count + 16) throw bad(`model.vocab["${t.slice(0, 20)}"]`, `is ${JSON.stringify(id)}, not an id`);
     if (tokens[id as number] !== undefined) throw bad(`model.vocab["${t.slice(0, 20)}"]`, `has id ${id}, which "${tokens[id as number].slice(0, 20)}" has too`);
     tokens[id as number] = t;
   }

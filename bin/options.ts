@@ -1,6 +1,7 @@
 // Parsers for numeric flags: each throws commander's InvalidArgumentError, which the program
 // reports as a usage error (exit code 2) naming the flag.
 import { type Command, InvalidArgumentError } from 'commander';
+import { durationSeconds } from '../lib/report/format.js';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -57,12 +58,11 @@ export function parseTrainingDtype(value: string): 'fp32' | 'bf16' | 'auto' {
 
 /** A duration: 90s, 30m, 1h, 1h30m, 2.5m (a unit is required); returns seconds. */
 export function parseDuration(value: string): number {
-  const m = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$/.exec(value);
-  const seconds = m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
-  if (!m || !(m[1] || m[2] || m[3]) || !(seconds > 0) || !Number.isFinite(seconds)) {
-    throw new InvalidArgumentError(`expected a duration such as 90s, 30m, 1h or 1h30m, got '${value}'`);
+  try {
+    return durationSeconds(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
   }
-  return seconds;
 }
 
 // Option groups that several commands share, with one wording.

@@ -1,5 +1,6 @@
 // bert-cli export: a model directory as ONNX, for ONNX Runtime and transformers.js.
 import { Command } from 'commander';
+import { exportOnnx } from '../../lib/api/export.js';
 
 export function exportCommand(): Command {
   return new Command('export')
@@ -18,8 +19,6 @@ Example:
   then in transformers.js: await pipeline('text-classification', 'spam-onnx') with env.localModelPath = 'out/'
 `)
     .action(async (f: { model: string; onnx: string; encoder?: boolean; json?: boolean }) => {
-      // loaded here, not at start-up: the protobuf library is for this command alone
-      const { exportOnnx } = await import('../../lib/api/export.js');
       const r = await exportOnnx(f.model, f.onnx, { encoder: f.encoder });
       process.stdout.write(f.json ? JSON.stringify(r) + '\n' : `exported ${r.arch} to ${r.out}/onnx/model.onnx (${(r.bytes / 2 ** 20).toFixed(1)} MiB; outputs ${r.outputs.join(', ')})\n`);
     });

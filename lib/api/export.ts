@@ -7,7 +7,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModelDir, modelDirConfig, saveModelDir } from '../io/model-dir.js';
-import { exportOnnx as onnxBytes, onnxOutputs } from '../io/onnx.js';
 import { BertError } from '../errors.js';
 import type { Architecture } from '../model/bert.js';
 import { familyOfConfig } from '../tasks/registry.js';
@@ -31,6 +30,8 @@ function exportArch(dir: string): Architecture {
 
 /** `encoder`: the bare encoder (last_hidden_state, pooler_output) whatever head the directory has — feature extraction. */
 export async function exportOnnx(dir: string, out: string, o: { encoder?: boolean } = {}): Promise<ExportResult> {
+  // loaded on use: importing 'bert-cli' does not load the protobuf library
+  const { exportOnnx: onnxBytes, onnxOutputs } = await import('../io/onnx.js');
   const arch = o.encoder ? 'BertModel' : exportArch(dir);
   const outputs = onnxOutputs(arch);
   const loaded = loadModelDir(dir, { arch });

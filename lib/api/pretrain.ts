@@ -9,7 +9,7 @@ import { setThreads, trainingDtype } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { modelDirConfig } from '../io/model-dir.js';
 import type { Dtype } from '../model/encoder.js';
-import { formatDuration, plural } from '../report/format.js';
+import { durationSeconds, formatDuration, plural } from '../report/format.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../tokenizer/trainer.js';
 import type { BudgetPlan } from '../train/budget.js';
@@ -60,6 +60,8 @@ export interface PretrainRequest {
   signal?: AbortSignal;
   shouldStop?: () => boolean;
   onNotice?: (line: string) => void;
+  /** what the run is doing before its first step (learning the vocabulary …), for a status line */
+  onProgress?: (text: string) => void;
   onPlan?: (p: BudgetPlan) => void;
   onStep?: (s: StepReport) => void;
   onEval?: (e: EvalReport) => void;
@@ -79,15 +81,6 @@ export interface PretrainResult {
   finalLoss: number | null;
   eval: EvalReport | null;
   skippedSteps: number[];
-}
-
-/** A duration as '90s', '30m', '1h', '1h30m' or seconds. */
-export function durationSeconds(v: number | string): number {
-  if (typeof v === 'number') return v;
-  const m = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$/.exec(v);
-  const seconds = m && (m[1] || m[2] || m[3]) ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
-  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`expected a duration such as 90s, 30m, 1h or 1h30m, got '${v}'`, { where: '--budget' });
-  return seconds;
 }
 
 async function tokenizerFor(r: PretrainRequest, corpus: string[], say: (l: string) => void): Promise<Tokenizer> {
@@ -113,7 +106,7 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   const budget = r.budget === undefined ? undefined : durationSeconds(r.budget);
   if (budget !== undefined && r.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
   const corpus = expandCorpusPaths(r.files);
-  if (!r.resume && !r.init && r.vocabSize && !r.vocab) say(`learning a ${r.vocabSize}-token WordPiece vocabulary…`);
+  if (!r.resume && !r.init && r.vocabSize && !r.vocab) r.onProgress?.(`learning a ${r.vocabSize}-token WordPiece vocabulary…`);
   const tokenizer = await tokenizerFor(r, corpus, say);
   const preset = r.config ?? 'mini';
   let config: BertConfig;

@@ -1,5 +1,6 @@
-// Plain text for people: durations, counts, time left — and the sink long work reports progress to.
+// Plain text for people: durations (read and written), counts, time left — and the sink long work reports progress to.
 // No terminal here: bin/progress.ts draws it (a spinner on a terminal, log lines elsewhere).
+import { UsageError } from '../errors.js';
 
 /** What long work reports to: the terminal here, or the main thread from a training worker. */
 export interface ProgressSink {
@@ -48,4 +49,13 @@ export class Eta {
 /** "1 text", "2 texts". */
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A duration as '90s', '30m', '1h', '1h30m' or seconds. */
+export function durationSeconds(v: number | string): number {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$/.exec(v);
+  const seconds = m && (m[1] || m[2] || m[3]) ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`expected a duration such as 90s, 30m, 1h or 1h30m, got '${v}'`, { where: '--budget' });
+  return seconds;
 }

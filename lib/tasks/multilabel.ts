@@ -3,7 +3,7 @@
 // by micro F1. A record's labels are a JSON list, or names separated by , | or ;.
 import { BertError } from '../errors.js';
 import { multilabelMetrics } from './metrics.js';
-import { sequenceFamily } from './sequence.js';
+import { requireLabel, sequenceFamily } from './sequence.js';
 
 /** Splits a multilabel field: a JSON array, or names separated by , | or ; */
 export function splitLabels(v: unknown): string[] {
@@ -22,13 +22,13 @@ export const multilabel = sequenceFamily({
     const set = new Set<string>();
     src.rows.forEach((r, i) => {
       const v = r[column];
-      if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where: `${src.file}:${src.lines[i]}`, hint: '--label-column names it' });
+      requireLabel(v, column, `${src.file}:${src.lines[i]}`);
       for (const l of splitLabels(v)) set.add(l);
     });
     return [...set].sort();
   },
   label(v, ids, where, column) {
-    if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where, hint: '--label-column names it' });
+    requireLabel(v, column, where);
     const vec = new Float32Array(ids.size);
     for (const l of splitLabels(v)) {
       const k = ids.get(l);

@@ -3,7 +3,7 @@
 import { BertError } from '../errors.js';
 import { pearson, spearman } from './metrics.js';
 import type { Dataset } from './family.js';
-import { sequenceFamily, type Example, type SequenceSpec } from './sequence.js';
+import { requireLabel, sequenceFamily, type Example, type SequenceSpec } from './sequence.js';
 
 /** A score per example: what regression and similarity share. */
 export const scoreSpec: Omit<SequenceSpec, 'task' | 'pair' | 'recognizes'> = {
@@ -12,7 +12,7 @@ export const scoreSpec: Omit<SequenceSpec, 'task' | 'pair' | 'recognizes'> = {
   classes: false,
   names: () => ['score'],
   label(v: unknown, _ids: Map<string, number>, where: string, column: string) {
-    if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where, hint: '--label-column names it' });
+    requireLabel(v, column, where);
     const x = Number(v);
     if (!Number.isFinite(x)) throw new BertError(`label '${v}' is not a number`, { where });
     return x;

@@ -21,9 +21,14 @@ export interface Example {
   index: number;
 }
 
+/** A record's label field must be there and not empty. */
+export function requireLabel(v: unknown, column: string, where: string): void {
+  if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where, hint: '--label-column names it' });
+}
+
 /** A label field of a record, checked: a string or a number (HF's integer class ids). */
 export function classField(v: unknown, column: string, where: string, hint?: string): string {
-  if (v === undefined || v === null || v === '') throw new BertError(`no '${column}' field`, { where, hint: '--label-column names it' });
+  requireLabel(v, column, where);
   if (typeof v !== 'string' && typeof v !== 'number') throw new BertError(`label must be a string or a number, not ${JSON.stringify(v).slice(0, 40)}`, { where, hint });
   return String(v);
 }

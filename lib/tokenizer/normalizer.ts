@@ -1,9 +1,14 @@
 // BertNormalizer, HF tokenizers' order: clean text → spaces around CJK → strip accents (NFD, drop
 // Mn) → lowercase, each applied per code point with the original span of that code point carried
 // along, so every token's offsets point back into the user's string (in UTF-16 units, as JS counts).
-// Lowercasing is per code point like Rust's char::to_lowercase: no final-sigma rule (Python's
-// str.lower() has one, so the original BERT differs from HF there; we follow HF).
-import { charFlags, CJK, CONTROL, MARK_NONSPACING, WHITESPACE } from './unicode.js';
+// NFD and lowercasing come from HF's own tables (unicode.ts), not Node's ICU. Lowercasing is per code
+// point like Rust's char::to_lowercase: no final-sigma rule (Python's str.lower() has one, so the
+// original BERT differs from HF there; we follow HF). Stripping accents runs HF's NFD over the whole
+// text, which also puts each run of combining marks in canonical order (by combining class, stably; a
+// class-0 character ends a run) and hands out offsets by position. The marks it then drops vanish; the
+// few it keeps (a non-zero class but not Mn, such as the musical symbols U+1D165–U+1D172) can move and
+// take another character's offsets, so text holding one goes through a literal model of HF's steps.
+import { charFlags, CJK, combiningClass, CONTROL, decompose, KEEPS_MARK, lowercase, MARK_NONSPACING, WHITESPACE } from './unicode.js';
 
 export interface NormalizerOptions {
   cleanText: boolean;
@@ -57,6 +62,7 @@ export class BertNormalizer {
           continue;
         }
       }
+      if (f & KEEPS_MARK && this.opts.stripAccents) return this.normalizeInOrder(input);
       const t = this.transform(cp);
       if (handleChineseChars && f & CJK) {
         emit(' ', s0, i);
@@ -69,22 +75,74 @@ export class BertNormalizer {
     return { text, start: Int32Array.from(start), end: Int32Array.from(end) };
   }
 
+  /**
+   * HF's steps one after another, for text with a mark that stripping keeps: clean and space CJK
+   * (each character with its span), NFD over everything with each run of non-zero classes sorted
+   * stably — a character's first code point "replaces" and takes the next span in order, the rest are
+   * "added" and share the last span taken — then the Mn filter and lowercasing.
+   */
+  private normalizeInOrder(input: string): Normalized {
+    const { cleanText, handleChineseChars, lowercase: lower } = this.opts;
+    const chars: number[] = [];
+    const spans: number[] = [];
+    for (let i = 0; i < input.length; ) {
+      const cp = input.codePointAt(i)!;
+      const s0 = i;
+      i += cp > 0xffff ? 2 : 1;
+      const f = charFlags(cp);
+      if (cleanText && (cp === 0 || cp === 0xfffd || f & CONTROL)) continue;
+      const c = cleanText && f & WHITESPACE ? 0x20 : cp;
+      if (handleChineseChars && f & CJK) chars.push(0x20, c, 0x20), spans.push(s0, i, s0, i, s0, i);
+      else chars.push(c), spans.push(s0, i);
+    }
+    // NFD: (class, code point, added) triples; sort each run before the next class-0 code point
+    const nfd: [number, number, boolean][] = [];
+    let pending = 0;
+    const sortPending = () => {
+      const run = nfd.slice(pending).sort((a, b) => a[0] - b[0]); // Array.prototype.sort is stable
+      nfd.splice(pending, run.length, ...run);
+      pending = nfd.length;
+    };
+    for (const c of chars) {
+      let added = false;
+      for (const d of decompose(c)) {
+        const k = combiningClass(d.codePointAt(0)!);
+        if (k === 0) sortPending();
+        nfd.push([k, d.codePointAt(0)!, added]);
+        added = true;
+      }
+    }
+    sortPending();
+    let text = '';
+    const start: number[] = [];
+    const end: number[] = [];
+    let taken = -1;
+    for (const [, c, added] of nfd) {
+      if (!added) taken++;
+      if (charFlags(c) & MARK_NONSPACING) continue;
+      const out = lower ? lowercase(c) : String.fromCodePoint(c);
+      text += out;
+      for (let k = 0; k < out.length; k++) start.push(spans[2 * taken]), end.push(spans[2 * taken + 1]);
+    }
+    return { text, start: Int32Array.from(start), end: Int32Array.from(end) };
+  }
+
   /** NFD with non-spacing marks dropped (when stripping accents), then lowercase; cached. */
   private transform(cp: number): string {
     const cached = this.cache.get(cp);
     if (cached !== undefined) return cached;
-    let t = String.fromCodePoint(cp);
+    let text = String.fromCodePoint(cp);
     if (this.opts.stripAccents) {
       let kept = '';
-      for (const c of t.normalize('NFD')) if (!(charFlags(c.codePointAt(0)!) & MARK_NONSPACING)) kept += c;
-      t = kept;
+      for (const d of decompose(cp)) if (!(charFlags(d.codePointAt(0)!) & MARK_NONSPACING)) kept += d;
+      text = kept;
     }
     if (this.opts.lowercase) {
       let lower = '';
-      for (const c of t) lower += c.toLowerCase();
-      t = lower;
+      for (const c of text) lower += lowercase(c.codePointAt(0)!);
+      text = lower;
     }
-    this.cache.set(cp, t);
-    return t;
+    this.cache.set(cp, text);
+    return text;
   }
 }

@@ -4,7 +4,7 @@
 // scaled dot-product attention with the padding masked at float32's lowest, output dense,
 // residual + LayerNormalization, GELU by erf, residual + LayerNormalization; the pooler's tanh on
 // [CLS]), and the head's outputs named as HF's ONNX exports name them: logits (sequence and token
-// classification, masked LM), start_logits / end_logits (QA), last_hidden_state / pooler_output
+// classification, masked LM; multiple choice, whose inputs are [batch, choices, sequence]), start_logits / end_logits (QA), last_hidden_state / pooler_output
 // (a bare encoder). The weights go in as initializers, each linear weight transposed once for MatMul.
 // The protobuf is written with protobufjs from the schema subset below (field numbers of onnx.proto3).
 import protobuf from 'protobufjs';
@@ -50,8 +50,8 @@ export function onnxOutputs(arch: string): string[] {
   switch (arch) {
     case 'BertModel': return ['last_hidden_state', 'pooler_output'];
     case 'BertForQuestionAnswering': return ['start_logits', 'end_logits'];
-    case 'BertForSequenceClassification': case 'BertForTokenClassification': case 'BertForMaskedLM': case 'BertForPreTraining': return ['logits'];
-    default: throw new BertError(`${arch} has no ONNX export (sequence and token classification, QA, masked LM and the bare encoder have)`);
+    case 'BertForSequenceClassification': case 'BertForTokenClassification': case 'BertForMultipleChoice': case 'BertForMaskedLM': case 'BertForPreTraining': return ['logits'];
+    default: throw new BertError(`${arch} has no ONNX export (sequence and token classification, multiple choice, QA, masked LM and the bare encoder have)`);
   }
 }
 
@@ -89,15 +89,22 @@ export function exportOnnx(model: BertForTask): Uint8Array {
   const layerNorm = (x: string, w: string, b: string) => one('LayerNormalization', [x, param(w), param(b)], [{ name: 'axis', i: -1, type: ATTR.INT }, { name: 'epsilon', f: eps, type: ATTR.FLOAT }]);
   const gelu = (x: string) => one('Mul', [one('Mul', [x, constF(`half_${k}`, 0.5)]), one('Add', [one('Erf', [one('Div', [x, constF(`sqrt2_${k}`, Math.SQRT2)])]), constF(`one_${k}`, 1)])]);
 
+  // multiple choice takes [batch, choices, sequence], as HF's exports do: the choices are rows of one batch
+  const choice = arch === 'BertForMultipleChoice';
+  const inputShape = one('Shape', ['input_ids']);
+  const dim = (axis: number) => one('Gather', [inputShape, constI(`dim_${axis}`, [axis], [])], [{ name: 'axis', i: 0, type: ATTR.INT }]);
+  const seqLen = dim(choice ? 2 : 1);
+  const rows = choice ? one('Concat', [constI('minus_one', [-1]), one('Unsqueeze', [seqLen, constI('axis0', [0])])], [{ name: 'axis', i: 0, type: ATTR.INT }]) : '';
+  const [inputIds, attentionMask, tokenTypeIds] = ['input_ids', 'attention_mask', 'token_type_ids'].map((nm) => (choice ? one('Reshape', [nm, rows]) : nm));
+
   // embeddings: word + position + token type, then LayerNorm
-  const seqLen = one('Gather', [one('Shape', ['input_ids']), constI('one_index', [1], [])], [{ name: 'axis', i: 0, type: ATTR.INT }]);
   const positions = one('Range', [constI('zero', [0], []), seqLen, constI('step', [1], [])]);
-  const word = one('Gather', [param(`${prefix}embeddings.word_embeddings.weight`), 'input_ids']);
+  const word = one('Gather', [param(`${prefix}embeddings.word_embeddings.weight`), inputIds]);
   const pos = one('Gather', [param(`${prefix}embeddings.position_embeddings.weight`), positions]);
-  const type = one('Gather', [param(`${prefix}embeddings.token_type_embeddings.weight`), 'token_type_ids']);
+  const type = one('Gather', [param(`${prefix}embeddings.token_type_embeddings.weight`), tokenTypeIds]);
   let x = layerNorm(one('Add', [one('Add', [word, pos]), type]), `${prefix}embeddings.LayerNorm.weight`, `${prefix}embeddings.LayerNorm.bias`);
   // the padding's attention scores at float32's lowest, as the engine (and HF's finfo.min)
-  const maskF = one('Cast', ['attention_mask'], [{ name: 'to', i: FLOAT, type: ATTR.INT }]);
+  const maskF = one('Cast', [attentionMask], [{ name: 'to', i: FLOAT, type: ATTR.INT }]);
   const maskAdd = one('Mul', [one('Sub', [constF('one', 1), one('Unsqueeze', [maskF, constI('mask_axes', [1, 2])])]), constF('mask_value', MASK_VALUE)]);
   const heads = constI('heads_shape', [0, 0, NH, HS]), merged = constI('merged_shape', [0, 0, H]);
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
@@ -113,6 +120,10 @@ export function exportOnnx(model: BertForTask): Uint8Array {
   const pooler = () => one('Tanh', [linear(one('Gather', [x, constI('cls_index', [0], [])], [{ name: 'axis', i: 1, type: ATTR.INT }]), `${prefix}pooler.dense.weight`, `${prefix}pooler.dense.bias`)]);
   if (arch === 'BertModel') finals.push([x, 'last_hidden_state'], [pooler(), 'pooler_output']);
   if (arch === 'BertForSequenceClassification') finals.push([linear(pooler(), 'classifier.weight', 'classifier.bias'), 'logits']);
+  if (choice) {
+    const perChoice = one('Concat', [constI('minus_one_b', [-1]), one('Unsqueeze', [dim(1), constI('axis0_b', [0])])], [{ name: 'axis', i: 0, type: ATTR.INT }]);
+    finals.push([one('Reshape', [linear(pooler(), 'classifier.weight', 'classifier.bias'), perChoice]), 'logits']);
+  }
   if (arch === 'BertForTokenClassification') finals.push([linear(x, 'classifier.weight', 'classifier.bias'), 'logits']);
   if (arch === 'BertForQuestionAnswering') {
     const [s, e] = node('Split', [linear(x, 'qa_outputs.weight', 'qa_outputs.bias'), constI('split', [1, 1])], [{ name: 'axis', i: -1, type: ATTR.INT }], 2);
@@ -130,14 +141,14 @@ export function exportOnnx(model: BertForTask): Uint8Array {
   const value = (name: string, elem: number, shape: (string | number)[]) => ({ name, type: { tensor_type: { elem_type: elem, shape: dims(shape) } } });
   const outShape: Record<string, (string | number)[]> = {
     last_hidden_state: ['batch_size', 'sequence_length', H], pooler_output: ['batch_size', H], start_logits: ['batch_size', 'sequence_length'], end_logits: ['batch_size', 'sequence_length'],
-    logits: arch === 'BertForSequenceClassification' ? ['batch_size', model.numLabels] : ['batch_size', 'sequence_length', arch === 'BertForTokenClassification' ? model.numLabels : cfg.vocab_size],
+    logits: arch === 'BertForSequenceClassification' ? ['batch_size', model.numLabels] : choice ? ['batch_size', 'num_choices'] : ['batch_size', 'sequence_length', arch === 'BertForTokenClassification' ? model.numLabels : cfg.vocab_size],
   };
   const M = schema.lookupType('onnx.ModelProto');
   const msg = {
     ir_version: 8, producer_name: 'bert-cli', producer_version: '0.1.0', opset_import: [{ domain: '', version: 17 }],
     graph: {
       name: arch, node: nodes, initializer: inits,
-      input: ['input_ids', 'attention_mask', 'token_type_ids'].map((nm) => value(nm, INT64, ['batch_size', 'sequence_length'])),
+      input: ['input_ids', 'attention_mask', 'token_type_ids'].map((nm) => value(nm, INT64, choice ? ['batch_size', 'num_choices', 'sequence_length'] : ['batch_size', 'sequence_length'])),
       output: outputs.map((nm) => value(nm, FLOAT, outShape[nm])),
     },
   };

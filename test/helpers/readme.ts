@@ -13,7 +13,7 @@ export function readmeBlocks(heading: string): string[] {
   if (start < 0) throw new Error(`README has no section ${heading}`);
   const level = heading.split(' ')[0];
   const rest = text.slice(start + heading.length + 2);
-  const end = rest.search(new RegExp(`\\n${level} `));
+  const end = rest.search(new RegExp(`\\n#{1,${level.length}} `)); // the next heading of this level or above
   const section = end < 0 ? rest : rest.slice(0, end);
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 }

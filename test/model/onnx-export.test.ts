@@ -73,8 +73,18 @@ describe('the ONNX graph in ONNX Runtime gives the engine\'s outputs', () => {
     }
   });
 
-  it('refuses what has no export', () => {
-    expect(() => exportOnnx(new BertForTask(cfg, 'BertForMultipleChoice'))).toThrow(/BertForMultipleChoice has no ONNX export/);
+  it('BertForMultipleChoice: inputs [batch, choices, sequence], logits [batch, choices]', async () => {
+    const m = model('BertForMultipleChoice');
+    const session = await ort.InferenceSession.create(exportOnnx(m));
+    expect(session.outputNames).toEqual(['logits']);
+    for (const [N, C, T, seed] of [[2, 3, 5, 4], [1, 4, 8, 5]]) {
+      const b = batch(N * C, T, seed); // rows n·C … n·C + C − 1 are example n's choices
+      const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [N, C, T]);
+      const out = await session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.typeIds) });
+      expect(out.logits.dims).toEqual([N, C]);
+      const r = m.step(b, null, { training: false });
+      expect(maxDiff(out.logits.data as Float32Array, r.logits!), `${N}×${C}×${T}`).toBeLessThan(1e-4);
+    }
   });
 });
 

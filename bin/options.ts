@@ -45,8 +45,9 @@ export function parseDropout(value: string): number {
   return n;
 }
 
-export function parseDtype(value: string): 'fp32' | 'bf16' {
-  if (value !== 'fp32' && value !== 'bf16') throw new InvalidArgumentError(`expected fp32 or bf16, got '${value}'`);
+/** An inference --dtype: fp32, bf16 or int8. */
+export function parseDtype(value: string): 'fp32' | 'bf16' | 'int8' {
+  if (value !== 'fp32' && value !== 'bf16' && value !== 'int8') throw new InvalidArgumentError(`expected fp32, bf16 or int8, got '${value}'`);
   return value;
 }
 
@@ -67,7 +68,7 @@ export function parseDuration(value: string): number {
 
 // Option groups that several commands share, with one wording.
 
-const INFERENCE_DTYPE = 'fp32, or bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16; else fp32 with a notice)';
+const INFERENCE_DTYPE = 'fp32; bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16); int8: the encoder\'s linear layers quantized, int32 sums (needs AVX512-VNNI); else fp32 with a notice';
 
 /** --threads and an inference --dtype (predict, eval, embed, fill-mask). */
 export function engineOptions(c: Command): Command {

@@ -1,7 +1,7 @@
 // What the native engine is running on: instruction set, threads, BLAS. Shown by `bert-cli info`.
 import { native, type Isa } from './native.js';
 import { UsageError } from './errors.js';
-import type { Dtype } from './model/encoder.js';
+import type { Dtype, InferenceDtype } from './model/encoder.js';
 
 export interface EngineInfo {
   isa: Isa;
@@ -10,6 +10,8 @@ export interface EngineInfo {
   gemm: string;
   /** whether --dtype bf16 runs in bf16 here (AVX512_BF16) */
   bf16: boolean;
+  /** whether --dtype int8 runs in int8 here (AVX512-VNNI) */
+  int8: boolean;
   compiler: string;
   node: string;
 }
@@ -22,6 +24,7 @@ export function engineInfo(): EngineInfo {
     threads: native.numThreads(),
     gemm: build.blas ? 'system BLAS (BERT_USE_BLAS)' : 'built-in',
     bf16: native.bf16Supported(),
+    int8: native.int8Supported(),
     compiler: build.compiler,
     node: process.version,
   };
@@ -38,7 +41,8 @@ export function setThreads(n: number | undefined): void {
   }
 }
 
-const fallbackNotice = (want: Dtype, got: Dtype) => `bert-cli: --dtype ${want} needs AVX512_BF16, which this CPU lacks; running ${got}`;
+const fallbackNotice = (want: InferenceDtype, got: InferenceDtype) =>
+  `bert-cli: --dtype ${want} needs ${want === 'int8' ? 'AVX512-VNNI' : 'AVX512_BF16'}, which this CPU lacks; running ${got}`;
 
 /**
  * --dtype for training (pretrain, finetune): bf16 mixed precision where the CPU has AVX512_BF16,
@@ -57,7 +61,7 @@ export function trainingDtype(want: Dtype | 'auto' | undefined, say: (line: stri
  * Applies --dtype to a loaded model's encoder. bf16 on a CPU without AVX512_BF16 runs fp32 and
  * says so once through `say` (a notice, not an error: the results are the fp32 ones).
  */
-export function setDtype(model: { encoder: { setDtype(d: Dtype): Dtype } }, dtype: Dtype | undefined, say: (line: string) => void): Dtype {
+export function setDtype(model: { encoder: { setDtype(d: InferenceDtype): InferenceDtype } }, dtype: InferenceDtype | undefined, say: (line: string) => void): InferenceDtype {
   const want = dtype ?? 'fp32';
   const got = model.encoder.setDtype(want);
   if (got !== want) say(fallbackNotice(want, got));

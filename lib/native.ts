@@ -24,6 +24,18 @@ export interface NativeEngine {
   bf16Pack(dst: Uint16Array, W: F32, N: number, K: number): void;
   /** C[M,N] = A[M,K]·Wᵀ (+ bias), then GELU when `gelu`, in bf16 with float32 sums; Wp from bf16Pack. Throws without AVX512_BF16. */
   gemmBf16(M: number, N: number, K: number, A: F32, Wp: Uint16Array, C: F32, bias: Maybe<F32>, gelu: boolean): void;
+  /** Whether gemmInt8 runs here: built for x86-64 and the CPU has AVX512-VNNI. */
+  int8Supported(): boolean;
+  /** Length of the Uint8Array that int8Pack fills for a [N,K] weight: 48-column panels of int8 (K to a multiple of 4), then per-column float32 scales and int32 sums. */
+  int8PackedLength(N: number, K: number): number;
+  /** W [N,K] (a Linear weight) → int8 panels for gemmInt8: symmetric per output channel, scale max|w|/127. */
+  int8Pack(dst: Uint8Array, W: F32, N: number, K: number): void;
+  /** C[M,N] = A[M,K]·Wᵀ (+ bias), then GELU when `gelu`: A quantized per row (uint8, asymmetric), int32 sums (vpdpbusd), float32 epilogue; Wp from int8Pack. Throws without AVX512-VNNI. */
+  gemmInt8(M: number, N: number, K: number, A: F32, Wp: Uint8Array, C: F32, bias: Maybe<F32>, gelu: boolean): void;
+  /** int8Pack's quantization, unpacked: q [N,K], scale [N]. */
+  int8QuantizeWeights(W: F32, N: number, K: number, q: Int8Array, scale: F32): void;
+  /** gemmInt8's quantization of A: q [M,K] uint8, scale [M], zero point [M]; A ≈ scale·(q − zero). */
+  int8QuantizeRows(A: F32, M: number, K: number, q: Uint8Array, scale: F32, zero: Int32Array): void;
   /** gemm's contract with op(A) and op(B) rounded to bfloat16 and float32 sums (mixed-precision training). Throws without AVX512_BF16. */
   gemmBf16Mixed(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
                 A: F32, B: F32, beta: number, C: F32, bias: Maybe<F32>): void;

@@ -6,7 +6,7 @@ import { LineWriter } from '../../lib/io/writer.js';
 import { POOLINGS, type Pooling } from '../../lib/model/embed.js';
 import { engineOptions, parsePositiveInt } from '../options.js';
 
-interface Flags { model: string; dtype: 'fp32' | 'bf16'; pooling?: Pooling; normalize?: boolean; maxLength?: number; batchSize: number; output?: string; threads?: number }
+interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; pooling?: Pooling; normalize?: boolean; maxLength?: number; batchSize: number; output?: string; threads?: number }
 
 export function embedCommand(): Command {
   return engineOptions(new Command('embed')

@@ -5,7 +5,7 @@ import { TASKS, family, type Task } from '../../lib/tasks/registry.js';
 import { metricsTable } from '../format.js';
 import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt } from '../options.js';
 
-interface Flags { model: string; dtype: 'fp32' | 'bf16'; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number; json?: boolean }
+interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number; json?: boolean }
 
 export function evalCommand(): Command {
   const c = new Command('eval')

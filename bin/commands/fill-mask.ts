@@ -14,7 +14,7 @@ export function fillMaskCommand(): Command {
 Example:
   $ bert-cli fill-mask --model out/sotu-mini "the congress of the united [MASK]"
 `)
-    .action(async (text: string, f: { model: string; dtype: 'fp32' | 'bf16'; topK: number; threads?: number; json?: boolean }) => {
+    .action(async (text: string, f: { model: string; dtype: 'fp32' | 'bf16' | 'int8'; topK: number; threads?: number; json?: boolean }) => {
       const model = await loadModel(f.model, { dtype: f.dtype, threads: f.threads, onNotice: (l) => process.stderr.write(l + '\n') });
       const result = await model.fillMask(text, { topK: f.topK });
       if (f.json) {

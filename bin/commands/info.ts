@@ -52,6 +52,7 @@ export function printInfo(info: InfoReport): string {
     `threads    ${e.threads}`,
     `gemm       ${e.gemm}`,
     `bf16       ${e.bf16 ? 'yes (AVX512_BF16): --dtype bf16 available' : 'no: --dtype bf16 runs fp32'}`,
+    `int8       ${e.int8 ? 'yes (AVX512-VNNI): --dtype int8 available' : 'no: --dtype int8 runs fp32'}`,
     `compiler   ${e.compiler}`,
     `node       ${e.node}`,
   );

@@ -6,7 +6,7 @@ import { LineWriter } from '../../lib/io/writer.js';
 import { plural, Progress } from '../progress.js';
 import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt } from '../options.js';
 
-interface Flags { model: string; dtype: 'fp32' | 'bf16'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }
+interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }
 
 export function predictCommand(): Command {
   const c = new Command('predict')

@@ -16,6 +16,8 @@ export interface ExportResult {
   /** the model class exported, and the graph's output names */
   arch: Architecture;
   outputs: string[];
+  /** the graphs written under onnx/ and their sizes: model.onnx, and with int8 model_quantized.onnx */
+  files: { path: string; bytes: number }[];
   bytes: number;
 }
 
@@ -28,8 +30,12 @@ function exportArch(dir: string): Architecture {
   return (declared as Architecture | undefined) ?? 'BertModel';
 }
 
-/** `encoder`: the bare encoder (last_hidden_state, pooler_output) whatever head the directory has — feature extraction. */
-export async function exportOnnx(dir: string, out: string, o: { encoder?: boolean } = {}): Promise<ExportResult> {
+/**
+ * `encoder`: the bare encoder (last_hidden_state, pooler_output) whatever head the directory has —
+ * feature extraction. `dtype: 'int8'`: onnx/model_quantized.onnx too (the encoder's linear layers
+ * as ONNX Runtime's dynamic quantization writes them), which transformers.js loads for `dtype: 'q8'`.
+ */
+export async function exportOnnx(dir: string, out: string, o: { encoder?: boolean; dtype?: 'fp32' | 'int8' } = {}): Promise<ExportResult> {
   // loaded on use: importing 'bert-cli' does not load the protobuf library
   const { exportOnnx: onnxBytes, onnxOutputs } = await import('../io/onnx.js');
   const arch = o.encoder ? 'BertModel' : exportArch(dir);
@@ -37,9 +43,11 @@ export async function exportOnnx(dir: string, out: string, o: { encoder?: boolea
   const loaded = loadModelDir(dir, { arch });
   if (loaded.initialized.length) throw new BertError(`the checkpoint lacks ${loaded.initialized[0]}, which a ${arch} export needs`, { where: join(dir, 'model.safetensors') });
   if (!loaded.tokenizer) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
-  const bytes = onnxBytes(loaded.model);
+  const graphs: [string, Uint8Array][] = [['model.onnx', onnxBytes(loaded.model)]];
+  if (o.dtype === 'int8') graphs.push(['model_quantized.onnx', onnxBytes(loaded.model, { int8: true })]);
   saveModelDir(out, loaded.model, loaded.tokenizer);
   mkdirSync(join(out, 'onnx'), { recursive: true });
-  writeFileAtomic(join(out, 'onnx', 'model.onnx'), [bytes]);
-  return { out, arch, outputs, bytes: bytes.length };
+  for (const [name, bytes] of graphs) writeFileAtomic(join(out, 'onnx', name), [bytes]);
+  const files = graphs.map(([name, bytes]) => ({ path: join(out, 'onnx', name), bytes: bytes.length }));
+  return { out, arch, outputs, files, bytes: graphs[0][1].length };
 }

@@ -11,7 +11,7 @@ import { loadModelDir, modelDirConfig, requireTaskHead } from '../io/model-dir.j
 import { sentenceEmbedding, type SentenceEmbedding } from '../io/sentence-transformers.js';
 import type { Architecture, BertForTask } from '../model/bert.js';
 import { embedBatch, unitLength, type Pooling } from '../model/embed.js';
-import type { Dtype } from '../model/encoder.js';
+import type { InferenceDtype } from '../model/encoder.js';
 import { fillMask, type FillCandidate } from '../model/fill-mask.js';
 import { assertMemoryFits } from '../model/memory.js';
 import { evaluate, padBatch, runBatches } from '../tasks/batching.js';
@@ -21,8 +21,9 @@ import type { QaPrediction } from '../tasks/qa.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 
 export interface LoadOptions {
-  /** bf16: bfloat16 linear layers with float32 sums (AVX512_BF16; else fp32 and a notice) */
-  dtype?: Dtype;
+  /** bf16: bfloat16 linear layers with float32 sums (AVX512_BF16); int8: dynamic quantization of the
+   *  encoder's linear layers, int32 sums (AVX512-VNNI); else fp32 and a notice */
+  dtype?: InferenceDtype;
   /** threads the kernels use (the engine's, for the whole process) */
   threads?: number;
   /** one-line notices (a dtype the CPU lacks …); default: none */
@@ -93,7 +94,7 @@ export class Model {
   readonly labels: string[];
   private tok: Tokenizer | null = null;
   private st: SentenceEmbedding | null | undefined;
-  private loaded = new Map<Architecture, { model: BertForTask; tokenizer: Tokenizer; dtype: Dtype }>();
+  private loaded = new Map<Architecture, { model: BertForTask; tokenizer: Tokenizer; dtype: InferenceDtype }>();
 
   constructor(readonly dir: string, readonly config: BertConfig, private readonly o: LoadOptions = {}) {
     const f = familyOfConfig(config);
@@ -107,7 +108,7 @@ export class Model {
     return (this.tok ??= Tokenizer.fromModelDir(this.dir));
   }
 
-  private use<R>(arch: Architecture, check: (l: ReturnType<typeof loadModelDir>) => R): { model: BertForTask; tokenizer: Tokenizer; dtype: Dtype } {
+  private use<R>(arch: Architecture, check: (l: ReturnType<typeof loadModelDir>) => R): { model: BertForTask; tokenizer: Tokenizer; dtype: InferenceDtype } {
     let m = this.loaded.get(arch);
     if (!m) {
       const l = loadModelDir(this.dir, { arch });
@@ -124,7 +125,7 @@ export class Model {
   private forTask(f: AnyFamily, o: PredictOptions & { skipBad?: boolean }, what: string) {
     const m = this.use(f.arch, (l) => requireTaskHead(l, f.name, this.dir));
     const batchSize = o.batchSize ?? 32, maxLength = maxLengthOfConfig(this.config, o.maxLength);
-    assertMemoryFits(this.config, batchSize, maxLength, { training: false, bf16: m.dtype === 'bf16', what });
+    assertMemoryFits(this.config, batchSize, maxLength, { training: false, bf16: m.dtype === 'bf16', int8: m.dtype === 'int8', what });
     const ctx: FamilyContext = { tokenizer: m.tokenizer, maxLength, config: this.config, labels: this.labels, columns: o.columns, qa: o.qa, topK: o.topK, skipBad: o.skipBad };
     return { ...m, ctx, batchSize, padId: m.tokenizer.vocab.special('[PAD]') };
   }

@@ -10,9 +10,10 @@
 import protobuf from 'protobufjs';
 import { BertError } from '../errors.js';
 import type { BertForTask } from '../model/bert.js';
+import { native } from '../native.js';
 import { layerNames, MASK_VALUE } from '../model/encoder.js';
 
-const FLOAT = 1, INT64 = 7;
+const FLOAT = 1, INT8 = 3, INT64 = 7;
 const ATTR = { FLOAT: 1, INT: 2, TENSOR: 4, INTS: 7 } as const;
 
 // the messages of onnx.proto3 an inference graph needs, with their field numbers
@@ -42,6 +43,8 @@ interface Node { op_type: string; input: string[]; output: string[]; name: strin
 
 const floatTensor = (name: string, dims: number[], data: Float32Array): Tensor =>
   ({ name, dims, data_type: FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+const int8Tensor = (name: string, dims: number[], data: Int8Array): Tensor =>
+  ({ name, dims, data_type: INT8, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
 const int64Tensor = (name: string, dims: number[], data: number[]): Tensor =>
   ({ name, dims, data_type: INT64, raw_data: new Uint8Array(BigInt64Array.from(data, BigInt).buffer) });
 
@@ -55,8 +58,13 @@ export function onnxOutputs(arch: string): string[] {
   }
 }
 
-/** The model as an ONNX ModelProto's bytes. */
-export function exportOnnx(model: BertForTask): Uint8Array {
+/**
+ * The model as an ONNX ModelProto's bytes. `int8`: the encoder's linear layers as ONNX Runtime's
+ * dynamic quantization writes them (DynamicQuantizeLinear on the activation — uint8, one scale and
+ * zero point per tensor — MatMulInteger against int8 weights quantized as bert-cli's --dtype int8
+ * quantizes them, symmetric per output channel, then Cast and the two scales); pooler and heads float32.
+ */
+export function exportOnnx(model: BertForTask, opts: { int8?: boolean } = {}): Uint8Array {
   const cfg = model.cfg, arch = model.arch;
   const outputs = onnxOutputs(arch);
   const H = cfg.hidden_size, NH = cfg.num_attention_heads, HS = H / NH, eps = cfg.layer_norm_eps;
@@ -86,6 +94,18 @@ export function exportOnnx(model: BertForTask): Uint8Array {
   const constF = (name: string, v: number) => (inits.push(floatTensor(name, [], Float32Array.of(v))), name);
   const constI = (name: string, v: number[], dims = [v.length]) => (inits.push(int64Tensor(name, dims, v)), name);
   const linear = (x: string, w: string, b: string) => one('Add', [one('MatMul', [x, weightT(w)]), param(b)]);
+  // int8: W [N,K] → q [K,N] int8 (transposed for MatMulInteger) with zero points 0 and scales [N]
+  const linearInt8 = (x: string, w: string, b: string) => {
+    if (!opts.int8) return linear(x, w, b);
+    const [N, K] = model.store.spec(w).shape;
+    const q = new Int8Array(N * K), s = new Float32Array(N), t = new Int8Array(N * K);
+    native.int8QuantizeWeights(model.store.view(w), N, K, q, s);
+    for (let n = 0; n < N; n++) for (let c = 0; c < K; c++) t[c * N + n] = q[n * K + c];
+    inits.push(int8Tensor(`${w}.q`, [K, N], t), int8Tensor(`${w}.zero`, [N], new Int8Array(N)), floatTensor(`${w}.scale`, [N], s));
+    const [xq, xs, xz] = node('DynamicQuantizeLinear', [x], [], 3);
+    const y = one('Cast', [one('MatMulInteger', [xq, `${w}.q`, xz, `${w}.zero`])], [{ name: 'to', i: FLOAT, type: ATTR.INT }]);
+    return one('Add', [one('Mul', [y, one('Mul', [xs, `${w}.scale`])]), param(b)]);
+  };
   const layerNorm = (x: string, w: string, b: string) => one('LayerNormalization', [x, param(w), param(b)], [{ name: 'axis', i: -1, type: ATTR.INT }, { name: 'epsilon', f: eps, type: ATTR.FLOAT }]);
   const gelu = (x: string) => one('Mul', [one('Mul', [x, constF(`half_${k}`, 0.5)]), one('Add', [one('Erf', [one('Div', [x, constF(`sqrt2_${k}`, Math.SQRT2)])]), constF(`one_${k}`, 1)])]);
 
@@ -109,12 +129,12 @@ export function exportOnnx(model: BertForTask): Uint8Array {
   const heads = constI('heads_shape', [0, 0, NH, HS]), merged = constI('merged_shape', [0, 0, H]);
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const n = layerNames(prefix, l);
-    const split = (w: string, b: string, perm: number[]) => one('Transpose', [one('Reshape', [linear(x, w, b), heads])], [{ name: 'perm', ints: perm, type: ATTR.INTS }]);
+    const split = (w: string, b: string, perm: number[]) => one('Transpose', [one('Reshape', [linearInt8(x, w, b), heads])], [{ name: 'perm', ints: perm, type: ATTR.INTS }]);
     const q = split(n.qw, n.qb, [0, 2, 1, 3]), kT = split(n.kw, n.kb, [0, 2, 3, 1]), v = split(n.vw, n.vb, [0, 2, 1, 3]);
     const scores = one('Add', [one('Mul', [one('MatMul', [q, kT]), constF(`scale_${l}`, 1 / Math.sqrt(HS))]), maskAdd]);
     const ctx = one('Reshape', [one('Transpose', [one('MatMul', [one('Softmax', [scores], [{ name: 'axis', i: -1, type: ATTR.INT }]), v])], [{ name: 'perm', ints: [0, 2, 1, 3], type: ATTR.INTS }]), merged]);
-    const a = layerNorm(one('Add', [linear(ctx, n.ow, n.ob), x]), n.ln1w, n.ln1b);
-    x = layerNorm(one('Add', [linear(gelu(linear(a, n.iw, n.ib)), n.outw, n.outb), a]), n.ln2w, n.ln2b);
+    const a = layerNorm(one('Add', [linearInt8(ctx, n.ow, n.ob), x]), n.ln1w, n.ln1b);
+    x = layerNorm(one('Add', [linearInt8(gelu(linearInt8(a, n.iw, n.ib)), n.outw, n.outb), a]), n.ln2w, n.ln2b);
   }
   const finals: [string, string][] = [];
   const pooler = () => one('Tanh', [linear(one('Gather', [x, constI('cls_index', [0], [])], [{ name: 'axis', i: 1, type: ATTR.INT }]), `${prefix}pooler.dense.weight`, `${prefix}pooler.dense.bias`)]);

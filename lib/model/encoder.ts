@@ -10,8 +10,10 @@ import { native, type NativeEngine } from '../native.js';
 import { subSeed } from '../rng.js';
 import type { ParamStore } from './params.js';
 
-/** Arithmetic of the linear layers: float32, or bfloat16 weights and inputs with float32 sums. */
+/** Arithmetic of the linear layers in training: float32, or bfloat16 weights and inputs with float32 sums. */
 export type Dtype = 'fp32' | 'bf16';
+/** Inference adds int8: weights quantized per output channel, activations per row, int32 sums. */
+export type InferenceDtype = Dtype | 'int8';
 
 /**
  * The GEMM a model's linear layers train with: float32, or mixed precision (both operands rounded
@@ -124,7 +126,8 @@ export class Encoder {
   /** the embeddings' dropout seed of the last forward, for backward */
   private embeddingSeed = 0n;
   private posIds = new Int32Array(0);
-  private bf16: Map<string, Uint16Array> | null = null;
+  /** the packed copies of the linear weights for bf16 or int8 inference, by weight name */
+  private packs: { dtype: 'bf16' | 'int8'; map: Map<string, Uint16Array | Uint8Array> } | null = null;
   /** The GEMM behind every linear layer when no inference pack is active (see trainingGemm). */
   gemm: NativeEngine['gemm'] = native.gemm;
 
@@ -136,27 +139,37 @@ export class Encoder {
   }
 
   /** The arithmetic the linear layers use now. */
-  get dtype(): Dtype {
-    return this.bf16 ? 'bf16' : 'fp32';
+  get dtype(): InferenceDtype {
+    return this.packs?.dtype ?? 'fp32';
   }
 
   /**
-   * Switches the linear layers (Q/K/V, attention output, FFN, pooler) to bf16 or back. bf16 packs a
-   * copy of their weights once, here (2 bytes per weight); LayerNorm, softmax, GELU, embeddings and
-   * every sum stay float32. Pack again after the weights change. Returns the dtype in effect: fp32
-   * when the CPU has no AVX512_BF16.
+   * Switches the linear layers to bf16, int8 or back to fp32, packing a copy of their weights once,
+   * here. bf16 (2 bytes per weight): Q/K/V, attention output, FFN and pooler. int8 (1 byte per weight,
+   * symmetric per output channel; the activations quantized per row on every call, as ONNX Runtime's
+   * and PyTorch's dynamic quantization): Q/K/V, attention output and FFN — the pooler and the heads
+   * stay float32. LayerNorm, softmax, GELU, embeddings and attention stay float32. Pack again after
+   * the weights change. Returns the dtype in effect: fp32 when the CPU lacks AVX512_BF16 (bf16) or
+   * AVX512-VNNI (int8).
    */
-  setDtype(dtype: Dtype): Dtype {
-    if (dtype === 'fp32' || !native.bf16Supported()) {
-      this.bf16 = null;
+  setDtype(dtype: InferenceDtype): InferenceDtype {
+    const can = dtype === 'bf16' ? native.bf16Supported() : dtype === 'int8' ? native.int8Supported() : false;
+    if (dtype === 'fp32' || !can) {
+      this.packs = null;
       return 'fp32';
     }
     const { hidden_size: H, intermediate_size: I, num_hidden_layers: L } = this.cfg;
-    const packs = new Map<string, Uint16Array>();
+    const packs = new Map<string, Uint16Array | Uint8Array>();
     const pack = (key: string, w: Float32Array, N: number, K: number) => {
-      const dst = new Uint16Array(native.bf16PackedLength(N, K));
-      native.bf16Pack(dst, w, N, K);
-      packs.set(key, dst);
+      if (dtype === 'int8') {
+        const dst = new Uint8Array(native.int8PackedLength(N, K));
+        native.int8Pack(dst, w, N, K);
+        packs.set(key, dst);
+      } else {
+        const dst = new Uint16Array(native.bf16PackedLength(N, K));
+        native.bf16Pack(dst, w, N, K);
+        packs.set(key, dst);
+      }
     };
     for (let l = 0; l < L; l++) {
       const n = layerNames(this.prefix, l);
@@ -165,9 +178,9 @@ export class Encoder {
       pack(n.iw, this.v(n.iw), I, H);
       pack(n.outw, this.v(n.outw), H, I);
     }
-    if (this.withPooler) pack(`${this.prefix}pooler.dense.weight`, this.v(`${this.prefix}pooler.dense.weight`), H, H);
-    this.bf16 = packs;
-    return 'bf16';
+    if (this.withPooler && dtype === 'bf16') pack(`${this.prefix}pooler.dense.weight`, this.v(`${this.prefix}pooler.dense.weight`), H, H);
+    this.packs = { dtype, map: packs };
+    return dtype;
   }
 
   /**
@@ -176,8 +189,10 @@ export class Encoder {
    */
   private linear(key: string, w: Float32Array, x: Float32Array, R: number, N: number, K: number,
                  out: Float32Array, bias: Float32Array | null, gelu = false): void {
-    const packed = this.bf16?.get(key);
-    if (packed) {
+    const packed = this.packs?.map.get(key);
+    if (packed instanceof Uint8Array) {
+      native.gemmInt8(R, N, K, x, packed, out, bias, gelu);
+    } else if (packed) {
       native.gemmBf16(R, N, K, x, packed, out, bias, gelu);
     } else if (gelu) {
       // fp32: GELU as its own pass, in place (in the GEMM's epilogue it measured slower)
@@ -248,7 +263,7 @@ export class Encoder {
     const { B, T } = batch;
     const R = B * T;
     const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, layer_norm_eps: eps } = this.cfg;
-    if (training && this.bf16) throw new BertError('the packed bf16 weights are for inference (they go stale as training updates the weights): setDtype(\'fp32\') first; mixed-precision training is BertForTask.setTrainingDtype(\'bf16\')');
+    if (training && this.packs) throw new BertError(`the packed ${this.packs.dtype} weights are for inference (they go stale as training updates the weights): setDtype('fp32') first; mixed-precision training is BertForTask.setTrainingDtype('bf16')`);
     if (T > this.cfg.max_position_embeddings) throw new BertError(`sequence length ${T} is over max_position_embeddings ${this.cfg.max_position_embeddings}`);
     const inf = training ? null : this.planInference(B, T);
     if (training) this.plan(B, T);

@@ -19,7 +19,7 @@ export interface MemoryNeed {
   total: number;
 }
 
-export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; dataBytes?: number }): MemoryNeed {
+export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; int8?: boolean; dataBytes?: number }): MemoryNeed {
   const { hidden_size: H, intermediate_size: I, num_hidden_layers: L, vocab_size: V } = cfg;
   // heads add at most an H×H transform or a small classifier beside the encoder and pooler
   const P = countParameters(cfg) + H * H + 3 * H + V;
@@ -30,7 +30,9 @@ export function memoryNeed(cfg: BertConfig, B: number, T: number, opts: { traini
   // --dtype bf16: inference keeps a 2-byte copy of every linear weight of the encoder and pooler
   // beside the fp32 arena; training packs each GEMM's op(B) into one reused buffer, as large as
   // the largest: an FFN activation (dW) or the tied decoder's embeddings
-  const packs = !opts.bf16 ? 0 : opts.training ? 2 * Math.max(R * I, V * H) : 2 * (L * (4 * H * H + 2 * H * I) + H * H);
+  // --dtype int8: a 1-byte copy of the encoder's linear weights, and the quantized activations
+  const packs = opts.int8 && !opts.training ? L * (4 * H * H + 2 * H * I) + R * Math.max(H, I) + 4 * R
+    : !opts.bf16 ? 0 : opts.training ? 2 * Math.max(R * I, V * H) : 2 * (L * (4 * H * H + 2 * H * I) + H * H);
   const arenas = (opts.training ? 4 * P * 4 + P : 4 * P) + packs;
   return { parameters: P, arenas, activations, data: opts.dataBytes ?? 0, total: arenas + activations + (opts.dataBytes ?? 0) };
 }
@@ -57,7 +59,7 @@ export function availableMemory(): number {
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
 
 /** Refuses a job whose count is over 90% of the memory there is, naming the figures and the flags that change them. */
-export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; dataBytes?: number; what: string }): void {
+export function assertMemoryFits(cfg: BertConfig, B: number, T: number, opts: { training: boolean; mlmRows?: number; bf16?: boolean; int8?: boolean; dataBytes?: number; what: string }): void {
   const need = memoryNeed(cfg, B, T, opts);
   const have = availableMemory();
   if (need.total <= 0.9 * have) return;

@@ -79,6 +79,12 @@ class Args {
   uint16_t* u16(size_t i, const char* name, int64_t len, const char* shape) const {
     return array<uint16_t>(i, name, len, shape, napi_uint16_array, "Uint16Array", false);
   }
+  uint8_t* u8(size_t i, const char* name, int64_t len, const char* shape) const {
+    return array<uint8_t>(i, name, len, shape, napi_uint8_array, "Uint8Array", false);
+  }
+  int8_t* i8(size_t i, const char* name, int64_t len, const char* shape) const {
+    return array<int8_t>(i, name, len, shape, napi_int8_array, "Int8Array", false);
+  }
   uint8_t* u8_or_null(size_t i, const char* name, int64_t len, const char* shape) const {
     return array<uint8_t>(i, name, len, shape, napi_uint8_array, "Uint8Array", true);
   }

@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "bert/bf16.h"
+#include "bert/int8.h"
 #include "bert/kernels.h"
 #include "bindings.h"
 
@@ -25,6 +26,12 @@ void check_ids(const Args& a, const int32_t* ids, int64_t n, int64_t rows, const
 int64_t bf16_length(const Args& a, int64_t N, int64_t K) {
   a.product({N + kBf16PanelColumns, K + 1});
   return bert::bf16_packed_length(N, K);
+}
+
+// The Uint8Array length int8Pack fills for a [N,K] weight, after an overflow check.
+int64_t int8_length(const Args& a, int64_t N, int64_t K) {
+  a.product({N + kInt8PanelColumns, K + 8});
+  return bert::int8_packed_length(N, K);
 }
 
 // gemm's arguments (transA, transB, M, N, K, alpha, A, B, beta, C, bias|null), checked: shared by
@@ -96,6 +103,67 @@ Napi::Value gemmBf16(const Napi::CallbackInfo& info) {
   const float* bias = a.f32_or_null(6, "bias", N, "N");
   bool gelu = a.flag(7, "gelu");
   bert::gemm_bf16(M, N, K, A, Wp, C, bias, gelu);
+  return info.Env().Undefined();
+}
+
+// int8Supported() → whether gemmInt8 can run here (build and CPU: AVX512-VNNI)
+Napi::Value int8Supported(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), bert::int8_supported());
+}
+
+// int8PackedLength(N, K) → Uint8Array length that int8Pack fills for a [N,K] weight
+Napi::Value int8PackedLength(const Napi::CallbackInfo& info) {
+  Args a(info, "int8PackedLength", 2);
+  int64_t N = a.dim(0, "N"), K = a.dim(1, "K");
+  return Napi::Number::New(info.Env(), (double)int8_length(a, N, K));
+}
+
+// int8Pack(dst, W, N, K): W [N,K] float32 → int8 panels, scales and column sums in dst
+Napi::Value int8Pack(const Napi::CallbackInfo& info) {
+  Args a(info, "int8Pack", 4);
+  int64_t N = a.dim(2, "N"), K = a.dim(3, "K");
+  uint8_t* dst = a.u8(0, "dst", int8_length(a, N, K), "int8PackedLength(N, K)");
+  const float* W = a.f32(1, "W", a.product({N, K}), "N·K");
+  if (dst) bert::int8_pack(dst, W, N, K);
+  return info.Env().Undefined();
+}
+
+// gemmInt8(M, N, K, A, Wp, C, bias|null, gelu): C = A·Wᵀ (+ bias) (then GELU), A quantized per row,
+// W from int8Pack
+Napi::Value gemmInt8(const Napi::CallbackInfo& info) {
+  Args a(info, "gemmInt8", 8);
+  if (!bert::int8_supported()) a.range_error("this CPU (or build) has no AVX512-VNNI; use gemm");
+  int64_t M = a.dim(0, "M", true), N = a.dim(1, "N", true), K = a.dim(2, "K", true);
+  const float* A = a.f32(3, "A", a.product({M, K}), "M·K");
+  const uint8_t* Wp = a.u8(4, "Wp", int8_length(a, N, K), "int8PackedLength(N, K)");
+  float* C = a.f32(5, "C", a.product({M, N}), "M·N");
+  const float* bias = a.f32_or_null(6, "bias", N, "N");
+  bool gelu = a.flag(7, "gelu");
+  a.product({M, K + 4});  // the quantized copy of A
+  bert::gemm_int8(M, N, K, A, Wp, C, bias, gelu);
+  return info.Env().Undefined();
+}
+
+// int8QuantizeWeights(W, N, K, q, scale): W [N,K] → q [N,K] int8, scale [N] (as int8Pack does)
+Napi::Value int8QuantizeWeights(const Napi::CallbackInfo& info) {
+  Args a(info, "int8QuantizeWeights", 5);
+  int64_t N = a.dim(1, "N"), K = a.dim(2, "K");
+  const float* W = a.f32(0, "W", a.product({N, K}), "N·K");
+  int8_t* q = a.i8(3, "q", a.product({N, K}), "N·K");
+  float* scale = a.f32(4, "scale", N, "N");
+  if (N && K) bert::int8_quantize_weights(W, N, K, q, scale);
+  return info.Env().Undefined();
+}
+
+// int8QuantizeRows(A, M, K, q, scale, zero): A [M,K] → q [M,K] uint8, scale [M], zero [M] (as gemmInt8 does)
+Napi::Value int8QuantizeRows(const Napi::CallbackInfo& info) {
+  Args a(info, "int8QuantizeRows", 6);
+  int64_t M = a.dim(1, "M"), K = a.dim(2, "K");
+  const float* A = a.f32(0, "A", a.product({M, K}), "M·K");
+  uint8_t* q = a.u8(3, "q", a.product({M, K}), "M·K");
+  float* scale = a.f32(4, "scale", M, "M");
+  int32_t* zero = a.i32(5, "zero", M, "M");
+  if (M && K) bert::int8_quantize_rows(A, M, K, q, K, scale, zero);
   return info.Env().Undefined();
 }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
 import { exportOnnx } from '../../lib/io/onnx.js';
 import { BertForTask, type Architecture } from '../../lib/model/bert.js';
+import { native } from '../../lib/native.js';
 import { runCli, tinyModels } from '../cli/helpers.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -73,6 +74,36 @@ describe('the ONNX graph in ONNX Runtime gives the engine\'s outputs', () => {
     }
   });
 
+  // The int8 graph (export --dtype int8): ONNX Runtime quantizes each activation tensor as a whole,
+  // bert-cli each row; at one token the two are the same rows, so ORT's DynamicQuantizeLinear +
+  // MatMulInteger must reproduce --dtype int8 to float rounding (2e-6) — an independent implementation of
+  // the same integer sums. At a batch they differ by quantization noise: near fp32 (cosine ≥ 0.99).
+  it.skipIf(!native.int8Supported()).each(['BertForSequenceClassification', 'BertModel'] as Architecture[])('int8 graph, %s: one token as --dtype int8, a batch near fp32', async (arch) => {
+    const m = model(arch);
+    const session = await ort.InferenceSession.create(exportOnnx(m, { int8: true }));
+    const name = arch === 'BertModel' ? 'last_hidden_state' : 'logits';
+    const run = async (b: ReturnType<typeof batch>) => {
+      const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [b.B, b.T]);
+      return (await session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.typeIds) }))[name].data as Float32Array;
+    };
+    const ours = (b: ReturnType<typeof batch>) => {
+      const r = m.step(b, null, { training: false });
+      return (arch === 'BertModel' ? r.hidden : r.logits!).slice();
+    };
+    for (const seed of [1, 2, 3]) {
+      const one = batch(1, 1, seed);
+      m.encoder.setDtype('int8');
+      expect(maxDiff(await run(one), ours(one)), `one token, seed ${seed}`).toBeLessThan(2e-6); // measured ≤ 1.8e-7
+    }
+    const b = batch(3, 9, 7);
+    m.encoder.setDtype('fp32');
+    const fp32 = ours(b), got = await run(b);
+    let dot = 0, gg = 0, ff = 0;
+    for (let i = 0; i < got.length; i++) (dot += got[i] * fp32[i]), (gg += got[i] ** 2), (ff += fp32[i] ** 2);
+    expect(dot / Math.sqrt(gg * ff)).toBeGreaterThan(0.99);
+    expect(maxDiff(got, fp32)).toBeGreaterThan(1e-5); // quantized, not fp32
+  });
+
   it('BertForMultipleChoice: inputs [batch, choices, sequence], logits [batch, choices]', async () => {
     const m = model('BertForMultipleChoice');
     const session = await ort.InferenceSession.create(exportOnnx(m));
@@ -109,6 +140,19 @@ describe('bert-cli export → transformers.js', () => {
     theirs.forEach((t, i) => {
       for (const { label, score } of t) expect(Math.abs(score - ours[i].scores[label])).toBeLessThan(1e-4);
     });
+    // export --dtype int8 adds onnx/model_quantized.onnx, which transformers.js loads for dtype q8
+    if (native.int8Supported()) {
+      const q = join(dir, 'exported', 'clf-q8');
+      const e8 = runCli(['export', '--model', m.classifier, '--onnx', q, '--dtype', 'int8', '--json']);
+      expect(e8.code, e8.stderr).toBe(0);
+      expect(JSON.parse(e8.stdout).files.map((x: { path: string }) => basename(x.path))).toEqual(['model.onnx', 'model_quantized.onnx']);
+      const classify8 = await pipeline('text-classification', basename(q), { dtype: 'q8' });
+      const ours8 = runCli(['predict', '--model', m.classifier, '--quiet', '--dtype', 'int8'], { input: texts.join('\n') + '\n' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      for (const [i, text] of texts.entries()) {
+        const [top] = (await classify8(text)) as { label: string; score: number }[];
+        expect(Math.abs(top.score - ours8[i].scores[top.label])).toBeLessThan(0.02);
+      }
+    }
     const fill = await pipeline('fill-mask', basename(mlm), { dtype: 'fp32' });
     const got = (await fill('the [MASK] is here', { top_k: 3 })) as { token_str: string; score: number }[];
     const want = JSON.parse(runCli(['fill-mask', '--model', m.pretrained, '--json', '--top-k', '3', 'the [MASK] is here']).stdout) as { token_str: string; score: number }[];

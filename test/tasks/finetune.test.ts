@@ -77,9 +77,18 @@ describe('fine-tuning end to end', () => {
     expect(p16.stderr).toBe(native.bf16Supported() ? '' : expect.stringMatching(/needs AVX512_BF16.*running fp32/));
     const e16 = runCli(['eval', '--model', out, '--dtype', 'bf16', test]);
     expect(JSON.parse(e16.stdout).accuracy).toBe(m.accuracy);
+    // --dtype int8 (the encoder's linear layers quantized, int32 sums) likewise, with scores near fp32's
+    const p8 = runCli(['predict', '--model', out, '--quiet', '--dtype', 'int8', test]);
+    expect(p8.code, p8.stderr).toBe(0);
+    expect(labelsOf(p8.stdout)).toEqual(labelsOf(p32.stdout));
+    expect(p8.stderr).toBe(native.int8Supported() ? '' : expect.stringMatching(/needs AVX512-VNNI.*running fp32/));
+    const scores = (o: string) => o.trim().split('\n').map((l) => JSON.parse(l).score as number);
+    scores(p8.stdout).forEach((s, i) => expect(Math.abs(s - scores(p32.stdout)[i])).toBeLessThan(0.05));
+    const e8 = runCli(['eval', '--model', out, '--dtype', 'int8', test]);
+    expect(JSON.parse(e8.stdout).accuracy).toBe(m.accuracy);
     const badDtype = runCli(['predict', '--model', out, '--dtype', 'fp16'], { input: 'apple\n' });
     expect(badDtype.code).toBe(2);
-    expect(badDtype.stderr).toMatch(/--dtype.*expected fp32 or bf16, got 'fp16'/);
+    expect(badDtype.stderr).toMatch(/--dtype.*expected fp32, bf16 or int8, got 'fp16'/);
     // a label the model was not trained on is named with its line, not scored as a wrong answer
     const unknown = write('cls-unknown.tsv', ['text', 'label'], [['apple win', 'spam'], ['river meeting', 'maybe']]);
     const bad = runCli(['eval', '--model', out, unknown]);

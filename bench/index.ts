@@ -7,7 +7,7 @@
 process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
 // HF tokenizers' Rust thread pool reads this when it starts: the single-thread comparison.
 process.env.RAYON_NUM_THREADS ??= '1';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { native } from '../lib/native.js';
@@ -18,6 +18,7 @@ import { benchMemory } from './memory.js';
 import { benchTraining } from './training.js';
 import { benchPredict } from './predict.js';
 import { benchOnnx } from './onnx.js';
+import { benchInt8 } from './int8.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -27,16 +28,30 @@ const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : null;
 const want = (name: string) => !only || only.has(name);
 
+/** cpuid's family and model (/proc/cpuinfo), which name the microarchitecture where the model name does not (AMD 26 = Zen 5, 25 = Zen 3/4). */
+function cpuid(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.+)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+    return `family ${field('cpu family')} model ${field('model')}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const machine = {
   date: new Date().toISOString(),
   cpu: cpus()[0]?.model ?? 'unknown',
+  cpuid: cpuid(),
+  int8: native.int8Supported(),
+  bf16: native.bf16Supported(),
   cores: cpus().length,
   isa: native.isa(),
   threads: native.numThreads(),
   node: process.version,
   peers: { blas: native.peerBlas() ?? 'skipped (apt-get install libopenblas-dev)' },
 };
-process.stdout.write(`bert-cli bench — ${machine.cpu}, ${machine.threads} threads, ${machine.isa} kernels\n`);
+process.stdout.write(`bert-cli bench — ${machine.cpu} (cpuid ${machine.cpuid}), ${machine.threads} threads, ${machine.isa} kernels${machine.bf16 ? ', AVX512_BF16' : ''}${machine.int8 ? ', AVX512-VNNI' : ''}\n`);
 process.stdout.write(`peers: BLAS ${machine.peers.blas}\n`);
 
 const results: Record<string, unknown> = { machine };
@@ -60,6 +75,11 @@ if (want('onnx')) {
   const r = await benchOnnx({ quick });
   printTable(`Inference vs ONNX Runtime (${r.peer}; same weights, threads and shapes; ratio = ORT time ÷ ours)`, r.rows);
   results.onnx = r.raw;
+}
+if (want('int8')) {
+  const r = await benchInt8({ quick });
+  printTable('int8 inference (--dtype int8) beside bf16, fp32, ONNX Runtime int8 and PyTorch dynamic int8 (same shapes and threads)', r.rows);
+  results.int8 = r.raw;
 }
 if (want('training')) {
   const r = benchTraining({ quick });

@@ -46,6 +46,12 @@ export interface NativeEngine {
                    NH: number, HS: number, dropoutP: number, seed: number | bigint): void;
   attentionBackward(dqkv: F32, dout: F32, probs: F32, qkv: F32, B: number, T: number, NH: number,
                     HS: number, dropoutP: number, seed: number | bigint): void;
+  /** attentionForward's contract with QKᵀ and PV in bfloat16 (float32 sums; mask, softmax, dropout float32). Throws without AVX512_BF16. */
+  attentionForwardBf16(out: F32, probs: Maybe<F32>, qkv: F32, mask: Maybe<F32>, B: number, T: number,
+                   NH: number, HS: number, dropoutP: number, seed: number | bigint): void;
+  /** attentionBackward's contract with its four products in bfloat16. Throws without AVX512_BF16. */
+  attentionBackwardBf16(dqkv: F32, dout: F32, probs: F32, qkv: F32, B: number, T: number, NH: number,
+                    HS: number, dropoutP: number, seed: number | bigint): void;
   layerNormForward(out: F32, mean: Maybe<F32>, rstd: Maybe<F32>, x: F32, gamma: F32, beta: F32,
                    R: number, C: number, eps: number): void;
   /** dx (overwritten, or added to with accumulate), dgamma += , dbeta += */

@@ -6,7 +6,9 @@ MLM logits over every position, as HF computes them. Prints one JSON line.
   /usr/bin/python3 bench/peers/torch_bert.py MODE LAYERS HIDDEN HEADS VOCAB BATCH SEQ STEPS THREADS [DTYPE]
   MODE: pretrain | finetune | infer; DTYPE: fp32 (default) | bf16, which runs the forward and the
   loss under torch.autocast("cpu", torch.bfloat16) — mixed precision, float32 weights, as
-  HF Trainer's bf16=True
+  HF Trainer's bf16=True | int8 (infer only): torch.ao.quantization.quantize_dynamic on every
+  nn.Linear (qint8 weights per tensor, activations quantized per batch on the fly), on the
+  quantized engine this build has (fbgemm, else onednn)
 """
 import contextlib
 import json
@@ -74,7 +76,8 @@ def peak_rss_mib():
 
 def main():
     mode, L, H, NH, V, B, T, steps, threads = sys.argv[1], *map(int, sys.argv[2:10])
-    bf16 = len(sys.argv) > 10 and sys.argv[10] == "bf16"
+    dtype = sys.argv[10] if len(sys.argv) > 10 else "fp32"
+    bf16 = dtype == "bf16"
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -83,6 +86,13 @@ def main():
     mlm = torch.full((B, T), -100)
     mlm[:, ::7] = ids[:, ::7]  # ~15% of the positions
     nsp, labels = torch.randint(0, 2, (B,)), torch.randint(0, 2, (B,))
+    engine = None
+    if dtype == "int8":
+        engines = torch.backends.quantized.supported_engines
+        engine = "fbgemm" if "fbgemm" in engines else "onednn" if "onednn" in engines else "qnnpack"
+        torch.backends.quantized.engine = engine
+        model.eval()
+        model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
     if mode == "infer":
         model.eval()
         with torch.inference_mode(), autocast():
@@ -115,7 +125,7 @@ def main():
             step()
         dt = (time.perf_counter() - t0) / steps
     print(json.dumps({"seconds_per_step": dt, "tokens_per_second": B * T / dt,
-                      "peak_rss_mib": peak_rss_mib(), "torch": torch.__version__, "dtype": "bf16" if bf16 else "fp32"}))
+                      "peak_rss_mib": peak_rss_mib(), "torch": torch.__version__, "dtype": dtype, "quantized_engine": engine}))
 
 
 main()

@@ -131,6 +131,16 @@ export class Encoder {
   /** The GEMM behind every linear layer when no inference pack is active (see trainingGemm). */
   gemm: NativeEngine['gemm'] = native.gemm;
 
+  /**
+   * Attention's products in bf16 (QKᵀ, PV and their backward; softmax float32): under mixed-precision
+   * training (and its held-out passes) and in bf16 inference. int8 inference keeps attention float32,
+   * as ONNX Runtime's quantized graph does (so the two agree to float rounding at one token).
+   */
+  private attention(): { forward: NativeEngine['attentionForward']; backward: NativeEngine['attentionBackward'] } {
+    const bf16 = this.packs ? this.packs.dtype === 'bf16' : this.gemm === native.gemmBf16Mixed;
+    return bf16 ? { forward: native.attentionForwardBf16, backward: native.attentionBackwardBf16 } : { forward: native.attentionForward, backward: native.attentionBackward };
+  }
+
   constructor(cfg: BertConfig, store: ParamStore, prefix: string, withPooler: boolean) {
     this.cfg = cfg;
     this.store = store;
@@ -297,13 +307,14 @@ export class Encoder {
     const mask = buf.mask.subarray(0, R);
     for (let i = 0; i < R; i++) mask[i] = batch.attentionMask[i] ? 0 : MASK_VALUE;
 
+    const attention = this.attention();
     for (let l = 0; l < L; l++) {
       const A = layerActs(l), n = layerNames(p, l);
       const x = rows(A.x, H), qkv = rows(A.qkv, 3 * H), ctx = rows(A.ctx, H), tmp = rows(buf.tmpH, H);
       const seeds = (A.seeds = dropoutSeeds(seed, l));
       this.linear(n.qw, this.store.span(this.store.params, n.qw, n.vw), x, R, 3 * H, H, qkv,
         this.store.span(this.store.params, n.qb, n.vb));
-      native.attentionForward(ctx, training ? A.probs.subarray(0, B * NH * T * T) : null, qkv, mask, B, T, NH, H / NH, pA, seeds.attention);
+      attention.forward(ctx, training ? A.probs.subarray(0, B * NH * T * T) : null, qkv, mask, B, T, NH, H / NH, pA, seeds.attention);
       this.linear(n.ow, this.v(n.ow), ctx, R, H, H, tmp, this.v(n.ob));
       if (pH > 0) native.dropoutForward(tmp, tmp, pH, seeds.attentionOutput);
       const a = rows(A.a, H);
@@ -347,6 +358,7 @@ export class Encoder {
     const pH = pH0;
     const p = this.prefix;
     const rows = (a: Float32Array, w: number) => a.subarray(0, R * w);
+    const attention = this.attention();
     let dY = rows(this.buf.dA, H);
     if (dHidden) dY.set(dHidden.subarray(0, R * H));
     else dY.fill(0);
@@ -391,7 +403,7 @@ export class Encoder {
       native.biasBackward(this.g(n.ob), dProj, R, H);
       const dCtx = dA; // dA is consumed: reuse for d ctx
       this.gemm(false, false, R, H, H, 1, dProj, this.v(n.ow), 0, dCtx, null);
-      native.attentionBackward(dQKV, dCtx, A.probs.subarray(0, B * NH * T * T), rows(A.qkv, 3 * H), B, T, NH, H / NH, pA, A.seeds.attention);
+      attention.backward(dQKV, dCtx, A.probs.subarray(0, B * NH * T * T), rows(A.qkv, 3 * H), B, T, NH, H / NH, pA, A.seeds.attention);
       this.gemm(true, false, 3 * H, H, R, 1, dQKV, rows(A.x, H), 1, this.store.span(this.store.grads, n.qw, n.vw), null);
       native.biasBackward(this.store.span(this.store.grads, n.qb, n.vb), dQKV, R, 3 * H);
       this.gemm(false, false, R, H, 3 * H, 1, dQKV, this.store.span(this.store.params, n.qw, n.vw), 1, dXl, null); // dx += dqkv·Wqkv

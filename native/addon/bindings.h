@@ -8,7 +8,7 @@ namespace addon {
 
 #define BERT_BINDINGS(X)                                                                           \
   X(gemm) X(bf16Supported) X(bf16PackedLength) X(bf16Pack) X(gemmBf16) X(gemmBf16Mixed) \
-  X(int8Supported) X(int8PackedLength) X(int8Pack) X(gemmInt8) X(int8QuantizeWeights) X(int8QuantizeRows) X(biasBackward) X(attentionForward) X(attentionBackward) X(layerNormForward)            \
+  X(int8Supported) X(int8PackedLength) X(int8Pack) X(gemmInt8) X(int8QuantizeWeights) X(int8QuantizeRows) X(biasBackward) X(attentionForward) X(attentionBackward) X(attentionForwardBf16) X(attentionBackwardBf16) X(layerNormForward)            \
   X(layerNormBackward) X(residualLayerNormForward) X(biasGeluForward) X(geluBackward)             \
   X(tanhForward) X(tanhBackward) X(dropoutForward) X(dropoutBackward) X(embeddingForward)         \
   X(embeddingBackward) X(softmaxCrossEntropy) X(softmaxForward) X(bceWithLogits) X(mse)           \

@@ -189,9 +189,17 @@ Napi::Value biasBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// attentionForward(out, probs|null, qkv, mask|null, B, T, NH, HS, dropoutP, seed)
-Napi::Value attentionForward(const Napi::CallbackInfo& info) {
-  Args a(info, "attentionForward", 10);
+namespace {
+
+typedef void (*AttentionFn)(float*, float*, const float*, const float*, int64_t, int64_t, int64_t,
+                            int64_t, float, uint64_t);
+typedef void (*AttentionBackwardFn)(float*, const float*, const float*, const float*, int64_t,
+                                    int64_t, int64_t, int64_t, float, uint64_t);
+
+// The checks of attentionForward and attentionForwardBf16, then the call.
+Napi::Value attention_forward_call(const Napi::CallbackInfo& info, const char* name, bool bf16) {
+  Args a(info, name, 10);
+  if (bf16 && !bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use attentionForward");
   int64_t B = a.dim(4, "B"), T = a.dim(5, "T"), NH = a.dim(6, "NH"), HS = a.dim(7, "HS");
   float p = a.probability(8, "dropoutP");
   uint64_t seed = a.seed(9, "seed");
@@ -200,13 +208,14 @@ Napi::Value attentionForward(const Napi::CallbackInfo& info) {
   const float* qkv = a.f32(2, "qkv", a.product({B, T, 3, NH, HS}), "B·T·3·NH·HS");
   const float* mask = a.f32_or_null(3, "mask", a.product({B, T}), "B·T");
   if (p > 0 && !probs) a.range_error("Expected probs (saved for backward) when dropoutP > 0");
-  K().attention_forward(out, probs, qkv, mask, B, T, NH, HS, p, seed);
+  AttentionFn f = bf16 ? bert::attention_forward_bf16 : K().attention_forward;
+  f(out, probs, qkv, mask, B, T, NH, HS, p, seed);
   return info.Env().Undefined();
 }
 
-// attentionBackward(dqkv, dout, probs, qkv, B, T, NH, HS, dropoutP, seed)
-Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
-  Args a(info, "attentionBackward", 10);
+Napi::Value attention_backward_call(const Napi::CallbackInfo& info, const char* name, bool bf16) {
+  Args a(info, name, 10);
+  if (bf16 && !bert::bf16_supported()) a.range_error("this CPU (or build) has no AVX512_BF16; use attentionBackward");
   int64_t B = a.dim(4, "B"), T = a.dim(5, "T"), NH = a.dim(6, "NH"), HS = a.dim(7, "HS");
   float p = a.probability(8, "dropoutP");
   uint64_t seed = a.seed(9, "seed");
@@ -214,8 +223,31 @@ Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
   const float* dout = a.f32(1, "dout", a.product({B, T, NH, HS}), "B·T·NH·HS");
   const float* probs = a.f32(2, "probs", a.product({B, NH, T, T}), "B·NH·T·T");
   const float* qkv = a.f32(3, "qkv", a.product({B, T, 3, NH, HS}), "B·T·3·NH·HS");
-  K().attention_backward(dqkv, dout, probs, qkv, B, T, NH, HS, p, seed);
+  AttentionBackwardFn f = bf16 ? bert::attention_backward_bf16 : K().attention_backward;
+  f(dqkv, dout, probs, qkv, B, T, NH, HS, p, seed);
   return info.Env().Undefined();
+}
+
+}  // namespace
+
+// attentionForward(out, probs|null, qkv, mask|null, B, T, NH, HS, dropoutP, seed)
+Napi::Value attentionForward(const Napi::CallbackInfo& info) {
+  return attention_forward_call(info, "attentionForward", false);
+}
+
+// attentionForwardBf16(…): attentionForward's contract with QKᵀ and PV in bf16 (float32 sums)
+Napi::Value attentionForwardBf16(const Napi::CallbackInfo& info) {
+  return attention_forward_call(info, "attentionForwardBf16", true);
+}
+
+// attentionBackward(dqkv, dout, probs, qkv, B, T, NH, HS, dropoutP, seed)
+Napi::Value attentionBackward(const Napi::CallbackInfo& info) {
+  return attention_backward_call(info, "attentionBackward", false);
+}
+
+// attentionBackwardBf16(…): attentionBackward's contract with its four products in bf16
+Napi::Value attentionBackwardBf16(const Napi::CallbackInfo& info) {
+  return attention_backward_call(info, "attentionBackwardBf16", true);
 }
 
 // layerNormForward(out, mean|null, rstd|null, x, gamma, beta, R, C, eps)

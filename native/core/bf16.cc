@@ -95,4 +95,23 @@ void gemm_bf16_mixed(bool transA, bool transB, int64_t M, int64_t N, int64_t K, 
 #endif
 }
 
+void attention_forward_bf16(float* out, float* probs, const float* qkv, const float* mask, int64_t B,
+                            int64_t T, int64_t NH, int64_t HS, float dropout_p, uint64_t seed) {
+#if defined(BERT_HAVE_BF16)
+  avx512bf16::attention_forward(out, probs, qkv, mask, B, T, NH, HS, dropout_p, seed);
+#else
+  (void)out, (void)probs, (void)qkv, (void)mask, (void)B, (void)T, (void)NH, (void)HS, (void)dropout_p, (void)seed;
+#endif
+}
+
+void attention_backward_bf16(float* dqkv, const float* dout, const float* probs, const float* qkv,
+                             int64_t B, int64_t T, int64_t NH, int64_t HS, float dropout_p,
+                             uint64_t seed) {
+#if defined(BERT_HAVE_BF16)
+  avx512bf16::attention_backward(dqkv, dout, probs, qkv, B, T, NH, HS, dropout_p, seed);
+#else
+  (void)dqkv, (void)dout, (void)probs, (void)qkv, (void)B, (void)T, (void)NH, (void)HS, (void)dropout_p, (void)seed;
+#endif
+}
+
 }  // namespace bert

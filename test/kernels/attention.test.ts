@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { native } from '../../lib/native.js';
 import { expectClose } from '../helpers/compare.js';
 import { numericGrad, weighted, probeIndices, pick } from '../helpers/finite-diff.js';
-import { attentionRef } from '../helpers/reference.js';
+import { attentionRef, bf16Round } from '../helpers/reference.js';
 import { mulberry32, randomF32 } from '../helpers/random.js';
 
 const NEG = -3.4028234663852886e38; // torch.finfo(float32).min, HF's additive mask value
@@ -74,4 +74,45 @@ describe.each(native.availableIsas())('attention on %s', (isa) => {
     native.attentionForward(new Float32Array(T * NH * HS), probs, qkv, mask, B, T, NH, HS, 0, 0);
     expectClose(probs, new Float32Array(T * T).fill(1 / T), { atol: 1e-7 });
   });
+});
+
+// bf16 attention (`--dtype bf16` inference and mixed-precision training; int8 inference): QKᵀ, PV and
+// the backward products round their operands to bf16 and sum in float32. Forward: the probabilities
+// against the float64 reference on bf16-rounded Q and K (float32 softmax of float32 sums: 1e-5), the
+// output within what rounding P and V to 8 bits allows (2⁻⁸ of Σ|p·v| ≤ max|v|); backward: the
+// float32 kernel's gradients, in direction (cosine ≥ 0.999) and within 2% of their largest entry.
+// Not fp32 in disguise, the same on one thread and on all.
+describe.skipIf(!native.bf16Supported())('attention in bf16', () => {
+  for (const [B, T, NH, HS] of [...SHAPES, [2, 128, 4, 64]] as [number, number, number, number][]) {
+    const C = NH * HS;
+    it(`forward and backward B=${B} T=${T} NH=${NH} HS=${HS}`, () => {
+      const rand = mulberry32(B * 3 + T * 5 + NH * 7 + HS * 11);
+      const qkv = randomF32(B * T * 3 * C, rand, 2);
+      const mask = makeMask(B, T, rand, false);
+      for (const p of [0, 0.3]) {
+        const out = new Float32Array(B * T * C), probs = new Float32Array(B * NH * T * T);
+        native.attentionForwardBf16(out, probs, qkv, mask, B, T, NH, HS, p, 9n);
+        const ref = attentionRef(qkv.map(bf16Round), mask, B, T, NH, HS, p, 9n);
+        expectClose(probs, ref.probs, { atol: 1e-5, rtol: 1e-4 }, 'probs');
+        expectClose(out, ref.out, { atol: 2 * 2 ** -8 * (p > 0 ? 1 / (1 - p) : 1) * 1.5, rtol: 0 }, 'out');
+        const out32 = new Float32Array(B * T * C);
+        native.attentionForward(out32, new Float32Array(B * NH * T * T), qkv, mask, B, T, NH, HS, p, 9n);
+        if (T > 1) expect(Math.max(...out.map((v, i) => Math.abs(v - out32[i])))).toBeGreaterThan(1e-6);
+        const w = randomF32(B * T * C, rand);
+        const d16 = new Float32Array(qkv.length), d32 = new Float32Array(qkv.length);
+        native.attentionBackwardBf16(d16, w, probs, qkv, B, T, NH, HS, p, 9n);
+        native.attentionBackward(d32, w, probs, qkv, B, T, NH, HS, p, 9n);
+        let dot = 0, aa = 0, bb = 0, big = 0;
+        for (let i = 0; i < d32.length; i++) (dot += d16[i] * d32[i]), (aa += d16[i] ** 2), (bb += d32[i] ** 2), (big = Math.max(big, Math.abs(d32[i])));
+        if (bb > 0) expect(dot / Math.sqrt(aa * bb)).toBeGreaterThan(0.999);
+        expectClose(d16, d32, { atol: 2e-2 * big, rtol: 0 }, 'backward');
+        const saved = native.numThreads();
+        native.setNumThreads(1);
+        const one = new Float32Array(B * T * C);
+        native.attentionForwardBf16(one, new Float32Array(B * NH * T * T), qkv, mask, B, T, NH, HS, p, 9n);
+        native.setNumThreads(saved);
+        expect(one).toEqual(out);
+      }
+    });
+  }
 });

@@ -138,6 +138,37 @@ describe.skipIf(!supported)('gemmInt8 (AVX512-VNNI)', () => {
     });
   }
 
+  it('quantizes activations at and next to halves exactly as x / s (the kernel multiplies by 1/s and divides where that could round otherwise)', () => {
+    // rows of (j + ½)·s and their float neighbours, with 0 and 255·s in them so that s is the scale the
+    // quantizer computes; read back through W = I (C = s_a·(q − z), one column per value)
+    const K = 64, M = 200, rand = mulberry32(77);
+    const A = new Float32Array(M * K);
+    for (let i = 0; i < M; i++) {
+      const hi = f(255 * (0.001 + rand() * 3));
+      const s = f(hi / 255);
+      A[i * K] = 0;
+      A[i * K + 1] = hi;
+      for (let k = 2; k < K; k++) {
+        const x = f((Math.floor(rand() * 255) + 0.5) * s);
+        const nudge = [0, 1, -1][k % 3] * x * 2 ** -23;
+        A[i * K + k] = f(x + nudge);
+      }
+    }
+    const I = new Float32Array(K * K);
+    for (let k = 0; k < K; k++) I[k * K + k] = 1;
+    const C = new Float32Array(M * K);
+    native.gemmInt8(M, K, K, A, packed(I, K, K), C, null, false);
+    const ref = quantizeRowsRef(A, M, K);
+    let ties = 0;
+    for (let i = 0; i < M; i++)
+      for (let k = 0; k < K; k++) {
+        const q = Math.round(C[i * K + k] / ref.scale[i]) + ref.zero[i];
+        expect(q, `row ${i} column ${k}: ${A[i * K + k]} / ${ref.scale[i]}`).toBe(ref.q[i * K + k]);
+        if (Math.abs((f(A[i * K + k] / ref.scale[i]) % 1) - 0.5) < 1e-6) ties++;
+      }
+    expect(ties).toBeGreaterThan(1000); // the case is really there
+  });
+
   it('a row with NaN or Inf gives NaN in that row only, never a finite guess', () => {
     const M = 3, N = 50, K = 20, rand = mulberry32(5);
     const A = randomF32(M * K, rand), W = randomF32(N * K, rand);

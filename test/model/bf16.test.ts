@@ -97,8 +97,9 @@ describe.skipIf(!native.bf16Supported())('bf16 mixed-precision training on model
       let dot = 0, gg = 0, ww = 0;
       for (let i = 0; i < want.length; i++) { dot += got[i] * want[i]; gg += got[i] ** 2; ww += want[i] ** 2; }
       // the key bias's gradient is zero in exact arithmetic (softmax ignores a per-row constant):
-      // both sides are rounding noise there, far below every other gradient
-      if (ww < 1e-12 * total) { expect(gg, spec.name).toBeLessThan(1e-10 * total); continue; }
+      // both sides are rounding noise there, far below every other gradient (bf16 attention's
+      // backward puts ours at ~7e-10 of the total, from ~1e-11 with it in float32)
+      if (ww < 1e-12 * total) { expect(gg, spec.name).toBeLessThan(1e-8 * total); continue; }
       expect(dot / Math.sqrt(gg * ww), `cosine ${spec.name}`).toBeGreaterThan(0.9995);
       expect(Math.abs(Math.sqrt(gg / ww) - 1), `norm ${spec.name}`).toBeLessThan(0.02);
     }

@@ -29,8 +29,25 @@ void gemm_bf16_mixed(bool transA, bool transB, int64_t M, int64_t N, int64_t K, 
                      const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                      int64_t ldc, const float* bias);
 
-// The kernels themselves (kernels/gemm_bf16.cc), built only for x86-64; M, N, K ≥ 1.
+// Self-attention with its products in bf16 (kernels/attention_bf16.cc): attention_forward's and
+// attention_backward's contracts (kernels.h), QKᵀ, PV and the backward products on vdpbf16ps with
+// float32 sums; mask, softmax and dropout float32. Needs bf16_supported().
+void attention_forward_bf16(float* out, float* probs, const float* qkv, const float* mask, int64_t B,
+                            int64_t T, int64_t NH, int64_t HS, float dropout_p, uint64_t seed);
+void attention_backward_bf16(float* dqkv, const float* dout, const float* probs, const float* qkv,
+                             int64_t B, int64_t T, int64_t NH, int64_t HS, float dropout_p,
+                             uint64_t seed);
+
+// The kernels themselves (kernels/gemm_bf16.cc, attention_bf16.cc), built only for x86-64; M, N, K ≥ 1.
 namespace avx512bf16 {
+// gemm's contract on one thread (tid's scratch), op(B) packed on the call: attention's products.
+void gemm_bf16_single(int tid, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                      int64_t ldc);
+void attention_forward(float* out, float* probs, const float* qkv, const float* mask, int64_t B,
+                       int64_t T, int64_t NH, int64_t HS, float dropout_p, uint64_t seed);
+void attention_backward(float* dqkv, const float* dout, const float* probs, const float* qkv,
+                        int64_t B, int64_t T, int64_t NH, int64_t HS, float dropout_p, uint64_t seed);
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu);
 // op(B) [K,N] → bf16 panels (bf16_pack's layout) in dst, which holds bf16_packed_length(N, K).

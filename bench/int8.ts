@@ -92,7 +92,7 @@ export async function benchInt8(opts: { quick: boolean }): Promise<{ rows: Row[]
         job: `${preset} ${B}×${T}`, 'int8 ms': ms('int8'), 'bf16 ms': ms('bf16'), 'fp32 ms': ms('fp32'),
         'ORT int8 ms': ms('ORT int8'), 'torch int8 ms': typeof torch8 === 'string' ? torch8 : torchS * 1e3,
         'int8 ÷ bf16 (≥ 1.5)': ms('bf16') / ms('int8'), 'vs ORT int8 (≥ 1.3)': ms('ORT int8') / ms('int8'),
-        'vs torch int8 (≥ 1.3)': (torchS * 1e3) / ms('int8'), 'int8 cos vs fp32': ours8.cosine, 'ORT int8 cos': theirs8?.cosine ?? '',
+        'vs torch int8 (≥ 1.3)': (torchS * 1e3) / ms('int8'), 'int8 cos vs fp32': ours8.cosine.toFixed(5), 'ORT int8 cos': theirs8?.cosine.toFixed(5) ?? '',
         'ORT fp32 ÷ ours fp32': ms('ORT fp32') / ms('fp32'),
       });
       raw.push({ preset, B, T, ms: Object.fromEntries(Object.keys(t).map((k) => [k, ms(k)])), torchInt8Ms: torchS * 1e3, torchEngine: typeof torch8 === 'string' ? torch8 : torch8.engine, ours8, theirs8 });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { presetConfig, validateConfig } from '../lib/config.js';
 import { spamAssassin } from '../lib/data/spam.js';
 import { saveModelDir } from '../lib/io/model-dir.js';
+import { exportOnnx } from '../lib/io/onnx.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { Tokenizer } from '../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../lib/tokenizer/vocab.js';
@@ -60,15 +61,26 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
   const rows: Row[] = [];
   const raw: unknown[] = [];
   const peer = await transformersJsModel(model, join(dir, 'tjs', 'spam-mini'));
+  // transformers.js's q8: the int8 graph `bert-cli export --dtype int8` writes (ORT's quantize_dynamic layout)
+  if (typeof peer !== 'string' && native.int8Supported()) writeFileSync(join(peer.dir, 'onnx', 'model_quantized.onnx'), exportOnnx(m, { int8: true }));
+  const dtypes = ['fp32', ...(native.bf16Supported() ? ['bf16'] : []), ...(native.int8Supported() ? ['int8'] : [])];
   for (const n of opts.quick ? [1000, 3000] : [1000, 10000]) {
     const input = join(dir, `emails-${n}.txt`);
     writeFileSync(input, Array.from({ length: n }, (_, i) => texts[i % texts.length]).join('\n') + '\n');
-    const r = await run(['predict', '--model', model, input, '-o', join(dir, `out-${n}.jsonl`), '--quiet']);
-    if (r.code !== 0) throw new Error(`predict exited with ${r.code}`);
-    const ours = readFileSync(join(dir, `out-${n}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    if (ours.length !== n) throw new Error(`predict wrote ${ours.length} lines for ${n}`);
-    rows.push({ job: `predict mini, ${n} e-mails (max 128 tokens, batch 32)`, 'texts/s': n / r.seconds, seconds: r.seconds, 'peak RSS MiB': r.peakMiB });
-    raw.push({ lines: n, ...r });
+    const mine: Record<string, { seconds: number }> = {};
+    let ours: { label: string; scores: Record<string, number> }[] = [];
+    for (const dtype of dtypes) {
+      const r = await run(['predict', '--model', model, input, '-o', join(dir, `out-${n}-${dtype}.jsonl`), '--quiet', '--dtype', dtype]);
+      if (r.code !== 0) throw new Error(`predict --dtype ${dtype} exited with ${r.code}`);
+      const got = readFileSync(join(dir, `out-${n}-${dtype}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      if (got.length !== n) throw new Error(`predict wrote ${got.length} lines for ${n}`);
+      if (dtype === 'fp32') ours = got;
+      const changed = got.filter((g, i) => g.label !== ours[i].label).length;
+      mine[dtype] = r;
+      rows.push({ job: `predict mini --dtype ${dtype}, ${n} e-mails (max 128 tokens, batch 32)`, 'texts/s': n / r.seconds, seconds: r.seconds, 'peak RSS MiB': r.peakMiB, 'labels ≠ fp32': changed });
+      raw.push({ lines: n, dtype, ...r, changed });
+    }
+    const r = mine.fp32;
     if (BASELINE) {
       const b = await run(['predict', '--model', model, input, '-o', join(dir, `base-${n}.jsonl`), '--quiet'], BASELINE);
       if (b.code !== 0) throw new Error(`the baseline's predict exited with ${b.code}`);
@@ -80,18 +92,23 @@ export async function benchPredict(opts: { quick: boolean }): Promise<{ rows: Ro
       rows.push({ job: `transformers.js pipeline, ${n} e-mails`, 'texts/s': peer });
       continue;
     }
-    const out = join(dir, `tjs-${n}.jsonl`);
-    const t = await run([peer.dir, input, out, '32', String(native.numThreads())], join(import.meta.dirname, 'peers', 'transformers_js.mjs'));
-    if (t.code !== 0) throw new Error(`transformers.js exited with ${t.code}`);
-    const theirs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; score: number });
-    // the probability each side gives the label transformers.js picked
-    let diff = 0;
-    for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(ours[i].scores[theirs[i].label] - theirs[i].score));
-    rows.push({
-      job: `transformers.js pipeline, ${n} e-mails`, 'texts/s': n / t.seconds, seconds: t.seconds, 'peak RSS MiB': t.peakMiB,
-      'bert-cli ÷ it (texts/s)': t.seconds / r.seconds, 'max |Δ p|': diff.toExponential(1),
-    });
-    raw.push({ peer: 'transformers.js', lines: n, ...t, diff });
+    let tjsFp32 = NaN;
+    for (const tdtype of ['fp32', ...(mine.int8 ? ['q8'] : [])]) {
+      const out = join(dir, `tjs-${n}-${tdtype}.jsonl`);
+      const t = await run([peer.dir, input, out, '32', String(native.numThreads()), tdtype], join(import.meta.dirname, 'peers', 'transformers_js.mjs'));
+      if (t.code !== 0) throw new Error(`transformers.js (${tdtype}) exited with ${t.code}`);
+      const theirs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; score: number });
+      // the probability each side gives the label transformers.js picked (q8 beside our int8)
+      const mineOut = tdtype === 'q8' ? readFileSync(join(dir, `out-${n}-int8.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : ours;
+      let diff = 0;
+      for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(mineOut[i].scores[theirs[i].label] - theirs[i].score));
+      if (tdtype === 'fp32') tjsFp32 = t.seconds;
+      const ratios: Row = tdtype === 'fp32'
+        ? Object.fromEntries(dtypes.map((d) => [`bert-cli ${d} ÷ it`, t.seconds / mine[d].seconds]))
+        : { 'bert-cli int8 ÷ it': t.seconds / mine.int8.seconds, 'it ÷ transformers.js fp32': tjsFp32 / t.seconds };
+      rows.push({ job: `transformers.js pipeline (${tdtype}), ${n} e-mails`, 'texts/s': n / t.seconds, seconds: t.seconds, 'peak RSS MiB': t.peakMiB, ...ratios, 'max |Δ p|': diff.toExponential(1) });
+      raw.push({ peer: 'transformers.js', dtype: tdtype, lines: n, ...t, diff });
+    }
   }
   // cold start: the whole CLI answering one line with BERT-base (load, weights, first forward),
   // beside ONNX Runtime's session creation for the same model in the onnx section

@@ -4,16 +4,17 @@
 // network: remote models are switched off. Run by bench/predict.ts as a child process, timed and
 // its peak RSS sampled from outside, like the bert-cli run it stands beside.
 //
-//   node bench/peers/transformers_js.mjs MODEL_DIR INPUT.txt OUTPUT.jsonl BATCH THREADS
+//   node bench/peers/transformers_js.mjs MODEL_DIR INPUT.txt OUTPUT.jsonl BATCH THREADS [DTYPE]
+// DTYPE: fp32 (onnx/model.onnx, default) or q8 (onnx/model_quantized.onnx)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 
-const [dir, input, output, batch, threads] = process.argv.slice(2);
+const [dir, input, output, batch, threads, dtype = 'fp32'] = process.argv.slice(2);
 env.allowRemoteModels = false;
 env.localModelPath = dirname(dir) + '/';
 const classify = await pipeline('text-classification', basename(dir), {
-  dtype: 'fp32',
+  dtype,
   session_options: { intraOpNumThreads: Number(threads), interOpNumThreads: 1, graphOptimizationLevel: 'all' },
 });
 const texts = readFileSync(input, 'utf8').split('\n').filter((l) => l.length > 0);

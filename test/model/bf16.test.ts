@@ -14,20 +14,12 @@ import { BertForTask } from '../../lib/model/bert.js';
 import type { Batch } from '../../lib/model/encoder.js';
 import { native } from '../../lib/native.js';
 import { expectClose, maxAbsDiff } from '../helpers/compare.js';
+import { fixtureModel } from '../helpers/fixture-model.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 
 describe.each(['model-tiny', 'model-vocab30522'])('bf16 inference on %s', (name) => {
-  const dir = join(FIX, name);
-  const cfg = validateConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
-  const b = JSON.parse(readFileSync(join(dir, 'batch.json'), 'utf8'));
-  const batch: Batch = { B: b.B, T: b.T, inputIds: Int32Array.from(b.input_ids), typeIds: Int32Array.from(b.token_type_ids), attentionMask: Int32Array.from(b.attention_mask) };
-  const expected = readSafetensors(join(dir, 'expected.safetensors'));
-  const model = () => {
-    const m = new BertForTask(cfg, 'BertModel');
-    loadTensors(m.store, readSafetensors(join(dir, 'model.safetensors')), dir);
-    return m;
-  };
+  const { cfg, batch, expected, model } = fixtureModel(name);
 
   it('the fp32 inference path (one reused set of buffers, GELU inside the GEMM) matches PyTorch', () => {
     const m = model();

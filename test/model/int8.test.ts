@@ -4,18 +4,10 @@
 // hidden states of the real tokens and the pooled output must point the same way (cosine ≥ 0.99, the
 // issue's bar on base), it must not be fp32 in disguise, switching back gives the fp32 answer bit
 // for bit, and training refuses the packed weights.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { validateConfig } from '../../lib/config.js';
-import { loadTensors } from '../../lib/io/checkpoint.js';
-import { readSafetensors } from '../../lib/io/safetensors.js';
-import { BertForTask } from '../../lib/model/bert.js';
-import type { Batch } from '../../lib/model/encoder.js';
 import { native } from '../../lib/native.js';
 import { maxAbsDiff } from '../helpers/compare.js';
-
-const FIX = join(import.meta.dirname, '..', 'fixtures');
+import { fixtureModel } from '../helpers/fixture-model.js';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0, aa = 0, bb = 0;
@@ -24,16 +16,7 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.each(['model-tiny', 'model-vocab30522'])('int8 inference on %s', (name) => {
-  const dir = join(FIX, name);
-  const cfg = validateConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
-  const b = JSON.parse(readFileSync(join(dir, 'batch.json'), 'utf8'));
-  const batch: Batch = { B: b.B, T: b.T, inputIds: Int32Array.from(b.input_ids), typeIds: Int32Array.from(b.token_type_ids), attentionMask: Int32Array.from(b.attention_mask) };
-  const expected = readSafetensors(join(dir, 'expected.safetensors'));
-  const model = () => {
-    const m = new BertForTask(cfg, 'BertModel');
-    loadTensors(m.store, readSafetensors(join(dir, 'model.safetensors')), dir);
-    return m;
-  };
+  const { cfg, batch, expected, model } = fixtureModel(name);
   const H = cfg.hidden_size;
 
   it.skipIf(!native.int8Supported())('points where PyTorch does (cosine ≥ 0.99 per token), differs from fp32, switches back exactly', () => {

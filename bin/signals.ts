@@ -2,6 +2,8 @@
 // one asks the loop to finish its step, save and stop (exit code 130 or 143); a second one exits at
 // once. A closed standard output (`| head`): the command stops quietly with exit code 0, as `head`
 // users expect — a long job as if asked to stop (its step is saved first), anything else at once.
+import { stopAllProgress } from './progress.js';
+
 export function onStopSignal(onRequest?: () => void) {
   let signal: NodeJS.Signals | null = null;
   const handler = (sig: NodeJS.Signals) => {
@@ -19,6 +21,25 @@ export function onStopSignal(onRequest?: () => void) {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
     },
+  };
+}
+
+/**
+ * Ctrl-C or SIGTERM during a command that has nothing to save (predict): drop the partly written
+ * output (`cleanup`), take the spinner off the screen and exit 130 / 143 at once. Returns the undo.
+ */
+export function exitOnStopSignal(cleanup: () => void): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    cleanup();
+    stopAllProgress();
+    process.stderr.write(`\nbert-cli: ${sig}: stopped\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
   };
 }
 

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { readLines } from '../../lib/io/lines.js';
 import { LineWriter } from '../../lib/io/writer.js';
+import { exitOnStopSignal } from '../signals.js';
 import { POOLINGS, type Pooling } from '../../lib/model/embed.js';
 import { engineOptions, parsePositiveInt } from '../options.js';
 
@@ -30,6 +31,7 @@ Example:
     .action(async (files: string[], f: Flags) => {
       const model = await loadModel(f.model, { dtype: f.dtype, threads: f.threads, onNotice: (l) => process.stderr.write(l + '\n') });
       const writer = new LineWriter(f.output ?? null);
+      const undoStop = exitOnStopSignal(() => writer.abort());
       const round = (a: Float32Array) => Array.from(a, (x) => Math.round(x * 1e6) / 1e6);
       const o = { maxLength: f.maxLength, batchSize: f.batchSize, normalize: f.normalize };
       let pending: (string | [string, string])[] = [];
@@ -49,6 +51,8 @@ Example:
       } catch (err) {
         writer.abort();
         throw err;
+      } finally {
+        undoStop();
       }
     });
 }

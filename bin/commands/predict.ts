@@ -4,6 +4,7 @@ import { loadModel } from '../../lib/api/model.js';
 import { MAX_LINE_CHARS } from '../../lib/io/lines.js';
 import { LineWriter } from '../../lib/io/writer.js';
 import { plural, Progress } from '../progress.js';
+import { exitOnStopSignal } from '../signals.js';
 import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt } from '../options.js';
 
 interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }
@@ -39,6 +40,7 @@ Examples:
       const progress = new Progress({ quiet: f.quiet });
       const model = await loadModel(f.model, { dtype: f.dtype, threads: f.threads, onNotice: (l) => process.stderr.write(l + '\n') });
       const writer = new LineWriter(f.output ?? null);
+      const undoStop = exitOnStopSignal(() => writer.abort());
       const t0 = Date.now();
       let n = 0, cut = 0;
       const rate = (k: number) => `predicted ${plural(n + k, model.unit)}, ${((n + k) / ((Date.now() - t0) / 1000)).toFixed(1)} ${model.unit}s/s`;
@@ -55,6 +57,8 @@ Examples:
       } catch (err) {
         writer.abort();
         throw err;
+      } finally {
+        undoStop();
       }
       if (cut) progress.log(`${plural(cut, 'line')} longer than ${MAX_LINE_CHARS} characters ${cut === 1 ? 'was' : 'were'} cut there while read (the model uses its first ${model.maxLength(f.maxLength)} tokens)`);
       progress.done(`predicted ${plural(n, model.unit)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

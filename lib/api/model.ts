@@ -14,7 +14,7 @@ import { embedBatch, unitLength, type Pooling } from '../model/embed.js';
 import type { InferenceDtype } from '../model/encoder.js';
 import { fillMask, type FillCandidate } from '../model/fill-mask.js';
 import { assertMemoryFits } from '../model/memory.js';
-import { evaluate, padBatch, runBatches } from '../tasks/batching.js';
+import { evaluate, padBatch, runBatchesYielding } from '../tasks/batching.js';
 import type { AnyFamily, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
 import { family as familyByName, familyOfConfig, maxLengthOfConfig, type Task } from '../tasks/registry.js';
 import type { QaPrediction } from '../tasks/qa.js';
@@ -140,7 +140,7 @@ export class Model {
     const f = this.family();
     const t = this.forTask(f, o, 'prediction');
     const chunk = f.values(inputs, t.ctx);
-    const { outputs } = runBatches(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
+    const { outputs } = await runBatchesYielding(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
     return chunk.rows(outputs) as R[];
   }
 
@@ -152,7 +152,7 @@ export class Model {
     const f = this.family();
     const t = this.forTask(f, o, 'prediction');
     for await (const chunk of f.inputs(files, { ...t.ctx, onCut: o.onCut })) {
-      const { outputs } = runBatches(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
+      const { outputs } = await runBatchesYielding(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
       yield chunk.rows(outputs);
     }
   }

@@ -33,9 +33,9 @@ export interface BatchRun<O> {
 }
 
 /** One pass over `xs`: the outputs of every example and, when `labelled`, the loss. */
-export function runBatches<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }): BatchRun<O> {
+/** runBatches's loop, one batch per step of the generator. */
+function* batchSteps<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }, run: BatchRun<O>): Generator<void> {
   const order = lengthOrder(xs.length, (i) => family.length(xs[i]));
-  const outputs: O[] = new Array(xs.length);
   let loss = 0;
   for (let i = 0; i < order.length; i += o.batchSize) {
     const idx = order.slice(i, i + o.batchSize);
@@ -44,10 +44,28 @@ export function runBatches<E, O>(model: BertForTask, family: AnyFamily, xs: E[],
     const r = model.step(batch, o.labelled ? targets : null, { training: false });
     if (o.labelled) loss += r.loss * b.length;
     const outs = family.outputs(r, b, batch) as O[];
-    idx.forEach((k, j) => (outputs[k] = outs[j]));
+    idx.forEach((k, j) => (run.outputs[k] = outs[j]));
     o.onBatch?.(i + idx.length);
+    yield;
   }
-  return { loss: o.labelled ? loss / Math.max(1, xs.length) : NaN, outputs };
+  run.loss = o.labelled ? loss / Math.max(1, xs.length) : NaN;
+}
+
+export function runBatches<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }): BatchRun<O> {
+  const run: BatchRun<O> = { loss: NaN, outputs: new Array(xs.length) };
+  for (const _ of batchSteps(model, family, xs, o, run)) void _;
+  return run;
+}
+
+/**
+ * runBatches with a turn of the event loop after every batch, for the commands a person waits on
+ * (predict): a Ctrl-C, a closed pipe or a spinner's redraw is seen within one batch, not after the
+ * whole chunk (thousands of texts) has run.
+ */
+export async function runBatchesYielding<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }): Promise<BatchRun<O>> {
+  const run: BatchRun<O> = { loss: NaN, outputs: new Array(xs.length) };
+  for (const _ of batchSteps(model, family, xs, o, run)) await new Promise<void>((resolve) => setImmediate(resolve));
+  return run;
 }
 
 /** A labelled data set's loss and metrics, in one pass. */

@@ -4,7 +4,7 @@
 // progress line is redrawn in place, not printed again and again. Every other CLI test pipes its
 // output, which is how these defects hid: ora's spinner put the terminal in raw mode (the key never
 // became SIGINT), and its timer kept the process alive after the last stage.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,22 @@ describe.skipIf(skip)('at a terminal', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).steps).toBe(10000);
   }, 360_000);
+
+  it('predict -o FILE: the Ctrl-C key ends it at once (exit 130), mid-file, leaving neither FILE nor its temporary', async () => {
+    // one input file is one chunk read ahead; its batches ran back to back without a turn of the
+    // event loop, so the key's SIGINT waited for the whole chunk (tens of seconds on real e-mails)
+    const input = join(dir, 'many.txt');
+    writeFileSync(input, readFileSync(corpus, 'utf8').split('\n').filter((l) => l.length > 20).slice(0, 300).join('\n').repeat(200) + '\n');
+    const out = join(dir, 'predictions.jsonl');
+    const t = terminal(['predict', '--model', join(dir, 'ft'), input, '-o', out, '--batch-size', '2']);
+    await t.waitFor(/predicted [1-9]\d* texts, /, 60_000);
+    const pressed = Date.now();
+    t.keys('C-c');
+    expect(await t.waitForExit(10_000)).toBe(130);
+    expect(Date.now() - pressed).toBeLessThan(5_000);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('predictions.jsonl'))).toEqual([]);
+  }, 120_000);
 
   it('quickstart --fast: the Ctrl-C key during pretraining saves; the rerun resumes, finishes and exits 0', async () => {
     const qs = join(dir, 'qs');

@@ -54,17 +54,18 @@ void bf16_pack(uint16_t* dst, const float* W, int64_t N, int64_t K) {
   }
 }
 
+void bias_only(int64_t M, int64_t N, float* C, const float* bias, bool gelu) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      float v = bias ? bias[j] : 0.f;
+      C[i * N + j] = gelu ? bert::gelu(v) : v;
+    }
+}
+
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // an empty sum: the bias alone
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) {
-        float v = bias ? bias[j] : 0.f;
-        C[i * N + j] = gelu ? bert::gelu(v) : v;
-      }
-    return;
-  }
+  if (K <= 0) return bias_only(M, N, C, bias, gelu);
 #if defined(BERT_HAVE_BF16)
   avx512bf16::gemm_bf16(M, N, K, A, Wp, C, bias, gelu);
 #else

@@ -2,6 +2,8 @@
 // so it runs and is tested anywhere) and the call into the AVX512-VNNI kernel when this build has it.
 #include "bert/int8.h"
 
+#include "bert/bf16.h"  // bias_only
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -13,8 +15,6 @@ constexpr int NR = kInt8PanelColumns;
 
 inline int64_t quads(int64_t K) { return (K + 3) / 4; }
 inline int64_t panels(int64_t N) { return (N + NR - 1) / NR; }
-
-float gelu(float x) { return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f)); }
 
 }  // namespace
 
@@ -104,14 +104,7 @@ void int8_pack(uint8_t* dst, const float* W, int64_t N, int64_t K) {
 void gemm_int8(int64_t M, int64_t N, int64_t K, const float* A, const uint8_t* Wp, float* C,
                const float* bias, bool gelu) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // an empty sum: the bias alone
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) {
-        float v = bias ? bias[j] : 0.f;
-        C[i * N + j] = gelu ? bert::gelu(v) : v;
-      }
-    return;
-  }
+  if (K <= 0) return bias_only(M, N, C, bias, gelu);
 #if defined(BERT_HAVE_VNNI)
   // The quantized activations, grown to the largest call and reused: the engine has one caller at a
   // time, as its thread pool and scratch buffers assume.

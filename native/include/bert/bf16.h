@@ -22,6 +22,9 @@ void bf16_pack(uint16_t* dst, const float* W, int64_t N, int64_t K);
 void gemm_bf16(int64_t M, int64_t N, int64_t K, const float* A, const uint16_t* Wp, float* C,
                const float* bias, bool gelu);
 
+// C[M,N] = bias (then GELU) on every row: the empty sum (K = 0) of the packed GEMMs, bf16 and int8.
+void bias_only(int64_t M, int64_t N, float* C, const float* bias, bool gelu);
+
 // Mixed precision: C = α·op(A)·op(B) + β·C (+ bias[N]), gemm()'s contract (row-major, leading
 // dimensions lda/ldb/ldc), with op(A) and op(B) rounded to bf16 and every sum float32 — what
 // autocast does to a Linear layer. The master weights stay float32. Needs bf16_supported().

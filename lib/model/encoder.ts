@@ -158,7 +158,8 @@ export class Encoder {
    * here. bf16 (2 bytes per weight): Q/K/V, attention output, FFN and pooler. int8 (1 byte per weight,
    * symmetric per output channel; the activations quantized per row on every call, as ONNX Runtime's
    * and PyTorch's dynamic quantization): Q/K/V, attention output and FFN — the pooler and the heads
-   * stay float32. LayerNorm, softmax, GELU, embeddings and attention stay float32. Pack again after
+   * stay float32. LayerNorm, softmax, GELU and the embeddings stay float32; attention's two products
+   * run in bf16 under bf16 (see attention()) and in float32 under int8. Pack again after
    * the weights change. Returns the dtype in effect: fp32 when the CPU lacks AVX512_BF16 (bf16) or
    * AVX512-VNNI (int8).
    */

@@ -1,6 +1,7 @@
 // The portable half of the bf16 path: the cpuid check, weight packing (plain C++, so it runs and
 // is tested anywhere) and the call into the AVX512_BF16 kernel when this build has it.
 #include "bert/bf16.h"
+#include "bert/kernels.h"
 
 #include <cmath>
 #include <cstring>
@@ -25,13 +26,8 @@ float gelu(float x) { return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f
 }  // namespace
 
 bool bf16_supported() {
-#if defined(BERT_HAVE_BF16) && defined(__GNUC__)
-  static const bool yes = [] {  // asked on every gemmBf16 call: read cpuid once
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-  }();
+#if defined(BERT_HAVE_BF16)
+  static const bool yes = cpu_has_avx512("avx512bf16");  // asked on every gemmBf16 call: cpuid once
   return yes;
 #else
   return false;

@@ -26,6 +26,23 @@ bool cpu_has(const char* isa) {
   return !std::strcmp(isa, "scalar");
 }
 
+}  // namespace
+
+bool cpu_has_avx512(const char* extension) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (!cpu_has("avx512")) return false;
+  if (!extension) return true;
+  if (!std::strcmp(extension, "avx512bf16")) return __builtin_cpu_supports("avx512bf16");
+  if (!std::strcmp(extension, "avx512vnni")) return __builtin_cpu_supports("avx512vnni");
+  return false;
+#else
+  (void)extension;
+  return false;
+#endif
+}
+
+namespace {
+
 const KernelTable* table_for(const char* isa) {
   if (!cpu_has(isa)) return nullptr;
 #if defined(BERT_HAVE_AVX512)

@@ -3,6 +3,7 @@
 #include "bert/int8.h"
 
 #include "bert/bf16.h"  // bias_only
+#include "bert/kernels.h"
 
 #include <cmath>
 #include <cstring>
@@ -19,13 +20,8 @@ inline int64_t panels(int64_t N) { return (N + NR - 1) / NR; }
 }  // namespace
 
 bool int8_supported() {
-#if defined(BERT_HAVE_VNNI) && defined(__GNUC__)
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-  }();
+#if defined(BERT_HAVE_VNNI)
+  static const bool yes = cpu_has_avx512("avx512vnni");  // asked on every gemmInt8 call: cpuid once
   return yes;
 #else
   return false;

@@ -110,6 +110,10 @@ const KernelTable* kernel_table_avx512();
 // dispatch.cc: the table in use, chosen at load from cpuid (or BERT_ISA) and changeable.
 const KernelTable& kernels();
 const char* active_isa();
+// Whether the CPU has the AVX-512 set the avx512 kernels are built for (F, BW, DQ, VL, with AVX2
+// and FMA) and, when `extension` is given, that extension too (a __builtin_cpu_supports name:
+// "avx512bf16", "avx512vnni"). Read from cpuid once per question.
+bool cpu_has_avx512(const char* extension = nullptr);
 // Comma-separated list of the paths this CPU and build can run, widest first.
 const char* available_isas();
 // Switch paths; returns an error message, or null on success.

@@ -87,6 +87,11 @@ export interface NativeEngine {
 
   /** n float32 zeros; large ones on transparent huge pages (far fewer first-touch page faults). */
   allocF32(n: number): Float32Array;
+  /**
+   * The n float32 values at byteOffset of a file, mapped privately (writes stay in this process) from
+   * the page cache; null where mapping is not possible. fileSize: the size the caller saw.
+   */
+  mapF32(path: string, fileSize: number, byteOffset: number, n: number): Float32Array | null;
 
   isa(): Isa;
   availableIsas(): Isa[];

@@ -12,6 +12,8 @@ export interface Tensor {
   data: Float32Array;
   /** Tensors read from a file: copy the values straight into `dst` (a parameter's place in the arena), no buffer between */
   readInto?(dst: Float32Array): void;
+  /** Where a little-endian float32 tensor's bytes sit in its file (a file that can be mapped whole) */
+  file?: { path: string; size: number; byteOffset: number };
 }
 
 const FLOAT_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
@@ -143,9 +145,9 @@ export function readSafetensors(path: string): Map<string, Tensor> {
       closeSync(fd);
     }
   };
-  const { headerLen, entries } = withFile((readAt, size) => {
+  const { headerLen, entries, fileSize } = withFile((readAt, size) => {
     const headerLen = headerLength(readAt(new Uint8Array(Math.min(8, size)), 0), size, fail);
-    return { headerLen, entries: parseHeader(readAt(new Uint8Array(headerLen), 8), size - 8 - headerLen, fail) };
+    return { headerLen, entries: parseHeader(readAt(new Uint8Array(headerLen), 8), size - 8 - headerLen, fail), fileSize: size };
   });
   const out = new Map<string, Tensor>();
   for (const e of entries) {
@@ -162,6 +164,7 @@ export function readSafetensors(path: string): Map<string, Tensor> {
         else dst.set(t.data);
       },
     };
+    if (e.dtype === 'F32' && LITTLE_ENDIAN) t.file = { path, size: fileSize, byteOffset: pos };
     out.set(e.name, t);
   }
   return out;

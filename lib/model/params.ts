@@ -22,7 +22,7 @@ export class ParamStore {
   readonly offsets = new Map<string, number>();
   private readonly byName = new Map<string, ParamSpec>();
   readonly size: number;
-  readonly params: Float32Array;
+  private arena: Float32Array | null = null;
   private gradArena: Float32Array | null = null;
   private decay: Uint8Array | null = null;
 
@@ -36,8 +36,22 @@ export class ParamStore {
       off += numel(s.shape);
     }
     this.size = off;
+  }
+
+  /** The parameters, every one a view into this arena; allocated on first use unless adopted. */
+  get params(): Float32Array {
     // on huge pages: the first write to each page of a 440 MB arena is otherwise ~a second of faults
-    this.params = native.allocF32(off);
+    return (this.arena ??= native.allocF32(this.size));
+  }
+
+  /**
+   * Takes `arena` as the parameters (a checkpoint mapped from the page cache), before any are read
+   * or written; false once the arena exists.
+   */
+  adopt(arena: Float32Array): boolean {
+    if (this.arena || arena.length !== this.size) return false;
+    this.arena = arena;
+    return true;
   }
 
   /** 1 where AdamW's weight decay applies; built on first use (an optimizer's), like the gradients. */

@@ -1,6 +1,7 @@
 // Model directories: what bert-cli writes reads back identically; HF's variants load (no `bert.`
 // prefix, gamma/beta names, float16 and bfloat16 weights); a missing head is initialised and named;
 // a pickle is refused; training state round-trips.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,3 +134,70 @@ function toHalf(v: number): number {
   if (e >= 31) return sign | 0x7c00;
   return sign | (e << 10) | (m >>> 13);
 }
+
+// bert-cli's own checkpoints hold the tensors back to back in arena order, so loading one maps the
+// file (its pages are the page cache's, no copy into fresh memory: the cold start) — privately:
+// reading a model directory never writes to it, and a file truncated underneath by another program
+// ends the process with one line, not a SIGBUS core dump. HF's files (sorted by name) are read.
+describe('mapped checkpoints', () => {
+  const ROOT = join(import.meta.dirname, '..', '..');
+  const saved = () => {
+    const m = new BertForTask({ ...presetConfig('tiny', 30522), id2label: { 0: 'ham', 1: 'spam' }, label2id: { ham: 0, spam: 1 } }, 'BertForSequenceClassification');
+    m.initialize(5);
+    const dir = tmp();
+    saveModelDir(dir, m, Tokenizer.fromVocabFile(bertBaseUncasedVocabPath()));
+    return { m, dir, weights: join(dir, 'model.safetensors') };
+  };
+
+  it('maps its own layout, reads HF\'s order, and both give the same outputs', () => {
+    const { m, dir, weights } = saved();
+    const mapped = loadModelDir(dir);
+    expect(mapped.report.mapped).toBe(true);
+    const sorted = tmp();
+    for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json']) copyFileSync(join(dir, f), join(sorted, f));
+    writeSafetensors(join(sorted, 'model.safetensors'), [...readSafetensors(weights)].sort(([a], [b]) => (a < b ? -1 : 1)) as [string, Tensor][]);
+    const read = loadModelDir(sorted);
+    expect(read.report.mapped).toBe(false);
+    const b = batchFor(30522);
+    const want = m.step(b, null, { training: false }).logits;
+    expect(mapped.model.step(b, null, { training: false }).logits).toEqual(want);
+    expect(read.model.step(b, null, { training: false }).logits).toEqual(want);
+  });
+
+  it('writes to a mapped arena stay in the process (the file is unchanged)', () => {
+    const { dir, weights } = saved();
+    const before = readFileSync(weights);
+    const loaded = loadModelDir(dir);
+    expect(loaded.report.mapped).toBe(true);
+    loaded.model.store.params.fill(7);
+    expect(readFileSync(weights).equals(before)).toBe(true);
+    expect(loadModelDir(dir).model.store.view('classifier.bias')[0]).not.toBe(7);
+  });
+
+  it('a non-finite weight in a mapped file is still refused, by tensor', () => {
+    const { dir, weights } = saved();
+    const t = readSafetensors(weights);
+    const e = t.get('bert.encoder.layer.0.output.dense.weight')!.file!;
+    const buf = readFileSync(weights);
+    buf.writeFloatLE(NaN, e.byteOffset + 4 * 3);
+    writeFileSync(weights, buf);
+    expect(() => loadModelDir(dir)).toThrow(/non-finite value \(NaN at index 3\)/);
+  });
+
+  it('a file truncated while mapped ends the process with one line naming it, exit 1, no core dump', () => {
+    const { weights, dir } = saved();
+    const script = `
+      import { truncateSync } from 'node:fs';
+      import { loadModelDir } from ${JSON.stringify(join(ROOT, 'dist', 'lib', 'io', 'model-dir.js'))};
+      const loaded = loadModelDir(${JSON.stringify(dir)});
+      if (!loaded.report.mapped) { console.error('not mapped'); process.exit(3); }
+      truncateSync(${JSON.stringify(weights)}, 4096);
+      let s = 0; for (const x of loaded.model.store.params) s += x;
+      console.log('read', s);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([`bert-cli: ${weights}: the file was truncated while in use (changed by another program); nothing was written`]);
+  });
+});

@@ -14,7 +14,7 @@ import { evalCommand } from './commands/eval.js';
 import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { quickstartCommand } from './commands/quickstart.js';
-import { stopAllProgress } from './progress.js';
+import { loadSpinner, stopAllProgress } from './progress.js';
 import { ourFlagFor } from '../lib/cli/hf-flags.js';
 import { packageVersion } from '../lib/native.js';
 import { watchStdout } from './signals.js';
@@ -48,6 +48,7 @@ export async function run(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose') || process.env.BERT_DEBUG === '1';
   watchStdout();
   try {
+    await loadSpinner();
     hfFlagHint(program, argv.slice(2));
     await program.parseAsync(argv);
   } catch (err) {

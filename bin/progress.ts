@@ -1,12 +1,21 @@
 // Progress of long work on stderr: an ora spinner line on a terminal, a plain log line every few
 // seconds without one (pipes, CI), nothing with --quiet. stdout stays for results.
-import ora, { type Ora } from 'ora';
+import type { Ora, Options as OraOptions } from 'ora';
 import type { ProgressSink } from '../lib/report/format.js';
 export { Eta, formatDuration, plural, type ProgressSink } from '../lib/report/format.js';
 
 // Every spinner that is turning: its timer keeps the process alive, so the program stops them all
 // when a command ends, whether it finished or failed (stopAllProgress).
 const turning = new Set<Ora>();
+
+// ora and its dependencies take ~0.1 s to import, a fifth of a cold `predict`: loaded only when stderr
+// is a terminal, the one place a spinner is drawn (before any command runs: see run()).
+let ora: ((o: OraOptions) => Ora) | null = null;
+
+/** Loads the spinner where there is a terminal to draw it on; without it, Progress writes log lines. */
+export async function loadSpinner(): Promise<void> {
+  if (!ora && process.stderr.isTTY) ora = (await import('ora')).default;
+}
 
 /** Takes every spinner off the screen and stops its timer (the end of any command). */
 export function stopAllProgress(): void {
@@ -24,7 +33,7 @@ export class Progress implements ProgressSink {
   constructor(opts: { quiet?: boolean; intervalMs?: number } = {}) {
     this.quiet = !!opts.quiet;
     // a terminal that reports no width (a bare pty) gets log lines: ora would erase lines without end
-    this.tty = !!process.stderr.isTTY && (process.stderr.columns ?? 0) > 0;
+    this.tty = !!process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && ora !== null;
     this.interval = opts.intervalMs ?? 5000;
   }
 
@@ -37,7 +46,7 @@ export class Progress implements ProgressSink {
         // default puts stdin in raw mode to swallow keys, and the key press never becomes a signal);
         // isEnabled: this class decides what a terminal is (ora would turn itself off wherever the
         // CI variable is set, terminal or not, and draw one line that never changes)
-        this.spinner = ora({ text, stream: process.stderr, discardStdin: false, isEnabled: true }).start();
+        this.spinner = ora!({ text, stream: process.stderr, discardStdin: false, isEnabled: true }).start();
         turning.add(this.spinner);
       } else {
         this.spinner.text = text;

@@ -2,6 +2,7 @@
 // main thread, and sends back its result or its error.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JobContext, JobMessage, JobName } from './job.js';
+import { endCommunicator } from '../lib/train/distributed.js';
 
 export type Job = (args: never, ctx: JobContext) => Promise<{ stopped: boolean }>;
 
@@ -26,6 +27,7 @@ const ctx: JobContext = {
 try {
   const job = await JOBS[name]();
   const r = await job(args, ctx);
+  endCommunicator(); // under mpirun: MPI_Finalize, after the run's last collective
   send({ t: 'result', stopped: r.stopped });
 } catch (err) {
   const e = err as Error & { where?: string; hint?: string };

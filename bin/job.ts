@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { BertError, UsageError } from '../lib/errors.js';
 import { Progress, type ProgressSink } from './progress.js';
+import { launchedRank } from '../lib/train/distributed.js';
 import { onClosedStdout, onStopSignal, stdoutIsClosed } from './signals.js';
 
 export type JobName = 'pretrain' | 'finetune' | 'quickstart';
@@ -30,7 +31,9 @@ export type JobMessage =
   | { t: 'error'; name: string; message: string; where?: string; hint?: string; stack?: string };
 
 export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }): Promise<void> {
-  const progress = new Progress({ quiet: opts.quiet });
+  // under mpirun, rank 0 speaks for the run; the others print only their errors
+  const follower = (launchedRank()?.rank ?? 0) > 0;
+  const progress = new Progress({ quiet: opts.quiet || follower });
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const stop = onStopSignal(() => Atomics.store(flag, 0, 1));
   onClosedStdout(() => Atomics.store(flag, 0, 1));
@@ -43,7 +46,7 @@ export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }):
         case 'update': progress.update(m.text, m.force); break;
         case 'log': progress.log(m.text); break;
         case 'done': progress.done(m.summary, m.ok); break;
-        case 'stdout': if (!stdoutIsClosed()) progress.print(m.text); break;
+        case 'stdout': if (!stdoutIsClosed() && !follower) progress.print(m.text); break;
         case 'result': stopped = m.stopped; break;
         case 'error': {
           const e = m.name === 'UsageError' ? new UsageError(m.message, m) : m.name === 'BertError' ? new BertError(m.message, m) : new Error(m.message);

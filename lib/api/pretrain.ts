@@ -13,6 +13,7 @@ import { durationSeconds, formatDuration, plural } from '../report/format.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../tokenizer/trainer.js';
 import type { BudgetPlan } from '../train/budget.js';
+import { communicator, threadsPerRank } from '../train/distributed.js';
 import { DEFAULT_SHORT_RATIO, defaultShortLength, pretrain as pretrainLoop, type EvalReport, type StepReport } from '../train/pretrain.js';
 
 export interface PretrainRequest {
@@ -101,7 +102,9 @@ async function tokenizerFor(r: PretrainRequest, corpus: string[], say: (l: strin
 }
 
 export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
-  setThreads(r.threads);
+  // under mpirun: this rank's place, and threads shared among the ranks on this machine
+  const comm = communicator();
+  setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});
   const budget = r.budget === undefined ? undefined : durationSeconds(r.budget);
   if (budget !== undefined && r.steps !== undefined) throw new UsageError('give one of --steps N (exactly N steps) and --budget TIME (the steps that fit)', { where: '--budget' });
@@ -145,7 +148,7 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
     data: { maxLength, shortSeqProb: 0.1, maskProb: r.maskProb ?? 0.15, maxPredictions: r.maxPredictions ?? 20, wholeWordMask: !!r.wholeWordMask, nsp, dupeFactor: r.dupeFactor ?? 0 },
     shortLength, shortRatio,
     shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(), skipNonfinite: r.skipNonfinite, dtype: trainingDtype(r.dtype ?? 'auto', say),
-    onStep: r.onStep, onEval: r.onEval,
+    onStep: r.onStep, onEval: r.onEval, comm,
   });
   return {
     out: r.out, steps: res.step, plannedSteps: res.steps, warmup: res.warmup, outOfTime: res.outOfTime, stopped: res.stopped, seconds: (Date.now() - t0) / 1000,

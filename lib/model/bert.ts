@@ -94,6 +94,17 @@ export interface StepResult {
   mlmRows?: Int32Array;
 }
 
+/**
+ * Data-parallel training's weights of each loss (BertForTask.step): this rank's count of what the
+ * loss averages over (masked tokens, NSP pairs, labelled examples or tokens) ÷ the count over every
+ * rank, so that the ranks' losses and gradients add up to the global batch's mean.
+ */
+export interface LossShares {
+  mlm?: number;
+  nsp?: number;
+  head?: number;
+}
+
 export class BertForTask {
   readonly cfg: BertConfig;
   readonly arch: Architecture;
@@ -151,8 +162,10 @@ export class BertForTask {
    * Forward, loss (when targets are given) and, when `backward`, gradients accumulated into
    * store.grads scaled by gradScale (1/accumulation steps). Dropout only when training.
    */
-  step(batch: Batch, targets: Targets | null, opts: { training: boolean; seed?: bigint; backward?: boolean; gradScale?: number }): StepResult {
+  step(batch: Batch, targets: Targets | null, opts: { training: boolean; seed?: bigint; backward?: boolean; gradScale?: number; shares?: LossShares }): StepResult {
     const seed = opts.seed ?? 0n, gs = opts.gradScale ?? 1;
+    // data-parallel: each loss is this rank's part of the global batch's mean (shares: 1 alone)
+    const mlmShare = opts.shares?.mlm ?? 1, nspShare = opts.shares?.nsp ?? 1, headShare = opts.shares?.head ?? 1;
     const doBackward = !!opts.backward;
     if (doBackward && !opts.training) throw new BertError('backward needs training mode');
     const { B, T } = batch;
@@ -179,9 +192,9 @@ export class BertForTask {
       if (labels) {
         const t = Int32Array.from(rows, (r) => labels[r]);
         const d = doBackward ? this.grow('dLogits', rows.length * V) : null;
-        const ce = native.softmaxCrossEntropy(d, null, logits, t, rows.length, V, gs);
-        res.parts.mlm = ce.loss;
-        res.loss += ce.loss;
+        const ce = native.softmaxCrossEntropy(d, null, logits, t, rows.length, V, gs * mlmShare);
+        res.parts.mlm = ce.loss * mlmShare;
+        res.loss += ce.loss * mlmShare;
         if (doBackward && rows.length) {
           dHidden = this.grow('dHidden', R * H).fill(0);
           this.mlm.backward(d!, dHidden);
@@ -193,13 +206,14 @@ export class BertForTask {
       res.nspLogits = logits;
       if (targets?.nspLabels) {
         const dl = doBackward ? new Float32Array(B * 2) : null;
-        const ce = native.softmaxCrossEntropy(dl, null, logits, targets.nspLabels, B, 2, gs);
-        res.parts.nsp = ce.loss;
-        res.loss += ce.loss;
+        const ce = native.softmaxCrossEntropy(dl, null, logits, targets.nspLabels, B, 2, gs * nspShare);
+        res.parts.nsp = ce.loss * nspShare;
+        res.loss += ce.loss * nspShare;
         if (doBackward) dPooled = this.nsp.backward(dl!);
       }
     }
     if (this.head) {
+      const hgs = gs * headShare;
       const pooledInput = this.arch === 'BertForSequenceClassification' || this.arch === 'BertForMultipleChoice';
       const x = pooledInput ? pooled! : hidden;
       const N = pooledInput ? B : R;
@@ -210,21 +224,21 @@ export class BertForTask {
       if (this.arch === 'BertForSequenceClassification') {
         const pt = this.cfg.problem_type ?? (this.numLabels === 1 ? 'regression' : 'single_label_classification');
         if (pt === 'regression' && targets?.floatLabels) {
-          res.loss = native.mse(dl, logits, targets.floatLabels, gs);
+          res.loss = native.mse(dl, logits, targets.floatLabels, hgs);
           have = true;
         } else if (pt === 'multi_label_classification' && targets?.floatLabels) {
-          res.loss = native.bceWithLogits(dl, logits, targets.floatLabels, gs);
+          res.loss = native.bceWithLogits(dl, logits, targets.floatLabels, hgs);
           have = true;
         } else if (targets?.labels) {
-          res.loss = native.softmaxCrossEntropy(dl, null, logits, targets.labels, B, this.numLabels, gs).loss;
+          res.loss = native.softmaxCrossEntropy(dl, null, logits, targets.labels, B, this.numLabels, hgs).loss;
           have = true;
         }
       } else if (this.arch === 'BertForTokenClassification' && targets?.labels) {
-        res.loss = native.softmaxCrossEntropy(dl, null, logits, targets.labels, R, this.numLabels, gs).loss;
+        res.loss = native.softmaxCrossEntropy(dl, null, logits, targets.labels, R, this.numLabels, hgs).loss;
         have = true;
       } else if (this.arch === 'BertForMultipleChoice' && targets?.labels) {
         const nb = targets.labels.length; // B = nb · choices
-        res.loss = native.softmaxCrossEntropy(dl, null, logits, targets.labels, nb, B / nb, gs).loss;
+        res.loss = native.softmaxCrossEntropy(dl, null, logits, targets.labels, nb, B / nb, hgs).loss;
         have = true;
       } else if (this.arch === 'BertForQuestionAnswering' && targets?.startPositions && targets.endPositions) {
         // logits [B·T, 2] → start [B, T] and end [B, T]; positions past T are ignored, as HF clamps them
@@ -235,8 +249,8 @@ export class BertForTask {
         }
         const clampT = (p: Int32Array) => Int32Array.from(p, (x) => (x < 0 || x >= T ? -100 : x));
         const dS = doBackward ? new Float32Array(R) : null, dE = doBackward ? new Float32Array(R) : null;
-        const ls = native.softmaxCrossEntropy(dS, null, start, clampT(targets.startPositions), B, T, gs / 2).loss;
-        const le = native.softmaxCrossEntropy(dE, null, end, clampT(targets.endPositions), B, T, gs / 2).loss;
+        const ls = native.softmaxCrossEntropy(dS, null, start, clampT(targets.startPositions), B, T, hgs / 2).loss;
+        const le = native.softmaxCrossEntropy(dE, null, end, clampT(targets.endPositions), B, T, hgs / 2).loss;
         res.parts.start = ls;
         res.parts.end = le;
         res.loss = (ls + le) / 2;
@@ -245,6 +259,10 @@ export class BertForTask {
           dl[2 * i + 1] = dE![i];
         }
         have = true;
+      }
+      if (have && headShare !== 1) {
+        res.loss *= headShare;
+        for (const k of Object.keys(res.parts)) res.parts[k] *= headShare;
       }
       if (doBackward && have) {
         const dx = this.head.backward(dl!);

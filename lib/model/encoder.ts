@@ -126,6 +126,11 @@ export class Encoder {
   /** the embeddings' dropout seed of the last forward, for backward */
   private embeddingSeed = 0n;
   private posIds = new Int32Array(0);
+  /**
+   * Told, during backward, each range [begin, end) of the gradient arena whose gradients are complete
+   * (data-parallel training starts their sum across ranks there); the ranges cover the arena once.
+   */
+  gradientsDone: ((begin: number, end: number) => void) | null = null;
   /** the packed copies of the linear weights for bf16 or int8 inference, by weight name */
   private packs: { dtype: 'bf16' | 'int8'; map: Map<string, Uint16Array | Uint8Array> } | null = null;
   /** The GEMM behind every linear layer when no inference pack is active (see trainingGemm). */
@@ -377,6 +382,14 @@ export class Encoder {
       }
     }
 
+    // the gradients complete so far, as ranges of the arena, for a data-parallel sum that overlaps
+    // the rest of the backward pass: the heads and the pooler (the arena's tail), then each layer
+    // from the top, then the embeddings (their word embeddings also hold the MLM decoder's share)
+    const done = this.gradientsDone;
+    const ranges = done ? this.gradientRanges() : [];
+    const L = this.acts.length;
+    if (done) done(...ranges[0]);
+
     let dX = rows(this.buf.dB, H);
     const dI = rows(this.buf.dI, I), dQKV = rows(this.buf.dQKV, 3 * H), tmp = rows(this.buf.tmpH, H);
     for (let l = this.acts.length - 1; l >= 0; l--) {
@@ -411,6 +424,7 @@ export class Encoder {
       // the layer's input gradient becomes the next (lower) layer's output gradient
       dY = dXl;
       dX = dA;
+      if (done) done(...ranges[L - l]);
     }
     // embeddings: h0 = dropout(LN(word + position + type))
     if (pH > 0) native.dropoutBackward(dY, dY, pH, this.embeddingSeed);
@@ -420,6 +434,21 @@ export class Encoder {
     native.embeddingBackward(this.g(`${p}embeddings.word_embeddings.weight`), dEmb, batch.inputIds, R, H, this.cfg.vocab_size, this.cfg.pad_token_id);
     native.embeddingBackward(this.g(`${p}embeddings.position_embeddings.weight`), dEmb, this.posIds.subarray(0, R), R, H, this.cfg.max_position_embeddings, -1);
     native.embeddingBackward(this.g(`${p}embeddings.token_type_embeddings.weight`), dEmb, batch.typeIds, R, H, this.cfg.type_vocab_size, -1);
+    if (done) done(...ranges[L + 1]);
+  }
+
+  /**
+   * The gradient arena in the order backward completes it: the tail after the last layer (pooler and
+   * heads), each layer from the top, then the embeddings — one range each, together the whole arena.
+   */
+  gradientRanges(): [number, number][] {
+    const p = this.prefix, L = this.cfg.num_hidden_layers, H = this.cfg.hidden_size;
+    const start = (l: number) => this.store.offsets.get(layerNames(p, l).qw)!;
+    const tail = L ? this.store.offsets.get(layerNames(p, L - 1).ln2b)! + H : this.store.offsets.get(`${p}embeddings.LayerNorm.bias`)! + H;
+    const out: [number, number][] = [[tail, this.store.size]];
+    for (let l = L - 1; l >= 0; l--) out.push([start(l), l + 1 < L ? start(l + 1) : tail]);
+    out.push([0, L ? start(0) : tail]);
+    return out;
   }
 }
 

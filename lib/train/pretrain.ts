@@ -17,6 +17,9 @@ import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { DEFAULT_SHARD_TOKENS, maskInstance, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
 import { TrainingRun, withRun } from './run.js';
+import { communicator, fingerprint, GradientSum, share, shareOf, startTogether, type Communicator } from './distributed.js';
+import { packageVersion, native } from '../native.js';
+import { statSync } from 'node:fs';
 
 export interface PretrainOptions {
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
@@ -66,6 +69,8 @@ export interface PretrainOptions {
    */
   shortLength?: number;
   shortRatio?: number;
+  /** the ranks of a data-parallel run (default: mpirun's, else this process alone); batchSize is each rank's */
+  comm?: Communicator;
 }
 
 /** The data options of a phase: the short one scales the length and the predictions. */
@@ -229,10 +234,24 @@ export interface PretrainResult {
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
-  return withRun(o, (run) => runPretraining(o, run));
+  const comm = o.comm ?? communicator();
+  // ranks other than 0 write nothing; a stop request is agreed on by all ranks before a step
+  return startTogether(comm, (agree) => withRun({ ...o, writer: comm.rank === 0, shouldStop: comm.size > 1 ? undefined : o.shouldStop }, (run) => runPretraining(o, run, comm, agree)));
 }
 
-async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<PretrainResult> {
+/** A file's name and size, for the start-up agreement of a data-parallel run. */
+export function fileStamps(files: string[] | undefined): [string, number][] {
+  return (files ?? []).map((f) => [f, statSync(f).size]);
+}
+
+/** A cheap fingerprint of the weights every rank starts from (a sample of the arena, in float64). */
+export function weightsStamp(params: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < params.length; i += 997) sum += params[i] * ((i % 7) + 1);
+  return sum;
+}
+
+async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<PretrainResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
   const padId = tok.vocab.special('[PAD]');
@@ -297,6 +316,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
     const mlmBaseline = Math.max(0, ...freq.values()) / Math.max(1, [...freq.values()].reduce((a, b) => a + b, 0));
     const nspBaseline = nspCount ? Math.max(nspOnes, nspCount - nspOnes) / nspCount : NaN;
     for (let i = 0; i < evalSet.length; i += o.batchSize) {
+      if ((i / o.batchSize) % comm.size !== comm.rank) continue; // each rank its batches; the sums below
       const { batch, mlmLabels, nspLabels } = collate(evalSet.slice(i, i + o.batchSize), padId);
       const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: false });
       const rows = r.mlmRows!;
@@ -311,6 +331,11 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
         nspTotal += nn;
       }
     }
+    if (comm.size > 1) {
+      const t = new Float64Array([right, total, lossSum, nspRight, nspTotal]);
+      comm.sum(t);
+      [right, total, lossSum, nspRight, nspTotal] = t;
+    }
     const mlmLoss = lossSum / Math.max(1, total);
     return { step, mlmAccuracy: right / Math.max(1, total), mlmLoss, perplexity: Math.exp(mlmLoss), nspAccuracy: nspTotal ? nspRight / nspTotal : NaN, instances: evalSet.length, mlmBaseline, nspBaseline };
   };
@@ -323,20 +348,29 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
   let pos = start;
   const dataCost = { seconds: 0, instances: 0 };
   let totalSteps = Infinity; // until planned
-  const batches = phasedBatches(ph, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
+  // every rank makes the same global batches of size × batchSize instances and trains on its slice:
+  // the run does not depend on the number of ranks (resume on any), and N ranks × B are one rank × N·B
+  const batches = phasedBatches({ ...ph, batchSize: o.batchSize * comm.size }, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
   const first = await batches.next();
+  const mine = <T>(items: T[]): T[] => (comm.size > 1 ? items.slice(...share(items.length, comm.rank, comm.size)) : items);
+  agree({
+    version: packageVersion(), isa: native.isa(), dtype, config: model.cfg, files: fileStamps(o.files), evalFiles: fileStamps(o.evalFiles),
+    vocab: fingerprint(tok.vocab.tokens.join('\n')), weights: weightsStamp(model.store.params), step, position: start,
+    options: { batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmup: o.warmup, warmupFraction: o.warmupFraction, budget: o.budget, data: o.data, evalEvery: o.evalEvery, evalBatches: o.evalBatches, saveEvery: o.saveEvery, seed: o.seed, shardTokens: o.shardTokens, shortLength: ph.shortLength, shortRatio },
+  });
+  const gradSum = new GradientSum(comm, () => model.store.grads, () => model.encoder.gradientRanges());
   let budget: Budget | null = null;
   if (steps === undefined && budgetSeconds !== undefined) {
     // held-out evaluations are paid for out of the budget: one batch's forward, timed
     let evalSeconds = 0;
     if (evalSet) {
       const e = collate(evalSet.slice(0, o.batchSize), padId);
-      evalSeconds = Math.ceil(evalSet.length / o.batchSize) * timeIt(() => model.step(e.batch, { mlmLabels: e.mlmLabels, nspLabels: o.data.nsp ? e.nspLabels : undefined }, { training: false }), 1);
+      evalSeconds = Math.ceil(evalSet.length / o.batchSize / comm.size) * timeIt(() => model.step(e.batch, { mlmLabels: e.mlmLabels, nspLabels: o.data.nsp ? e.nspLabels : undefined }, { training: false }), 1);
     }
     budget = new Budget(budgetSeconds, elapsedSeconds, {
       warmupFraction: o.warmupFraction ?? 0.01, warmup, evalSeconds, evals: evalSet && !o.evalEvery ? PLANNED_EVALS : 0,
       // every epoch builds its instances anew: the first shard's cost per instance, per step
-      dataSecondsPerStep: () => (dataCost.instances ? (dataCost.seconds / dataCost.instances) * o.batchSize : 0),
+      dataSecondsPerStep: () => (dataCost.instances ? (dataCost.seconds / dataCost.instances) * o.batchSize * comm.size : 0),
     });
     // the first plan: forward and backward on the first batch without an update, so the run's
     // steps stay exactly those of --steps N
@@ -348,7 +382,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
       model.store.zeroGrad();
       return t;
     };
-    const firstSeconds = timeStep(collate(first.value!.items, padId));
+    const firstSeconds = timeStep(collate(mine(first.value!.items), padId));
     // with a length schedule the full-length steps cost more: their pace relative to the first
     // batch's (timed on held-out sequences, which are full length) scales the measured one
     if (shortRatio && (first.value?.next.phase ?? 1) === 0 && evalSet) {
@@ -356,6 +390,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
       budget.paceScale = shortRatio + (1 - shortRatio) * (fullSeconds / firstSeconds);
     }
     plan = budget.calibrate(firstSeconds, step);
+    if (comm.size > 1) budget.plan = plan = comm.fromRankZero(plan); // every rank runs rank 0's plan
     steps = plan.steps;
     warmup = plan.warmup;
     o.onPlan?.(plan);
@@ -370,34 +405,57 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
     if (!first.done) yield first.value;
     yield* batches;
   }
-  for await (const { items, next } of fromFirst()) {
+  for await (const { items: all, next } of fromFirst()) {
     if (step >= totalSteps) break;
-    if (budgetSeconds !== undefined && elapsedSeconds() >= budgetSeconds) {
+    const { batch, mlmLabels, nspLabels } = collate(mine(all), padId);
+    const outOfClock = budgetSeconds !== undefined && elapsedSeconds() >= budgetSeconds;
+    let shares;
+    if (comm.size > 1) {
+      // the ranks agree before the step: the counts each loss averages over, a stop, the clock
+      let masked = 0, pairs = 0;
+      for (const l of mlmLabels) if (l !== -100) masked++;
+      if (o.data.nsp) for (const l of nspLabels) if (l !== -100) pairs++;
+      const c = new Float64Array([masked, pairs, o.shouldStop?.() ? 1 : 0, outOfClock ? 1 : 0]);
+      comm.sum(c);
+      if (c[3] > 0) { outOfTime = true; break; }
+      if (c[2] > 0) { run.stopped = true; break; }
+      shares = { mlm: shareOf(masked, c[0]), nsp: shareOf(pairs, c[1]) };
+    } else if (outOfClock) {
       outOfTime = true;
       break;
     }
-    const { batch, mlmLabels, nspLabels } = collate(items, padId);
     model.store.zeroGrad();
-    const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
+    model.encoder.gradientsDone = gradSum.hook();
+    const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step), shares });
+    model.encoder.gradientsDone = null;
+    gradSum.finish();
+    const targets = Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]);
+    let [ma, mn] = accuracy(r.logits!, targets, V);
+    let [na, nn] = r.nspLogits ? accuracy(r.nspLogits, nspLabels, 2) : [0, 0];
+    let batchTokens = 0;
+    for (let i = 0; i < batch.attentionMask.length; i++) batchTokens += batch.attentionMask[i];
+    let loss = r.loss, mlmLoss = r.parts.mlm ?? NaN, nspLoss = r.parts.nsp ?? NaN;
+    if (comm.size > 1) {
+      const t = new Float64Array([loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens]);
+      comm.sum(t);
+      [loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens] = t;
+    }
     const lr = schedule(step);
-    const ok = run.healthy(step + 1, r.loss, () => opt.step(lr));
+    const ok = run.healthy(step + 1, loss, () => opt.step(lr));
     step++;
     pos = next;
     if (!ok) continue;
-    losses.push(r.loss);
-    for (let i = 0; i < batch.attentionMask.length; i++) tokens += batch.attentionMask[i];
-    const targets = Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]);
-    const [ma, mn] = accuracy(r.logits!, targets, V);
-    const [na, nn] = r.nspLogits ? accuracy(r.nspLogits, nspLabels, 2) : [0, 0];
+    losses.push(loss);
+    tokens += batchTokens;
     const elapsed = (Date.now() - t0) / 1000;
     const report: StepReport = {
-      step, steps: totalSteps, loss: r.loss, mlmLoss: r.parts.mlm ?? NaN, nspLoss: r.parts.nsp ?? NaN,
+      step, steps: totalSteps, loss, mlmLoss, nspLoss,
       mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed, seqLength: batch.T,
     };
     run.log('train', { ...report });
     if (budget?.observe(step)) {
       // the warmup is over: the decay is fitted to the steps the measured pace leaves room for
-      plan = budget.plan!;
+      plan = comm.size > 1 ? (budget.plan = comm.fromRankZero(budget.plan!)) : budget.plan!;
       steps = totalSteps = plan.steps;
       schedule = linearSchedule(o.lr, warmup, totalSteps);
       if (!o.evalEvery && evalSet) evalEvery = Math.max(1, Math.round(totalSteps / PLANNED_EVALS));
@@ -425,7 +483,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun): Promise<Pre
   const seconds = (Date.now() - t0) / 1000;
   run.report({
     kind: 'pretrain', out: o.out, config: model.cfg,
-    options: { files: o.files, steps: totalSteps, ...(ph.shortLength ? { shortLength: ph.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
+    options: { files: o.files, ...(comm.size > 1 ? { ranks: comm.size, globalBatchSize: o.batchSize * comm.size } : {}), steps: totalSteps, ...(ph.shortLength ? { shortLength: ph.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
     summary: [
       ['steps', `${step} of ${totalSteps}${run.stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
       ...(plan ? [['budget', `${Math.round(budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +

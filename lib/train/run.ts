@@ -24,11 +24,13 @@ export interface RunOptions {
   /** a checkpoint every N steps; else, with saveEverySeconds, every so many seconds of work */
   saveEvery?: number;
   saveEverySeconds?: number;
+  /** false on the ranks of a data-parallel run other than 0: they read, and write nothing (default true) */
+  writer?: boolean;
 }
 
 /** Runs `body` holding `out` (prepareOutDir's lock), released however it ends. */
 export async function withRun<R>(o: RunOptions, body: (run: TrainingRun) => Promise<R>): Promise<R> {
-  const release = prepareOutDir(o.out, o);
+  const release = o.writer === false ? () => {} : prepareOutDir(o.out, o);
   try {
     return await body(new TrainingRun(o));
   } finally {
@@ -42,8 +44,11 @@ export class TrainingRun {
   private lastSave = Date.now();
   private savedAt: number | null = null;
   stopped = false;
+  /** this process writes the run's files (rank 0, or the only process) */
+  readonly writer: boolean;
 
   constructor(private readonly o: RunOptions) {
+    this.writer = o.writer !== false;
     this.health = new StepHealth(!!o.skipNonfinite, o.out);
     this.metricsPath = join(o.out, 'metrics.jsonl');
   }
@@ -65,11 +70,11 @@ export class TrainingRun {
 
   /** Starts the metrics log: empty, or a resumed run's up to its checkpoint's step. */
   startMetrics(resumeStep: number | null): void {
-    startMetrics(this.metricsPath, resumeStep);
+    if (this.writer) startMetrics(this.metricsPath, resumeStep);
   }
 
   log(type: string, row: Record<string, unknown>): void {
-    appendFileSync(this.metricsPath, JSON.stringify({ type, ...row }) + '\n');
+    if (this.writer) appendFileSync(this.metricsPath, JSON.stringify({ type, ...row }) + '\n');
   }
 
   /** Whether the step may update the weights: its loss and gradient norm finite (else it throws, or is skipped and logged). */
@@ -81,7 +86,7 @@ export class TrainingRun {
 
   /** Weights, tokenizer and training state in one commit (saveModelDir). */
   checkpoint(dir: string, model: BertForTask, tok: Tokenizer, opt: AdamW, state: TrainingState, step: number): void {
-    saveModelDir(dir, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state });
+    if (this.writer) saveModelDir(dir, model, tok, {}, { m: opt.m, v: opt.v, adamStep: opt.t, state });
     this.lastSave = Date.now();
     this.savedAt = step;
   }
@@ -102,7 +107,7 @@ export class TrainingRun {
   }
 
   report(r: ReportInput): void {
-    writeReport(r);
+    if (this.writer) writeReport(r);
   }
 }
 

@@ -1,0 +1,363 @@
+// bert_mpi.node: data-parallel training's collectives over MPI, a second addon beside the engine.
+//
+// Built only where CMake finds an MPI library (libopenmpi-dev), and loaded only by a process that
+// mpirun started, so a build or a run without MPI never touches it. Every MPI call happens on one
+// thread of its own (the "comm thread": it calls MPI_Init_thread and all that follows, which is
+// what MPI_THREAD_FUNNELED allows): JavaScript queues jobs — the gradient buckets of a step, as
+// each layer's backward finishes, and small control reductions — and the thread runs them in the
+// order they were queued, the same on every rank, so results never depend on timing. The engine's
+// threads go on computing the lower layers meanwhile.
+//
+// A wait gives up after the timeout given at init (a dead rank, a cut network, a rank that stopped
+// for a signal): it throws, naming what it waited for, instead of hanging the job; collectives
+// return their errors (MPI_ERRORS_RETURN) rather than aborting from inside the library.
+// the C API only: mpi.h would otherwise pull in the deprecated C++ bindings (libmpi_cxx)
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#include <napi.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace {
+
+enum class Kind { Init, AllreduceF32, AllreduceF64, Broadcast, Barrier, Finalize };
+
+struct Job {
+  Kind kind;
+  void* data = nullptr;
+  int64_t count = 0;
+  int root = 0;
+  uint64_t id = 0;
+};
+
+struct Comm {
+  std::mutex mu;
+  std::condition_variable work, done;
+  std::deque<Job> queue;
+  uint64_t queued = 0, finished = 0;  // jobs numbered 1, 2, … in queue order
+  std::string error;                  // the first failure; every later wait reports it
+  int rank = 0, size = 1, local_rank = 0, local_size = 1;
+  std::string library;
+  double timeout = 600;
+  bool started = false;
+};
+
+Comm g;
+std::atomic<int> g_signal{0};
+struct sigaction g_prev_term, g_prev_int;
+
+// A SIGTERM or SIGINT (mpirun passes them on when a rank dies or the user presses Ctrl-C) is seen
+// by a wait at once, then handed to whatever handler was there (Node's, which stops the run).
+void on_signal(int sig, siginfo_t* si, void* ctx) {
+  g_signal.store(sig);
+  struct sigaction& p = sig == SIGTERM ? g_prev_term : g_prev_int;
+  if (p.sa_flags & SA_SIGINFO) {
+    if (p.sa_sigaction) p.sa_sigaction(sig, si, ctx);
+  } else if (p.sa_handler != SIG_DFL && p.sa_handler != SIG_IGN && p.sa_handler) {
+    p.sa_handler(sig);
+  } else if (p.sa_handler == SIG_DFL) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+}
+
+std::string mpi_error(int code) {
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(code, msg, &len);
+  return std::string(msg, (size_t)len);
+}
+
+void run_job(const Job& j) {
+  int rc = MPI_SUCCESS;
+  const char* what = "";
+  // counts above INT_MAX go in pieces (MPI counts are int)
+  constexpr int64_t kPiece = int64_t(1) << 30;
+  switch (j.kind) {
+    case Kind::Init: {
+      int provided = 0;
+      rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+      what = "MPI_Init_thread";
+      if (rc != MPI_SUCCESS) break;
+      MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+      MPI_Comm_rank(MPI_COMM_WORLD, &g.rank);
+      MPI_Comm_size(MPI_COMM_WORLD, &g.size);
+      MPI_Comm local;
+      if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g.rank, MPI_INFO_NULL, &local) == MPI_SUCCESS) {
+        MPI_Comm_rank(local, &g.local_rank);
+        MPI_Comm_size(local, &g.local_size);
+        MPI_Comm_free(&local);
+      }
+      char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+      int len = 0;
+      MPI_Get_library_version(lib, &len);
+      g.library = std::string(lib, (size_t)len);
+      size_t nl = g.library.find_first_of("\r\n,");
+      if (nl != std::string::npos) g.library.resize(nl);
+      break;
+    }
+    case Kind::AllreduceF32:
+    case Kind::AllreduceF64: {
+      bool f32 = j.kind == Kind::AllreduceF32;
+      what = "MPI_Allreduce";
+      char* p = (char*)j.data;
+      for (int64_t off = 0; off < j.count && rc == MPI_SUCCESS; off += kPiece) {
+        int n = (int)std::min(kPiece, j.count - off);
+        rc = MPI_Allreduce(MPI_IN_PLACE, p + off * (f32 ? 4 : 8), n, f32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      }
+      break;
+    }
+    case Kind::Broadcast:
+      what = "MPI_Bcast";
+      for (int64_t off = 0; off < j.count && rc == MPI_SUCCESS; off += kPiece)
+        rc = MPI_Bcast((char*)j.data + off, (int)std::min(kPiece, j.count - off), MPI_BYTE, j.root, MPI_COMM_WORLD);
+      break;
+    case Kind::Barrier:
+      what = "MPI_Barrier";
+      rc = MPI_Barrier(MPI_COMM_WORLD);
+      break;
+    case Kind::Finalize:
+      what = "MPI_Finalize";
+      rc = MPI_Finalize();
+      break;
+  }
+  std::lock_guard<std::mutex> lk(g.mu);
+  if (rc != MPI_SUCCESS && g.error.empty()) g.error = std::string(what) + " failed: " + mpi_error(rc);
+  g.finished = j.id;
+  g.done.notify_all();
+}
+
+void comm_thread() {
+  for (;;) {
+    Job j;
+    {
+      std::unique_lock<std::mutex> lk(g.mu);
+      g.work.wait(lk, [] { return !g.queue.empty(); });
+      j = g.queue.front();
+      g.queue.pop_front();
+      // after a failure nothing more is sent: the other ranks are told by the timeout
+      if (!g.error.empty()) {
+        g.finished = j.id;
+        g.done.notify_all();
+        continue;
+      }
+    }
+    run_job(j);
+    if (j.kind == Kind::Finalize) return;
+  }
+}
+
+uint64_t enqueue(Job j) {
+  std::lock_guard<std::mutex> lk(g.mu);
+  j.id = ++g.queued;
+  g.queue.push_back(j);
+  g.work.notify_one();
+  return j.id;
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Init: return "MPI's start";
+    case Kind::AllreduceF32: return "the gradients' sum";
+    case Kind::AllreduceF64: return "a step's totals";
+    case Kind::Broadcast: return "rank 0's settings";
+    case Kind::Barrier: return "the other ranks";
+    case Kind::Finalize: return "MPI's end";
+  }
+  return "";
+}
+
+// Waits until job `id` (and all before it) ran; throws on a failure, a timeout or a signal.
+void wait_for(Napi::Env env, uint64_t id, Kind kind) {
+  std::unique_lock<std::mutex> lk(g.mu);
+  using clock = std::chrono::steady_clock;
+  const clock::time_point deadline = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(g.timeout));
+  while (g.finished < id) {
+    // woken every 50 ms to see a signal or the deadline
+    if (g.done.wait_for(lk, std::chrono::milliseconds(50)) == std::cv_status::timeout) {
+      if (g_signal.load() && g.finished < id)
+        throw Napi::Error::New(env, std::string("stopped by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM") +
+                                        " while waiting for " + kind_name(kind) + " (another rank may have died)");
+      if (clock::now() >= deadline && g.finished < id) {
+        char secs[32];
+        snprintf(secs, sizeof secs, "%g", g.timeout);
+        throw Napi::Error::New(env, std::string("no answer from the other ranks in ") + secs + " s while waiting for " +
+                                        kind_name(kind) + " (a rank died, stopped, or the network failed)");
+      }
+    }
+  }
+  if (!g.error.empty()) throw Napi::Error::New(env, g.error);
+}
+
+// A typed array's bytes; throws unless it is one of the given kind.
+template <typename T>
+T* elements(const Napi::Value& v, const char* fn, napi_typedarray_type type, const char* want, size_t* n) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(v.Env(), std::string(fn) + ": Expected " + want);
+  auto a = v.As<Napi::TypedArray>();
+  *n = a.ElementLength();
+  return (T*)((char*)a.ArrayBuffer().Data() + a.ByteOffset());
+}
+
+void require_started(Napi::Env env, const char* fn) {
+  if (!g.started) throw Napi::Error::New(env, std::string(fn) + ": init() first");
+}
+
+// init(timeoutSeconds) → { rank, size, localRank, localSize, library }
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() > 0))
+    throw Napi::TypeError::New(env, "init: Expected a positive timeout in seconds");
+  if (!g.started) {
+    g.timeout = info[0].As<Napi::Number>().DoubleValue();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &g_prev_term);
+    sigaction(SIGINT, &sa, &g_prev_int);
+    (new std::thread(comm_thread))->detach();  // never joined: it may be stuck in MPI when the process ends
+    g.started = true;
+    wait_for(env, enqueue({Kind::Init}), Kind::Init);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rank", g.rank);
+  o.Set("size", g.size);
+  o.Set("localRank", g.local_rank);
+  o.Set("localSize", g.local_size);
+  o.Set("library", g.library);
+  return o;
+}
+
+// After init(), Node's SIGINT/SIGTERM handlers may have been replaced: JS installs its handlers
+// before init, and the chaining above keeps them. rehook() puts ours back in front of any added later.
+Napi::Value Rehook(const Napi::CallbackInfo& info) {
+  struct sigaction cur;
+  sigaction(SIGTERM, nullptr, &cur);
+  if (cur.sa_sigaction != on_signal) {
+    g_prev_term = cur;
+    struct sigaction sa = cur;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGTERM, &sa, nullptr);
+  }
+  sigaction(SIGINT, nullptr, &cur);
+  if (cur.sa_sigaction != on_signal) {
+    g_prev_int = cur;
+    struct sigaction sa = cur;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+  }
+  return info.Env().Undefined();
+}
+
+// allreduce(buf: Float32Array | Float64Array): the sum over ranks, in place; waits.
+Napi::Value Allreduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_started(env, "allreduce");
+  if (info.Length() != 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "allreduce: Expected a Float32Array or a Float64Array");
+  auto t = info[0].As<Napi::TypedArray>().TypedArrayType();
+  size_t n = 0;
+  Job j;
+  if (t == napi_float32_array) {
+    j = {Kind::AllreduceF32, elements<float>(info[0], "allreduce", t, "a Float32Array", &n)};
+  } else {
+    j = {Kind::AllreduceF64, elements<double>(info[0], "allreduce", napi_float64_array, "a Float32Array or a Float64Array", &n)};
+  }
+  j.count = (int64_t)n;
+  wait_for(env, enqueue(j), j.kind);
+  return env.Undefined();
+}
+
+// allreduceStart(buf: Float32Array): queues the sum in place and returns at once; wait() waits for it.
+// The buffer must stay untouched (and alive: the caller holds it) until then.
+Napi::Value AllreduceStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_started(env, "allreduceStart");
+  if (info.Length() != 1) throw Napi::TypeError::New(env, "allreduceStart: Expected a Float32Array");
+  size_t n = 0;
+  float* p = elements<float>(info[0], "allreduceStart", napi_float32_array, "a Float32Array", &n);
+  Job j{Kind::AllreduceF32, p, (int64_t)n};
+  enqueue(j);
+  return env.Undefined();
+}
+
+// wait(): until every queued job has run.
+Napi::Value Wait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_started(env, "wait");
+  uint64_t last;
+  {
+    std::lock_guard<std::mutex> lk(g.mu);
+    last = g.queued;
+  }
+  wait_for(env, last, Kind::AllreduceF32);
+  return env.Undefined();
+}
+
+// broadcast(buf: Uint8Array, root): root's bytes into every rank's buf; waits.
+Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_started(env, "broadcast");
+  if (info.Length() != 2 || !info[1].IsNumber()) throw Napi::TypeError::New(env, "broadcast: Expected (Uint8Array, root)");
+  size_t n = 0;
+  uint8_t* p = elements<uint8_t>(info[0], "broadcast", napi_uint8_array, "a Uint8Array", &n);
+  int root = info[1].As<Napi::Number>().Int32Value();
+  if (root < 0 || root >= g.size) throw Napi::RangeError::New(env, "broadcast: root " + std::to_string(root) + " is not a rank");
+  Job j{Kind::Broadcast, p, (int64_t)n, root};
+  wait_for(env, enqueue(j), j.kind);
+  return env.Undefined();
+}
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_started(env, "barrier");
+  wait_for(env, enqueue({Kind::Barrier}), Kind::Barrier);
+  return env.Undefined();
+}
+
+// finalize(): MPI's orderly end (after the last collective of a run that went well).
+Napi::Value Finalize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!g.started) return env.Undefined();
+  wait_for(env, enqueue({Kind::Finalize}), Kind::Finalize);
+  return env.Undefined();
+}
+
+// abort(code): ends every rank of the job (MPI_Abort), from this thread: the comm thread may be stuck.
+Napi::Value Abort(const Napi::CallbackInfo& info) {
+  int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+  MPI_Abort(MPI_COMM_WORLD, code);
+  return info.Env().Undefined();
+}
+
+Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init));
+  exports.Set("rehook", Napi::Function::New(env, Rehook));
+  exports.Set("allreduce", Napi::Function::New(env, Allreduce));
+  exports.Set("allreduceStart", Napi::Function::New(env, AllreduceStart));
+  exports.Set("wait", Napi::Function::New(env, Wait));
+  exports.Set("broadcast", Napi::Function::New(env, Broadcast));
+  exports.Set("barrier", Napi::Function::New(env, Barrier));
+  exports.Set("finalize", Napi::Function::New(env, Finalize));
+  exports.Set("abort", Napi::Function::New(env, Abort));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(bert_mpi, Register)

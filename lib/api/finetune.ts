@@ -14,6 +14,7 @@ import { family as familyByName, type Task } from '../tasks/registry.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { finetuneDefaults, finetuneDropout, type FinetuneSettings } from '../train/finetune-defaults.js';
 import { finetuneLoop, type DevReport } from '../train/finetune.js';
+import { communicator, threadsPerRank } from '../train/distributed.js';
 
 export interface FinetuneRequest {
   /** the pretrained model directory */
@@ -77,7 +78,9 @@ export interface FinetuneResult {
 const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 
 export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
-  setThreads(r.threads);
+  // under mpirun: this rank's place, and threads shared among the ranks on this machine
+  const comm = communicator();
+  setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});
   const fam = familyByName(r.task);
   const from = r.resume ? `${r.out}/last` : r.model;
@@ -114,6 +117,7 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   const metric = fam.metric(train.labels);
   const t0 = Date.now();
   const res = await finetuneLoop({
+    comm,
     modelDir: r.model, out: r.out, family: fam, train, dev,
     labelConfig: { ...headConfig, ...(dropout !== undefined ? { hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout } : {}) },
     maxLength: ctx.maxLength, epochs, lr, batchSize, warmupRatio,

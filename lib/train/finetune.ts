@@ -15,6 +15,10 @@ import type { AnyFamily, Dataset } from '../tasks/family.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { TrainingRun, withRun } from './run.js';
+import { communicator, fingerprint, GradientSum, share, shareOf, startTogether, type Communicator } from './distributed.js';
+import { weightsStamp } from './pretrain.js';
+import { native, packageVersion } from '../native.js';
+import type { Targets } from '../model/bert.js';
 
 export interface FinetuneOptions {
   modelDir: string;
@@ -52,6 +56,8 @@ export interface FinetuneOptions {
   skipNonfinite?: boolean;
   /** bf16: mixed-precision linear layers (BertForTask.setTrainingDtype); default fp32 */
   dtype?: Dtype;
+  /** the ranks of a data-parallel run (default: mpirun's, else this process alone); batchSize is each rank's */
+  comm?: Communicator;
 }
 
 export interface DevReport {
@@ -67,10 +73,20 @@ export interface DevReport {
 export const SAVE_EVERY_SECONDS = 300;
 
 export async function finetuneLoop(o: FinetuneOptions, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
-  return withRun({ ...o, saveEverySeconds: SAVE_EVERY_SECONDS }, (run) => runFinetuning(o, tok, run));
+  const comm = o.comm ?? communicator();
+  return startTogether(comm, (agree) => withRun({ ...o, saveEverySeconds: SAVE_EVERY_SECONDS, writer: comm.rank === 0, shouldStop: comm.size > 1 ? undefined : o.shouldStop },
+    (run) => runFinetuning(o, tok, run, comm, agree)));
 }
 
-async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRun): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
+/** What a loss averages over in a batch's targets: labelled rows (examples, or tokens for tagging), else the examples. */
+function labelled(targets: Targets | null, examples: number): number {
+  if (!targets?.labels) return examples;
+  let n = 0;
+  for (const l of targets.labels) if (l !== -100) n++;
+  return n;
+}
+
+async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
   const last = join(o.out, 'last');
   if (o.resume) run.assertResumable(last);
   assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
@@ -80,7 +96,9 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const train = o.train.examples, dev = o.dev?.examples.length ? o.dev : null;
   const padId = tok.vocab.special('[PAD]');
-  const stepsPerEpoch = Math.ceil(train.length / (o.batchSize * o.gradAccum));
+  // a step takes gradAccum global batches of size × batchSize examples, each rank its slice
+  const globalBatch = o.batchSize * comm.size;
+  const stepsPerEpoch = Math.ceil(train.length / (globalBatch * o.gradAccum));
   const total = stepsPerEpoch * o.epochs;
   const warmup = Math.round(total * o.warmupRatio);
   const schedule = o.scheduler === 'linear' ? linearSchedule(o.lr, warmup, total) : constantSchedule(o.lr, warmup);
@@ -100,17 +118,23 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   const t0 = Date.now();
   const firstStep = step;
   let seen = 0;
+  agree({
+    version: packageVersion(), isa: native.isa(), dtype, config: model.cfg, family: o.family.name, weights: weightsStamp(model.store.params), step, epoch, offset,
+    vocab: fingerprint(tok.vocab.tokens.join('\n')), train: fingerprint(JSON.stringify(o.train.labels ?? null) + train.length), dev: dev?.examples.length ?? 0,
+    options: { epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, maxLength: o.maxLength },
+  });
+  const gradSum = new GradientSum(comm, () => model.store.grads, () => model.encoder.gradientRanges());
   const saveLast = () => run.checkpoint(last, model, tok, opt, { step, seed: o.seed, data: { epoch, offset }, best, sinceBest }, step);
   const devEval = (): boolean => {
     if (!dev) return false;
-    const r = evaluate(model, o.family, dev, { batchSize: o.batchSize, padId });
+    const r = evaluate(model, o.family, dev, { batchSize: o.batchSize, padId, comm });
     const rep: DevReport = { step, epoch, loss: r.loss, score: r.score, metrics: r.metrics };
     run.log('dev', { ...rep, metrics: { ...r.metrics, confusion: undefined } });
     o.onEval?.(rep);
     if (!best || rep.score > best.score) {
       best = rep;
       sinceBest = 0;
-      saveModelDir(o.out, model, tok);
+      if (run.writer) saveModelDir(o.out, model, tok);
     } else {
       sinceBest++;
     }
@@ -122,13 +146,32 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
     for (; offset < order.length; ) {
       model.store.zeroGrad();
       let loss = 0;
-      for (let a = 0; a < o.gradAccum && offset < order.length; a++) {
-        const xs = Array.from(order.subarray(offset, offset + o.batchSize), (k) => train[k]);
-        offset += xs.length;
-        seen += xs.length;
-        const { batch, targets } = o.family.collate(xs, padId, true);
-        const r = model.step(batch, targets, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step, a), gradScale: 1 / o.gradAccum });
-        loss += r.loss / o.gradAccum;
+      const micro = Math.min(o.gradAccum, Math.ceil((order.length - offset) / globalBatch));
+      for (let a = 0; a < micro; a++) {
+        const global = order.subarray(offset, offset + globalBatch);
+        const [b, e] = share(global.length, comm.rank, comm.size);
+        const xs = Array.from(global.subarray(b, e), (k) => train[k]);
+        offset += global.length;
+        seen += global.length;
+        const c = xs.length ? o.family.collate(xs, padId, true) : null;
+        let shares;
+        if (comm.size > 1) {
+          // the ranks agree on what the loss averages over, and on a stop, before each micro-batch
+          const n = labelled(c?.targets ?? null, xs.length);
+          const t = new Float64Array([n, a === 0 && o.shouldStop?.() ? 1 : 0]);
+          comm.sum(t);
+          if (t[1] > 0) { run.stopped = true; offset -= global.length; seen -= global.length; break outer; }
+          shares = { head: shareOf(n, t[0]) };
+        }
+        model.encoder.gradientsDone = a === micro - 1 ? gradSum.hook() : null;
+        if (c) loss += model.step(c.batch, c.targets, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step, a), gradScale: 1 / o.gradAccum, shares }).loss / o.gradAccum;
+        model.encoder.gradientsDone = null;
+      }
+      gradSum.finish();
+      if (comm.size > 1) {
+        const t = new Float64Array([loss]);
+        comm.sum(t);
+        loss = t[0];
       }
       const lr = schedule(step);
       const ok = run.healthy(step + 1, loss, () => opt.step(lr));

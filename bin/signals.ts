@@ -3,6 +3,7 @@
 // once. A closed standard output (`| head`): the command stops quietly with exit code 0, as `head`
 // users expect — a long job as if asked to stop (its step is saved first), anything else at once.
 import { stopAllProgress } from './progress.js';
+import { launchedRank } from '../lib/train/distributed.js';
 
 export function onStopSignal(onRequest?: () => void) {
   let signal: NodeJS.Signals | null = null;
@@ -10,7 +11,8 @@ export function onStopSignal(onRequest?: () => void) {
     if (signal) process.exit(sig === 'SIGINT' ? 130 : 143);
     signal = sig;
     onRequest?.();
-    process.stderr.write(`\nbert-cli: ${sig}: finishing this step and saving a checkpoint (again to quit now)\n`);
+    // under mpirun every rank gets the signal; rank 0 speaks for the run
+    if ((launchedRank()?.rank ?? 0) === 0) process.stderr.write(`\nbert-cli: ${sig}: finishing this step and saving a checkpoint (again to quit now)\n`);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 import { BertError } from '../errors.js';
 import { packageRoot } from '../native.js';
 
@@ -100,20 +101,29 @@ export function communicator(timeoutSeconds?: number): Communicator {
   }
   const mpi = m.exports;
   const info = call(where, () => mpi.init(timeout));
-  return (world = mpiCommunicator(mpi, info));
+  world = mpiCommunicator(mpi, info);
+  // a library caller's process that ends normally ends MPI too (the CLI's job worker ends it itself,
+  // after a job that succeeded: a failed one must not wait in MPI_Finalize for ranks that are gone)
+  if (isMainThread) process.once('beforeExit', () => world?.end());
+  return world;
 }
+
+/** A collective failed (a rank died, a timeout): MPI is not ended in order after that (it would wait for the dead). */
+let broken = false;
 
 /** A collective's failure as one line naming the rank. */
 function call<T>(where: string, f: () => T): T {
   try {
     return f();
   } catch (err) {
+    broken = true;
     throw new BertError(`${where}: ${(err as Error).message}`, { hint: 'the last checkpoint resumes the run (--resume), on any number of ranks' });
   }
 }
 
 function mpiCommunicator(mpi: MpiAddon, info: ReturnType<MpiAddon['init']>): Communicator {
   const where = `rank ${info.rank} of ${info.size}`;
+  let ended = false;
   const bytesFrom = (root: number, mine: Uint8Array | null): Uint8Array => {
     const len = new Float64Array([mine ? mine.length : 0]);
     call(where, () => mpi.broadcast(new Uint8Array(len.buffer), root));
@@ -131,7 +141,11 @@ function mpiCommunicator(mpi: MpiAddon, info: ReturnType<MpiAddon['init']>): Com
       const mine = serialize(x);
       return Array.from({ length: info.size }, (_, r) => deserialize(bytesFrom(r, r === info.rank ? mine : null)) as T);
     },
-    end: () => call(where, () => mpi.finalize()),
+    end: () => {
+      if (ended || broken) return;
+      ended = true;
+      call(where, () => mpi.finalize());
+    },
   };
 }
 
@@ -158,7 +172,7 @@ export function agreeToStart(comm: Communicator, failure: unknown, settings: Rec
   if (ours !== theirs) {
     const a = JSON.parse(theirs) as Record<string, unknown>;
     const key = Object.keys({ ...a, ...settings }).find((k) => JSON.stringify(a[k]) !== JSON.stringify(settings[k]));
-    throw new BertError(`${where}: its ${key ?? 'settings'} differ from rank 0's (${JSON.stringify(settings[key!] ?? null).slice(0, 80)} here, ${JSON.stringify(a[key!] ?? null).slice(0, 80)} there): every rank must run the same bert-cli on the same settings and data`);
+    throw new BertError(`${where}: its ${key ?? 'settings'} ${key && !key.endsWith('s') ? 'differs' : 'differ'} from rank 0's (${JSON.stringify(settings[key!] ?? null).slice(0, 80)} here, ${JSON.stringify(a[key!] ?? null).slice(0, 80)} there): every rank must run the same bert-cli on the same settings and data`);
   }
   if (differs[0] > 0) throw new BertError(`${where}: ${differs[0] === 1 ? 'a rank runs' : `${differs[0]} ranks run`} other settings than rank 0 (its line says which)`);
 }

@@ -303,7 +303,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   const ph = { ...o, shortLength: shortRatio > 0 ? shortLength : undefined };
   const save = () => run.checkpoint(o.out, model, tok, opt, { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio }, step);
 
-  const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont) : null;
+  const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont, comm.size) : null;
   const evaluate = (): EvalReport | null => {
     if (!evalSet) return null;
     let right = 0, total = 0, lossSum = 0, nspRight = 0, nspTotal = 0;
@@ -503,9 +503,10 @@ export const heldOutSeed = (seed: number) => mixSeed(seed, 77);
 export const DEFAULT_EVAL_BATCHES = 50;
 
 /** Held-out instances with fixed masks (seeded apart from training), at most evalBatches batches. */
-async function evalInstances(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean) {
+async function evalInstances(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, ranks: number) {
   const out: ReturnType<typeof maskOne>[] = [];
-  const limit = (o.evalBatches ?? DEFAULT_EVAL_BATCHES) * o.batchSize;
+  // batches of the global batch size: the same held-out set on any number of ranks
+  const limit = (o.evalBatches ?? DEFAULT_EVAL_BATCHES) * o.batchSize * ranks;
   const seed = heldOutSeed(o.seed);
   let shard = 0;
   for await (const inst of pretrainingShards(o.evalFiles!, o.tokenizer, o.data, sp, seed, 0, o.shardTokens)) {

@@ -54,8 +54,16 @@ struct Comm {
   bool started = false;
 };
 
-Comm g;
+// never destroyed: at exit the comm thread may still wait on its condition variable (or be stuck in
+// MPI), and destroying a condition variable that a thread waits on blocks exit for good
+Comm& g = *new Comm;
 std::atomic<int> g_signal{0};
+std::chrono::steady_clock::time_point g_signal_at;  // when a wait first saw the signal
+// After a signal, how long a wait goes on: the ranks got it together and agree to stop after the
+// step, so a collective completes at once (0.5 s covers the ranks' skew within a step), while a
+// rank that died (mpirun then signals the rest, and kills them about a second later) never answers.
+// MPI's end waits for rank 0 to save its checkpoint, which takes longer.
+constexpr double kSignalGraceSeconds = 0.5, kSignalGraceFinalizeSeconds = 60;
 struct sigaction g_prev_term, g_prev_int;
 
 // A SIGTERM or SIGINT (mpirun passes them on when a rank dies or the user presses Ctrl-C) is seen
@@ -70,6 +78,23 @@ void on_signal(int sig, siginfo_t* si, void* ctx) {
   } else if (p.sa_handler == SIG_DFL) {
     signal(sig, SIG_DFL);
     raise(sig);
+  }
+}
+
+// Our handler in front of SIGTERM and SIGINT, chaining to the one it replaced. Node (libuv) installs
+// its own when JavaScript first listens for a signal, which may come after init(): each wait checks.
+void ensure_hooked() {
+  for (int sig : {SIGTERM, SIGINT}) {
+    struct sigaction cur;
+    sigaction(sig, nullptr, &cur);
+    if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_signal) continue;
+    (sig == SIGTERM ? g_prev_term : g_prev_int) = cur;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, nullptr);
   }
 }
 
@@ -181,13 +206,18 @@ const char* kind_name(Kind k) {
 
 // Waits until job `id` (and all before it) ran; throws on a failure, a timeout or a signal.
 void wait_for(Napi::Env env, uint64_t id, Kind kind) {
+  ensure_hooked();
   std::unique_lock<std::mutex> lk(g.mu);
   using clock = std::chrono::steady_clock;
   const clock::time_point deadline = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(g.timeout));
   while (g.finished < id) {
     // woken every 50 ms to see a signal or the deadline
     if (g.done.wait_for(lk, std::chrono::milliseconds(50)) == std::cv_status::timeout) {
-      if (g_signal.load() && g.finished < id)
+      // after a signal, the other ranks get a grace period to finish the step they agreed to stop
+      // after (rank 0 saving its checkpoint) before the wait is given up: a dead rank ends it then
+      if (g_signal.load() && !g_signal_at.time_since_epoch().count()) g_signal_at = clock::now();
+      const double grace = std::min(g.timeout, kind == Kind::Finalize ? kSignalGraceFinalizeSeconds : kSignalGraceSeconds);
+      if (g_signal.load() && g.finished < id && clock::now() - g_signal_at >= std::chrono::duration<double>(grace))
         throw Napi::Error::New(env, std::string("stopped by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM") +
                                         " while waiting for " + kind_name(kind) + " (another rank may have died)");
       if (clock::now() >= deadline && g.finished < id) {
@@ -222,13 +252,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "init: Expected a positive timeout in seconds");
   if (!g.started) {
     g.timeout = info[0].As<Napi::Number>().DoubleValue();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, &g_prev_term);
-    sigaction(SIGINT, &sa, &g_prev_int);
+    ensure_hooked();
     (new std::thread(comm_thread))->detach();  // never joined: it may be stuck in MPI when the process ends
     g.started = true;
     wait_for(env, enqueue({Kind::Init}), Kind::Init);
@@ -240,29 +264,6 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   o.Set("localSize", g.local_size);
   o.Set("library", g.library);
   return o;
-}
-
-// After init(), Node's SIGINT/SIGTERM handlers may have been replaced: JS installs its handlers
-// before init, and the chaining above keeps them. rehook() puts ours back in front of any added later.
-Napi::Value Rehook(const Napi::CallbackInfo& info) {
-  struct sigaction cur;
-  sigaction(SIGTERM, nullptr, &cur);
-  if (cur.sa_sigaction != on_signal) {
-    g_prev_term = cur;
-    struct sigaction sa = cur;
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigaction(SIGTERM, &sa, nullptr);
-  }
-  sigaction(SIGINT, nullptr, &cur);
-  if (cur.sa_sigaction != on_signal) {
-    g_prev_int = cur;
-    struct sigaction sa = cur;
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigaction(SIGINT, &sa, nullptr);
-  }
-  return info.Env().Undefined();
 }
 
 // allreduce(buf: Float32Array | Float64Array): the sum over ranks, in place; waits.
@@ -347,7 +348,6 @@ Napi::Value Abort(const Napi::CallbackInfo& info) {
 
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
-  exports.Set("rehook", Napi::Function::New(env, Rehook));
   exports.Set("allreduce", Napi::Function::New(env, Allreduce));
   exports.Set("allreduceStart", Napi::Function::New(env, AllreduceStart));
   exports.Set("wait", Napi::Function::New(env, Wait));

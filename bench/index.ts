@@ -19,6 +19,7 @@ import { benchTraining } from './training.js';
 import { benchPredict } from './predict.js';
 import { benchOnnx } from './onnx.js';
 import { benchInt8 } from './int8.js';
+import { benchMpi } from './mpi.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -90,6 +91,11 @@ if (want('predict')) {
   const r = await benchPredict({ quick });
   printTable('bert-cli predict end to end on SpamAssassin e-mails (peak RSS flat as the input grows: predict streams)', r.rows);
   results.predict = r.raw;
+}
+if (want('mpi')) {
+  const r = benchMpi({ quick });
+  printTable('Data-parallel pretraining over MPI on this machine (same global batch; fp32; ratios of step times)', r.rows);
+  results.mpi = r.raw;
 }
 if (want('memory')) {
   const r = benchMemory({ quick });

@@ -19,14 +19,14 @@ interface Measured { stepSeconds: number; exposedWaitSeconds?: number; allreduce
 
 function ours(ranks: number, config: string, batch: number, seq: number, steps: number): Measured | string {
   const worker = [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'mpi-worker.ts'), config, String(batch / ranks), String(seq), String(steps), String(2 / ranks)];
-  const r = ranks === 1 ? spawnSync(worker[0], worker.slice(1), { encoding: 'utf8' })
-    : spawnSync('mpirun', ['--allow-run-as-root', '--oversubscribe', '--quiet', '-np', String(ranks), ...worker], { encoding: 'utf8' });
+  const r = ranks === 1 ? spawnSync(worker[0], worker.slice(1), { encoding: 'utf8', timeout: 900_000 })
+    : spawnSync('mpirun', ['--allow-run-as-root', '--oversubscribe', '--quiet', '-np', String(ranks), ...worker], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) return `failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`;
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
 function torchDdp(dir: string, ranks: number, batch: number, seq: number, steps: number): Measured | string {
-  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'peers', 'torch_ddp.py'), dir, String(ranks), String(2 / ranks), String(batch / ranks), String(seq), String(steps)], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'peers', 'torch_ddp.py'), dir, String(ranks), String(2 / ranks), String(batch / ranks), String(seq), String(steps)], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) return /No module named 'torch'/.test(r.stderr) ? 'skipped (apt-get install python3-torch)' : `failed: ${r.stderr.trim().split('\n').pop()}`;
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -39,7 +39,7 @@ export function benchMpi(opts: { quick: boolean }): { rows: Row[]; raw: unknown[
   }
   const dir = mkdtempSync(join(tmpdir(), 'bert-bench-mpi-'));
   const vocab = new Vocab(bertBaseUncasedTokens());
-  const jobs: [PresetName, number, number, number][] = opts.quick ? [['mini', 32, 128, 5]] : [['mini', 32, 128, 8], ['base', 8, 128, 5]];
+  const jobs: [PresetName, number, number, number][] = opts.quick ? [['mini', 32, 128, 5]] : [['mini', 32, 128, 6], ['base', 8, 128, 4]];
   for (const [config, batch, seq, steps] of jobs) {
     const model = new BertForTask(presetConfig(config, vocab.size), 'BertForPreTraining');
     model.initialize(1);

@@ -7,13 +7,15 @@
 //
 // The collectives live in a second addon, build/Release/bert_mpi.node (native/mpi), built where an
 // MPI library is found and loaded only here, in a process mpirun started.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 import { BertError } from '../errors.js';
-import { packageRoot } from '../native.js';
+import type { BertForTask } from '../model/bert.js';
+import { native, packageRoot, packageVersion } from '../native.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
 /** What a training loop needs of the other ranks. */
 export interface Communicator {
@@ -249,4 +251,29 @@ export function threadsPerRank(comm: Communicator): number | undefined {
 /** MPI's orderly end for a process whose communicator was started (the CLI calls it once its job is done). */
 export function endCommunicator(): void {
   if (world && world.size > 1) world.end();
+}
+
+/** The sums over every rank of a few numbers (the numbers themselves alone). */
+export function sumAcross(comm: Communicator, values: number[]): number[] {
+  if (comm.size === 1) return values;
+  const t = Float64Array.from(values);
+  comm.sum(t);
+  return Array.from(t);
+}
+
+/** A file's name and size, for the start-up agreement of a data-parallel run. */
+export function fileStamps(files: string[] | undefined): [string, number][] {
+  return (files ?? []).map((f) => [f, statSync(f).size]);
+}
+
+/** A cheap fingerprint of the weights every rank starts from (a sample of the arena, in float64). */
+export function weightsStamp(params: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < params.length; i += 997) sum += params[i] * ((i % 7) + 1);
+  return sum;
+}
+
+/** What every training loop's ranks must share, beside the loop's own options and position. */
+export function runSettings(model: BertForTask, tok: Tokenizer, dtype: string, own: Record<string, unknown>): Record<string, unknown> {
+  return { version: packageVersion(), isa: native.isa(), dtype, config: model.cfg, vocab: fingerprint(tok.vocab.tokens.join('\n')), weights: weightsStamp(model.store.params), ...own };
 }

@@ -15,9 +15,7 @@ import type { AnyFamily, Dataset } from '../tasks/family.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { TrainingRun, withRun } from './run.js';
-import { communicator, fingerprint, GradientSum, share, shareOf, startTogether, type Communicator } from './distributed.js';
-import { weightsStamp } from './pretrain.js';
-import { native, packageVersion } from '../native.js';
+import { communicator, fingerprint, GradientSum, runSettings, share, shareOf, startTogether, sumAcross, type Communicator } from './distributed.js';
 import type { Targets } from '../model/bert.js';
 
 export interface FinetuneOptions {
@@ -118,11 +116,10 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   const t0 = Date.now();
   const firstStep = step;
   let seen = 0;
-  agree({
-    version: packageVersion(), isa: native.isa(), dtype, config: model.cfg, family: o.family.name, weights: weightsStamp(model.store.params), step, epoch, offset,
-    vocab: fingerprint(tok.vocab.tokens.join('\n')), train: fingerprint(JSON.stringify(o.train.labels ?? null) + train.length), dev: dev?.examples.length ?? 0,
+  agree(runSettings(model, tok, dtype, {
+    family: o.family.name, step, epoch, offset, train: fingerprint(JSON.stringify(o.train.labels ?? null) + train.length), dev: dev?.examples.length ?? 0,
     options: { epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, maxLength: o.maxLength },
-  });
+  }));
   const gradSum = new GradientSum(comm, () => model.store.grads, () => model.encoder.gradientRanges());
   const saveLast = () => run.checkpoint(last, model, tok, opt, { step, seed: o.seed, data: { epoch, offset }, best, sinceBest }, step);
   const devEval = (): boolean => {
@@ -168,11 +165,7 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
         model.encoder.gradientsDone = null;
       }
       gradSum.finish();
-      if (comm.size > 1) {
-        const t = new Float64Array([loss]);
-        comm.sum(t);
-        loss = t[0];
-      }
+      [loss] = sumAcross(comm, [loss]);
       const lr = schedule(step);
       const ok = run.healthy(step + 1, loss, () => opt.step(lr));
       step++;

@@ -17,9 +17,7 @@ import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { DEFAULT_SHARD_TOKENS, maskInstance, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
 import { TrainingRun, withRun } from './run.js';
-import { communicator, fingerprint, GradientSum, share, shareOf, startTogether, type Communicator } from './distributed.js';
-import { packageVersion, native } from '../native.js';
-import { statSync } from 'node:fs';
+import { communicator, fileStamps, GradientSum, runSettings, share, shareOf, startTogether, sumAcross, type Communicator } from './distributed.js';
 
 export interface PretrainOptions {
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
@@ -239,18 +237,6 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   return startTogether(comm, (agree) => withRun({ ...o, writer: comm.rank === 0, shouldStop: comm.size > 1 ? undefined : o.shouldStop }, (run) => runPretraining(o, run, comm, agree)));
 }
 
-/** A file's name and size, for the start-up agreement of a data-parallel run. */
-export function fileStamps(files: string[] | undefined): [string, number][] {
-  return (files ?? []).map((f) => [f, statSync(f).size]);
-}
-
-/** A cheap fingerprint of the weights every rank starts from (a sample of the arena, in float64). */
-export function weightsStamp(params: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < params.length; i += 997) sum += params[i] * ((i % 7) + 1);
-  return sum;
-}
-
 async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<PretrainResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
@@ -331,11 +317,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
         nspTotal += nn;
       }
     }
-    if (comm.size > 1) {
-      const t = new Float64Array([right, total, lossSum, nspRight, nspTotal]);
-      comm.sum(t);
-      [right, total, lossSum, nspRight, nspTotal] = t;
-    }
+    [right, total, lossSum, nspRight, nspTotal] = sumAcross(comm, [right, total, lossSum, nspRight, nspTotal]);
     const mlmLoss = lossSum / Math.max(1, total);
     return { step, mlmAccuracy: right / Math.max(1, total), mlmLoss, perplexity: Math.exp(mlmLoss), nspAccuracy: nspTotal ? nspRight / nspTotal : NaN, instances: evalSet.length, mlmBaseline, nspBaseline };
   };
@@ -353,11 +335,10 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   const batches = phasedBatches({ ...ph, batchSize: o.batchSize * comm.size }, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
   const first = await batches.next();
   const mine = <T>(items: T[]): T[] => (comm.size > 1 ? items.slice(...share(items.length, comm.rank, comm.size)) : items);
-  agree({
-    version: packageVersion(), isa: native.isa(), dtype, config: model.cfg, files: fileStamps(o.files), evalFiles: fileStamps(o.evalFiles),
-    vocab: fingerprint(tok.vocab.tokens.join('\n')), weights: weightsStamp(model.store.params), step, position: start,
+  agree(runSettings(model, tok, dtype, {
+    files: fileStamps(o.files), evalFiles: fileStamps(o.evalFiles), step, position: start,
     options: { batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmup: o.warmup, warmupFraction: o.warmupFraction, budget: o.budget, data: o.data, evalEvery: o.evalEvery, evalBatches: o.evalBatches, saveEvery: o.saveEvery, seed: o.seed, shardTokens: o.shardTokens, shortLength: ph.shortLength, shortRatio },
-  });
+  }));
   const gradSum = new GradientSum(comm, () => model.store.grads, () => model.encoder.gradientRanges());
   let budget: Budget | null = null;
   if (steps === undefined && budgetSeconds !== undefined) {
@@ -435,11 +416,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
     let batchTokens = 0;
     for (let i = 0; i < batch.attentionMask.length; i++) batchTokens += batch.attentionMask[i];
     let loss = r.loss, mlmLoss = r.parts.mlm ?? NaN, nspLoss = r.parts.nsp ?? NaN;
-    if (comm.size > 1) {
-      const t = new Float64Array([loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens]);
-      comm.sum(t);
-      [loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens] = t;
-    }
+    [loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens] = sumAcross(comm, [loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens]);
     const lr = schedule(step);
     const ok = run.healthy(step + 1, loss, () => opt.step(lr));
     step++;

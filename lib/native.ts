@@ -150,16 +150,6 @@ export function loadNative(): NativeEngine {
   return engine;
 }
 
-/** Whether the addon is built and loads here (without throwing). */
-export function nativeAvailable(): boolean {
-  try {
-    loadNative();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The engine. Loaded on first use, not at import: importing the library (and running --help,
  * tokenize, vocab or info of a model directory) needs no native build.

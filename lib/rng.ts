@@ -24,6 +24,25 @@ export function dropoutKeeps(seed: bigint, i: number, p: number): boolean {
   return rngU32(seed, BigInt(i)) >= dropThreshold(p);
 }
 
+/**
+ * The tags that keep the random streams of a run apart: each is mixed in beside the run's seed, so
+ * that no two streams draw the same numbers. Changing one changes every run's numbers (and breaks
+ * the resume of runs saved before): they are fixed.
+ */
+export const SEED_STREAM = {
+  /** a pretraining shard's documents → instances (mixSeed(seed, epoch, shard, instances)) */
+  instances: 1,
+  /** one instance's masks (mixSeed(seed, version, shard, index, masking)) */
+  masking: 2,
+  /** the held-out set's seed, apart from training's (mixSeed(seed, heldOut)) */
+  heldOut: 77,
+  /** the head's dropout within a step (subSeed(stepSeed, head)); the encoder's sites use layer + 1 ≤ 1000 */
+  head: 1_000_000,
+} as const;
+
+/** An encoder layer's dropout sites (subSeed(stepSeed, layer + 1, site)); the embeddings' is (0, 0). */
+export const DROPOUT_SITE = { attention: 1, attentionOutput: 2, output: 3 } as const;
+
 /** A seed for one dropout site of one step: SplitMix64 over (base, parts…). Distinct parts give unrelated masks. */
 export function subSeed(base: bigint, ...parts: number[]): bigint {
   let z = base & MASK64;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModelDir, modelDirConfig, saveModelDir } from '../io/model-dir.js';
 import { BertError } from '../errors.js';
-import type { Architecture } from '../model/bert.js';
+import { ARCHITECTURES, architectureRow, type Architecture } from '../model/heads/index.js';
 import { familyOfConfig } from '../tasks/registry.js';
 
 export interface ExportResult {
@@ -26,8 +26,8 @@ function exportArch(dir: string): Architecture {
   const cfg = modelDirConfig(dir);
   const declared = cfg.architectures?.[0];
   if (typeof cfg.bert_cli_task === 'string') return familyOfConfig(cfg).arch;
-  if (declared === 'BertForPreTraining') return 'BertForMaskedLM'; // what an ONNX runtime serves of it: fill-mask
-  return (declared as Architecture | undefined) ?? 'BertModel';
+  if (!declared || !(ARCHITECTURES as string[]).includes(declared)) return 'BertModel';
+  return architectureRow(declared as Architecture).exportAs ?? (declared as Architecture);
 }
 
 /**
@@ -39,8 +39,8 @@ export async function exportOnnx(dir: string, out: string, o: { encoder?: boolea
   // loaded on use: importing 'bert-cli' does not load the protobuf library
   const { exportOnnx: onnxBytes, onnxOutputs } = await import('../io/onnx.js');
   const arch = o.encoder ? 'BertModel' : exportArch(dir);
-  const outputs = onnxOutputs(arch);
   const loaded = loadModelDir(dir, { arch });
+  const outputs = onnxOutputs(loaded.model).map((x) => x.name);
   if (loaded.initialized.length) throw new BertError(`the checkpoint lacks ${loaded.initialized[0]}, which a ${arch} export needs`, { where: join(dir, 'model.safetensors') });
   if (!loaded.tokenizer) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
   const graphs: [string, Uint8Array][] = [['model.onnx', onnxBytes(loaded.model)]];

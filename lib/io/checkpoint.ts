@@ -7,7 +7,7 @@ import { BertError } from '../errors.js';
 import type { ParamStore } from '../model/params.js';
 import { firstNonFinite } from '../model/finite.js';
 import { native } from '../native.js';
-import { writeSafetensors, type Tensor } from './safetensors.js';
+import type { Tensor } from './safetensors.js';
 
 export interface LoadReport {
   loaded: string[];
@@ -86,9 +86,5 @@ function mapArena(store: ParamStore, tensors: Map<string, Tensor>): boolean {
 /** Every parameter under its HF name, in arena order. */
 export function storeTensors(store: ParamStore): [string, Tensor][] {
   return store.specs.map((s) => [s.name, { shape: s.shape, data: store.view(s.name) }] as [string, Tensor]);
-}
-
-export function saveTensors(store: ParamStore, path: string): void {
-  writeSafetensors(path, storeTensors(store));
 }
 

@@ -12,6 +12,7 @@ import { BertError } from '../errors.js';
 import type { BertForTask } from '../model/bert.js';
 import { native } from '../native.js';
 import { layerNames, MASK_VALUE } from '../model/encoder.js';
+import type { OnnxGraph, OnnxOutput } from '../model/heads/head.js';
 
 const FLOAT = 1, INT8 = 3, INT64 = 7;
 const ATTR = { FLOAT: 1, INT: 2, TENSOR: 4, INTS: 7 } as const;
@@ -48,14 +49,10 @@ const int8Tensor = (name: string, dims: number[], data: Int8Array): Tensor =>
 const int64Tensor = (name: string, dims: number[], data: number[]): Tensor =>
   ({ name, dims, data_type: INT64, raw_data: new Uint8Array(BigInt64Array.from(data, BigInt).buffer) });
 
-/** The outputs each model class exports, as HF's ONNX exports (optimum) name them. */
-export function onnxOutputs(arch: string): string[] {
-  switch (arch) {
-    case 'BertModel': return ['last_hidden_state', 'pooler_output'];
-    case 'BertForQuestionAnswering': return ['start_logits', 'end_logits'];
-    case 'BertForSequenceClassification': case 'BertForTokenClassification': case 'BertForMultipleChoice': case 'BertForMaskedLM': case 'BertForPreTraining': return ['logits'];
-    default: throw new BertError(`${arch} has no ONNX export (sequence and token classification, multiple choice, QA, masked LM and the bare encoder have)`);
-  }
+/** The outputs a model exports, as HF's ONNX exports (optimum) name them: the head's, or a bare encoder's. */
+export function onnxOutputs(model: BertForTask): OnnxOutput[] {
+  const H = model.cfg.hidden_size;
+  return model.head ? model.head.onnxOutputs() : [{ name: 'last_hidden_state', shape: ['batch_size', 'sequence_length', H] }, { name: 'pooler_output', shape: ['batch_size', H] }];
 }
 
 /**
@@ -66,9 +63,9 @@ export function onnxOutputs(arch: string): string[] {
  */
 export function exportOnnx(model: BertForTask, opts: { int8?: boolean } = {}): Uint8Array {
   const cfg = model.cfg, arch = model.arch;
-  const outputs = onnxOutputs(arch);
+  const outputs = onnxOutputs(model);
   const H = cfg.hidden_size, NH = cfg.num_attention_heads, HS = H / NH, eps = cfg.layer_norm_eps;
-  const prefix = arch === 'BertModel' ? '' : 'bert.';
+  const prefix = model.encoder.prefix;
   const nodes: Node[] = [];
   const inits: Tensor[] = [];
   let k = 0;
@@ -110,7 +107,7 @@ export function exportOnnx(model: BertForTask, opts: { int8?: boolean } = {}): U
   const gelu = (x: string) => one('Mul', [one('Mul', [x, constF(`half_${k}`, 0.5)]), one('Add', [one('Erf', [one('Div', [x, constF(`sqrt2_${k}`, Math.SQRT2)])]), constF(`one_${k}`, 1)])]);
 
   // multiple choice takes [batch, choices, sequence], as HF's exports do: the choices are rows of one batch
-  const choice = arch === 'BertForMultipleChoice';
+  const choice = !!model.head?.choices;
   const inputShape = one('Shape', ['input_ids']);
   const dim = (axis: number) => one('Gather', [inputShape, constI(`dim_${axis}`, [axis], [])], [{ name: 'axis', i: 0, type: ATTR.INT }]);
   const seqLen = dim(choice ? 2 : 1);
@@ -136,40 +133,25 @@ export function exportOnnx(model: BertForTask, opts: { int8?: boolean } = {}): U
     const a = layerNorm(one('Add', [linearInt8(ctx, n.ow, n.ob), x]), n.ln1w, n.ln1b);
     x = layerNorm(one('Add', [linearInt8(gelu(linearInt8(a, n.iw, n.ib)), n.outw, n.outb), a]), n.ln2w, n.ln2b);
   }
-  const finals: [string, string][] = [];
-  const pooler = () => one('Tanh', [linear(one('Gather', [x, constI('cls_index', [0], [])], [{ name: 'axis', i: 1, type: ATTR.INT }]), `${prefix}pooler.dense.weight`, `${prefix}pooler.dense.bias`)]);
-  if (arch === 'BertModel') finals.push([x, 'last_hidden_state'], [pooler(), 'pooler_output']);
-  if (arch === 'BertForSequenceClassification') finals.push([linear(pooler(), 'classifier.weight', 'classifier.bias'), 'logits']);
-  if (choice) {
-    const perChoice = one('Concat', [constI('minus_one_b', [-1]), one('Unsqueeze', [dim(1), constI('axis0_b', [0])])], [{ name: 'axis', i: 0, type: ATTR.INT }]);
-    finals.push([one('Reshape', [linear(pooler(), 'classifier.weight', 'classifier.bias'), perChoice]), 'logits']);
-  }
-  if (arch === 'BertForTokenClassification') finals.push([linear(x, 'classifier.weight', 'classifier.bias'), 'logits']);
-  if (arch === 'BertForQuestionAnswering') {
-    const [s, e] = node('Split', [linear(x, 'qa_outputs.weight', 'qa_outputs.bias'), constI('split', [1, 1])], [{ name: 'axis', i: -1, type: ATTR.INT }], 2);
-    finals.push([one('Squeeze', [s, constI('last_axis', [-1])]), 'start_logits'], [one('Squeeze', [e, constI('last_axis2', [-1])]), 'end_logits']);
-  }
-  if (arch === 'BertForMaskedLM' || arch === 'BertForPreTraining') {
-    const t = layerNorm(gelu(linear(x, 'cls.predictions.transform.dense.weight', 'cls.predictions.transform.dense.bias')), 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.LayerNorm.bias');
-    // the decoder is tied to the word embeddings: a Transpose of that initializer (folded once by the runtime), not a copy
-    const decoder = one('Transpose', [`${prefix}embeddings.word_embeddings.weight`], [{ name: 'perm', ints: [1, 0], type: ATTR.INTS }]);
-    finals.push([one('Add', [one('MatMul', [t, decoder]), param('cls.predictions.bias')]), 'logits']);
-  }
+  let pooled: string | null = null;
+  const pooler = () => (pooled ??= one('Tanh', [linear(one('Gather', [x, constI('cls_index', [0], [])], [{ name: 'axis', i: 1, type: ATTR.INT }]), `${prefix}pooler.dense.weight`, `${prefix}pooler.dense.bias`)]));
+  const graph: OnnxGraph = {
+    hidden: x, pooler, linear, layerNorm, gelu, param, one, node, constI, dim, prefix,
+    int: (name, i) => ({ name, i, type: ATTR.INT }),
+    ints: (name, ints) => ({ name, ints, type: ATTR.INTS }),
+  };
+  const finals: [string, string][] = model.head ? model.head.onnx(graph) : [[x, 'last_hidden_state'], [pooler(), 'pooler_output']];
   for (const [from, to] of finals) nodes.push({ op_type: 'Identity', input: [from], output: [to], name: `out_${to}`, attribute: [] });
 
   const dims = (names: (string | number)[]) => ({ dim: names.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) });
   const value = (name: string, elem: number, shape: (string | number)[]) => ({ name, type: { tensor_type: { elem_type: elem, shape: dims(shape) } } });
-  const outShape: Record<string, (string | number)[]> = {
-    last_hidden_state: ['batch_size', 'sequence_length', H], pooler_output: ['batch_size', H], start_logits: ['batch_size', 'sequence_length'], end_logits: ['batch_size', 'sequence_length'],
-    logits: arch === 'BertForSequenceClassification' ? ['batch_size', model.numLabels] : choice ? ['batch_size', 'num_choices'] : ['batch_size', 'sequence_length', arch === 'BertForTokenClassification' ? model.numLabels : cfg.vocab_size],
-  };
   const M = schema.lookupType('onnx.ModelProto');
   const msg = {
     ir_version: 8, producer_name: 'bert-cli', producer_version: '0.1.0', opset_import: [{ domain: '', version: 17 }],
     graph: {
       name: arch, node: nodes, initializer: inits,
       input: ['input_ids', 'attention_mask', 'token_type_ids'].map((nm) => value(nm, INT64, choice ? ['batch_size', 'num_choices', 'sequence_length'] : ['batch_size', 'sequence_length'])),
-      output: outputs.map((nm) => value(nm, FLOAT, outShape[nm])),
+      output: outputs.map((o) => value(o.name, FLOAT, o.shape)),
     },
   };
   const err = M.verify(msg);

@@ -7,7 +7,7 @@
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { native, type NativeEngine } from '../native.js';
-import { subSeed } from '../rng.js';
+import { DROPOUT_SITE, subSeed } from '../rng.js';
 import type { ParamStore } from './params.js';
 
 /** Arithmetic of the linear layers in training: float32, or bfloat16 weights and inputs with float32 sums. */
@@ -59,9 +59,9 @@ export interface DropoutSeeds {
   output: bigint;
 }
 
-/** The seeds of layer l's dropout sites for a step's seed; the embeddings' site is layer −1's `output`. */
+/** The seeds of layer l's dropout sites for a step's seed; the embeddings' site is subSeed(seed, 0, 0) (Encoder.forward). */
 export function dropoutSeeds(seed: bigint, l: number): DropoutSeeds {
-  return { attention: subSeed(seed, l + 1, 1), attentionOutput: subSeed(seed, l + 1, 2), output: subSeed(seed, l + 1, 3) };
+  return { attention: subSeed(seed, l + 1, DROPOUT_SITE.attention), attentionOutput: subSeed(seed, l + 1, DROPOUT_SITE.attentionOutput), output: subSeed(seed, l + 1, DROPOUT_SITE.output) };
 }
 
 /**
@@ -360,8 +360,7 @@ export class Encoder {
     if (!batch || !this.training) throw new BertError('backward needs a training forward first');
     const { B, T } = batch;
     const R = B * T;
-    const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, hidden_dropout_prob: pH0, attention_probs_dropout_prob: pA } = this.cfg;
-    const pH = pH0;
+    const { hidden_size: H, intermediate_size: I, num_attention_heads: NH, hidden_dropout_prob: pH, attention_probs_dropout_prob: pA } = this.cfg;
     const p = this.prefix;
     const rows = (a: Float32Array, w: number) => a.subarray(0, R * w);
     const attention = this.attention();

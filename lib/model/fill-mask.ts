@@ -14,7 +14,7 @@ export interface FillCandidate {
 
 /** For each [MASK] of `text` (in order), the top-k candidates. */
 export function fillMask(model: BertForTask, tok: Tokenizer, text: string, topK = 5): FillCandidate[][] {
-  if (model.arch !== 'BertForMaskedLM' && model.arch !== 'BertForPreTraining') throw new BertError(`a ${model.arch} has no MLM head`);
+  if (!model.head?.maskedLm) throw new BertError(`a ${model.arch} has no MLM head`);
   const maskId = tok.vocab.special('[MASK]');
   const enc = tok.encode(text, null, { maxLength: model.cfg.max_position_embeddings });
   const positions = enc.ids.flatMap((id, i) => (id === maskId ? [i] : []));

@@ -198,11 +198,3 @@ export async function* streamRecords(path: string, opts: { skipBad?: boolean; si
   if (src.rows.length || src.skipped.length) yield src;
 }
 
-/** A column's text in a row, or an error naming the file, line and column. */
-export function textField(src: RecordSource, i: number, column: string): string {
-  const v = src.rows[i][column];
-  if (v === undefined || v === null) {
-    throw new BertError(`no '${column}' field`, { where: `${src.file}:${src.lines[i]}`, hint: `columns are: ${src.columns.join(', ')}` });
-  }
-  return String(v);
-}

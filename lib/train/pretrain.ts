@@ -11,7 +11,7 @@ import { loadModelDir } from '../io/model-dir.js';
 import { BertForTask } from '../model/bert.js';
 import type { Batch, Dtype } from '../model/encoder.js';
 import { assertMemoryFits, shardBytes } from '../model/memory.js';
-import { mixSeed, Random, subSeed } from '../rng.js';
+import { mixSeed, Random, SEED_STREAM, subSeed } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 import { AdamW, linearSchedule } from './optimizer.js';
@@ -212,7 +212,7 @@ export async function* pretrainingBatches(o: Pick<PretrainOptions, 'files' | 'to
 }
 
 function maskOne(inst: Instance, o: Pick<PretrainOptions, 'data' | 'seed'>, sp: SpecialIds, isCont: (id: number) => boolean, version: number, shard: number, index: number) {
-  const m = maskInstance(inst, o.data, sp, new Random(mixSeed(o.seed, version, shard, index, 2)), isCont);
+  const m = maskInstance(inst, o.data, sp, new Random(mixSeed(o.seed, version, shard, index, SEED_STREAM.masking)), isCont);
   return { inputIds: m.inputIds, labels: m.labels, typeIds: inst.typeIds, nspLabel: inst.nspLabel };
 }
 
@@ -476,7 +476,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
 }
 
 /** The held-out set's seed, apart from training's, and its default size in batches. */
-export const heldOutSeed = (seed: number) => mixSeed(seed, 77);
+export const heldOutSeed = (seed: number) => mixSeed(seed, SEED_STREAM.heldOut);
 export const DEFAULT_EVAL_BATCHES = 50;
 
 /** Held-out instances with fixed masks (seeded apart from training), at most evalBatches batches. */

@@ -13,7 +13,7 @@
 // Documents stream in shards (a few million tokens each): instances are made and shuffled within
 // a shard, so memory stays bounded on corpora larger than RAM. Everything is seeded by (seed,
 // epoch, shard): a resumed run regenerates exactly the same instances and masks.
-import { mixSeed, Random } from '../rng.js';
+import { mixSeed, SEED_STREAM, Random } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { readSourcedDocuments } from '../data/corpus.js';
 
@@ -192,7 +192,7 @@ export async function* pretrainingShards(files: string[], tok: Tokenizer, o: Pre
   let tokens = 0;
   let shard = 0;
   const flush = () => {
-    const rng = new Random(mixSeed(seed, epoch, shard++, 1));
+    const rng = new Random(mixSeed(seed, epoch, shard++, SEED_STREAM.instances));
     // NotNext's B from the same file when it has another document in the shard, else from any
     const pools = new Map<number, number[]>();
     sources.forEach((s, d) => (pools.get(s) ?? pools.set(s, []).get(s)!).push(d));

@@ -18,6 +18,7 @@ const ctx: JobContext = {
   progress: {
     update: (text, force) => send({ t: 'update', text, force }),
     log: (text) => send({ t: 'log', text }),
+    warn: (text) => send({ t: 'warn', text }),
     done: (summary, ok) => send({ t: 'done', summary, ok }),
   },
   stopRequested: () => Atomics.load(stop, 0) !== 0,

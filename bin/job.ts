@@ -25,6 +25,7 @@ export interface JobContext {
 export type JobMessage =
   | { t: 'update'; text: string; force?: boolean }
   | { t: 'log'; text: string }
+  | { t: 'warn'; text: string }
   | { t: 'done'; summary: string; ok?: boolean }
   | { t: 'stdout'; text: string }
   | { t: 'result'; stopped: boolean }
@@ -45,6 +46,7 @@ export function runJob(name: JobName, args: unknown, opts: { quiet?: boolean }):
       switch (m.t) {
         case 'update': progress.update(m.text, m.force); break;
         case 'log': progress.log(m.text); break;
+        case 'warn': if (!follower) progress.warn(m.text); break;
         case 'done': progress.done(m.summary, m.ok); break;
         case 'stdout': if (!stdoutIsClosed() && !follower) progress.print(m.text); break;
         case 'result': stopped = m.stopped; break;

@@ -62,9 +62,14 @@ export class Progress implements ProgressSink {
     }
   }
 
+  /** A warning: a line that stays, shown with --quiet too (quiet silences progress, not what changes the results). */
+  warn(text: string): void {
+    this.log(text, true);
+  }
+
   /** A line that stays (a stage's result), above the spinner. */
-  log(text: string): void {
-    if (this.quiet) return;
+  log(text: string, evenQuiet = false): void {
+    if (this.quiet && !evenQuiet) return;
     if (this.spinner) {
       this.spinner.stop();
       process.stderr.write(text + '\n');

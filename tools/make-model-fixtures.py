@@ -3,9 +3,11 @@
 names, written out here because Debian ships torch but not transformers), its random weights, a
 padded batch, and what it computes: sequence and pooled outputs, every head's logits, the pretraining
 and classification losses with every parameter gradient, and the parameters after five steps of
-torch.optim.AdamW. CI never runs this; the fixtures are committed.
+torch.optim.AdamW, and for model-tiny every head's loss and every parameter gradient (masked LM alone,
+token classification, QA, multiple choice, regression, multi-label). CI never runs this; the fixtures
+are committed.
 
-Run: /usr/bin/python3 tools/make-model-fixtures.py   (Debian: apt-get install python3-torch)
+Run: python3 tools/make-model-fixtures.py   (torch from Debian's python3-torch or a venv: pip install torch)
 
 With --check DIR it runs the other direction: it loads a model directory written by bert-cli
 (tools/export-for-reference.ts) into the reference and compares with the outputs bert-cli recorded.
@@ -195,6 +197,52 @@ def make(name, cfg, num_labels, seed, full=True):
         loss.backward()
         opt.step()
         adam_losses.append(loss.item())
+    after_adamw = {n: t.detach().clone() for n, t in p.items()}
+
+    # every other head's loss and gradients (model-tiny): the new tensors and targets come from a second
+    # generator, so the stream above (and every fixture written before) is unchanged
+    head_grads, head_losses, extra = {}, {}, {}
+    if full:
+        gen2 = torch.Generator().manual_seed(seed + 1000)
+        with torch.no_grad():  # back to the weights before the AdamW steps: the gradients are at model.safetensors
+            for n, t in weights.items():
+                p[n].copy_(t)
+        H = cfg["hidden_size"]
+        p["reg.classifier.weight"] = (torch.randn(1, H, generator=gen2) * 0.5).requires_grad_()
+        p["reg.classifier.bias"] = (torch.randn(1, generator=gen2) * 0.1).requires_grad_()
+        reg_targets = torch.randn(B, generator=gen2)
+        ml_targets = (torch.rand(B, num_labels, generator=gen2) < 0.5).to(torch.float32)
+        extra = {"regression_targets": reg_targets.tolist(), "multilabel_targets": ml_targets.flatten().tolist()}
+        weights.update({n: p[n].detach().clone() for n in ("reg.classifier.weight", "reg.classifier.bias")})
+
+        def run(name, loss_fn):
+            for t in p.values():
+                t.grad = None
+            h4, pooled4 = encoder(cfg, p, ids, types, mask)
+            loss = loss_fn(h4, pooled4)
+            loss.backward()
+            head_losses[name] = loss.item()
+            head_grads[name] = {n: t.grad.clone() for n, t in p.items() if t.grad is not None}
+
+        def mlm_only(h4, pooled4):
+            t = gelu(F.linear(h4, p["cls.predictions.transform.dense.weight"], p["cls.predictions.transform.dense.bias"]))
+            t = F.layer_norm(t, (H,), p["cls.predictions.transform.LayerNorm.weight"], p["cls.predictions.transform.LayerNorm.bias"], cfg["layer_norm_eps"])
+            return F.cross_entropy(F.linear(t, p["bert.embeddings.word_embeddings.weight"], p["cls.predictions.bias"]).reshape(-1, V), mlm_labels.reshape(-1))
+
+        def qa(h4, pooled4):
+            lg = F.linear(h4, p["qa_outputs.weight"], p["qa_outputs.bias"])
+            return (F.cross_entropy(lg[..., 0], start) + F.cross_entropy(lg[..., 1], end)) / 2
+
+        run("masked_lm", mlm_only)
+        run("token_classification", lambda h4, _: F.cross_entropy(F.linear(h4, p["classifier.weight"], p["classifier.bias"]).reshape(-1, num_labels), tok_labels.reshape(-1)))
+        run("question_answering", qa)
+        run("multiple_choice", lambda _, q: F.cross_entropy(F.linear(q, p["mc.classifier.weight"], p["mc.classifier.bias"]).view(1, -1), torch.tensor([2])))
+        run("regression", lambda _, q: F.mse_loss(F.linear(q, p["reg.classifier.weight"], p["reg.classifier.bias"]).view(-1), reg_targets))
+        run("multi_label", lambda _, q: F.binary_cross_entropy_with_logits(F.linear(q, p["classifier.weight"], p["classifier.bias"]), ml_targets))
+        for t in p.values():
+            t.grad = None
+        for name, g in head_grads.items():
+            write_safetensors(os.path.join(out, f"grads-{name.replace('_', '-')}.safetensors"), g)
 
     write_safetensors(os.path.join(out, "model.safetensors"), weights)
     if not full:
@@ -203,7 +251,7 @@ def make(name, cfg, num_labels, seed, full=True):
     write_safetensors(os.path.join(out, "grads-pretraining.safetensors"), pre_grads)
     if full:
         write_safetensors(os.path.join(out, "grads-classification.safetensors"), cls_grads)
-        write_safetensors(os.path.join(out, "adamw-5-steps.safetensors"), {n: t.detach() for n, t in p.items()})
+        write_safetensors(os.path.join(out, "adamw-5-steps.safetensors"), after_adamw)
     full_cfg = dict(cfg, model_type="bert", hidden_act="gelu", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
                     initializer_range=0.02, id2label={str(i): f"L{i}" for i in range(num_labels)},
                     label2id={f"L{i}": i for i in range(num_labels)})
@@ -216,8 +264,9 @@ def make(name, cfg, num_labels, seed, full=True):
             "mlm_labels": mlm_labels.flatten().tolist(), "nsp_labels": nsp_labels.tolist(), "labels": cls_labels.tolist(),
             "token_labels": tok_labels.flatten().tolist(), "start_positions": start.tolist(), "end_positions": end.tolist(),
             "losses": {"pretraining": pre_loss.item(), "classification": cls_loss.item(), "token_classification": tok_loss,
-                       "question_answering": qa_loss, "multiple_choice": choice_loss, "adamw": adam_losses},
-            "choice_labels": [2],
+                       "question_answering": qa_loss, "multiple_choice": choice_loss, "adamw": adam_losses,
+                       **({"heads": head_losses} if head_losses else {})},
+            "choice_labels": [2], **extra,
         }, f, indent=1)
     print(f"wrote {out}")
 

@@ -69,6 +69,7 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   const r = await finetune({
     ...f, columns: columnsOf(f), qa: { docStride: f.docStride, maxQueryLength: f.maxQueryLength }, shouldStop: ctx.stopRequested,
     onNotice: (l) => progress.log(l),
+    onWarning: (l) => progress.warn(l),
     onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${s.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`),
     onEval: (e) => {
       devLine = `  | dev ${e.metric} ${(100 * e.score).toFixed(2)}`;

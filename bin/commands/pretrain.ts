@@ -71,6 +71,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
   const r = await pretrain({
     ...f, files, shouldStop: ctx.stopRequested,
     onNotice: (l) => progress.log(l),
+    onWarning: (l) => progress.warn(l),
     onProgress: (t) => progress.update(t, true),
     onStep: (s) => progress.update(`step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  mlm acc ${pct(s.mlmAccuracy)}` + (f.nsp ? `  nsp acc ${pct(s.nspAccuracy, 0)}` : '') +
       `  lr ${s.lr.toExponential(2)}  ${Math.round(s.tokensPerSecond)} tok/s  ${f.budget !== undefined ? `${formatDuration(Math.max(0, f.budget - (Date.now() - t0) / 1000))} left` : (eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${evalLine}`),

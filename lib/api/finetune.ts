@@ -57,6 +57,8 @@ export interface FinetuneRequest {
   signal?: AbortSignal;
   shouldStop?: () => boolean;
   onNotice?: (line: string) => void;
+  /** notices that change what the run computes (a --dtype the CPU lacks, run as fp32); default onNotice */
+  onWarning?: (line: string) => void;
   onStep?: (s: { step: number; steps: number; epoch: number; epochs: number; loss: number; lr: number; examplesPerSecond: number; elapsed: number }) => void;
   onEval?: (e: DevReport & { metric: string }) => void;
 }
@@ -126,7 +128,7 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
     shuffle: r.shuffle ?? true, seed: r.seed ?? 42, evalEvery: r.evalEvery, earlyStopping: r.earlyStopping,
     resume: r.resume, overwrite: r.overwrite, saveEvery: r.saveEvery, skipNonfinite: r.skipNonfinite,
     shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(),
-    dtype: trainingDtype(r.dtype, say),
+    dtype: trainingDtype(r.dtype, r.onWarning ?? say),
     onStep: r.onStep && ((s) => r.onStep!({ ...s, epochs })),
     onEval: r.onEval && ((e) => r.onEval!({ ...e, metric })),
   }, tok);

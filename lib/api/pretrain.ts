@@ -61,6 +61,8 @@ export interface PretrainRequest {
   signal?: AbortSignal;
   shouldStop?: () => boolean;
   onNotice?: (line: string) => void;
+  /** notices that change what the run computes (a --dtype the CPU lacks, run as fp32); default onNotice */
+  onWarning?: (line: string) => void;
   /** what the run is doing before its first step (learning the vocabulary …), for a status line */
   onProgress?: (text: string) => void;
   onPlan?: (p: BudgetPlan) => void;
@@ -147,7 +149,7 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
     },
     data: { maxLength, shortSeqProb: 0.1, maskProb: r.maskProb ?? 0.15, maxPredictions: r.maxPredictions ?? 20, wholeWordMask: !!r.wholeWordMask, nsp, dupeFactor: r.dupeFactor ?? 0 },
     shortLength, shortRatio,
-    shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(), skipNonfinite: r.skipNonfinite, dtype: trainingDtype(r.dtype ?? 'auto', say),
+    shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(), skipNonfinite: r.skipNonfinite, dtype: trainingDtype(r.dtype ?? 'auto', r.onWarning ?? say),
     onStep: r.onStep, onEval: r.onEval, comm,
   });
   return {

@@ -6,6 +6,8 @@ import { UsageError } from '../errors.js';
 export interface ProgressSink {
   update(text: string, force?: boolean): void;
   log(text: string): void;
+  /** a line shown even with --quiet: what changes the results (a --dtype run as fp32) */
+  warn(text: string): void;
   done(summary: string, ok?: boolean): void;
 }
 

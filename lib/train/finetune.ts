@@ -14,8 +14,10 @@ import { evaluate } from '../tasks/batching.js';
 import type { AnyFamily, Dataset } from '../tasks/family.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
+import { trainingLoop, type Micro, type StepSource } from './loop.js';
+import { DEFAULT_MAX_LENGTH } from '../defaults.js';
 import { TrainingRun, withRun } from './run.js';
-import { communicator, fingerprint, GradientSum, runSettings, share, shareOf, startTogether, sumAcross, type Communicator } from './distributed.js';
+import { communicator, fingerprint, runSettings, share, shareOf, startTogether, type Communicator } from './distributed.js';
 import type { Targets } from '../model/bert.js';
 
 export interface FinetuneOptions {
@@ -70,7 +72,15 @@ export interface DevReport {
 /** How often fine-tuning saves its resumable last/ when --save-every does not say (wall time). */
 export const SAVE_EVERY_SECONDS = 300;
 
-export async function finetuneLoop(o: FinetuneOptions, tok: Tokenizer): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
+export interface FinetuneResult {
+  model: BertForTask;
+  best: DevReport | null;
+  steps: number;
+  stopped: boolean;
+  skipped: number[];
+}
+
+export async function finetuneLoop(o: FinetuneOptions, tok: Tokenizer): Promise<FinetuneResult> {
   const comm = o.comm ?? communicator();
   return startTogether(comm, (agree) => withRun({ ...o, saveEverySeconds: SAVE_EVERY_SECONDS, writer: comm.rank === 0, shouldStop: comm.size > 1 ? undefined : o.shouldStop },
     (run) => runFinetuning(o, tok, run, comm, agree)));
@@ -84,48 +94,87 @@ function labelled(targets: Targets | null, examples: number): number {
   return n;
 }
 
-async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<{ model: BertForTask; best: DevReport | null; steps: number; stopped: boolean; skipped: number[] }> {
+/** Where a fine-tuning run is in its data: the epoch, the offset into its shuffled order, examples seen. */
+interface EpochPosition {
+  epoch: number;
+  offset: number;
+  seen: number;
+}
+
+/**
+ * Fine-tuning's batches: each epoch's seeded shuffle, a step of up to gradAccum global batches of
+ * size × batchSize examples, each rank its slice. A step's info says whether it ends its epoch.
+ */
+function epochSource(o: FinetuneOptions, comm: Communicator, padId: number, pos: EpochPosition): StepSource<{ epochEnd: boolean }> {
+  const train = o.train.examples, globalBatch = o.batchSize * comm.size;
+  let order: Int32Array | null = null;
+  return {
+    async next(step) {
+      if (pos.offset >= train.length) { // the last epoch's end (its evaluation is done): the next one
+        pos.epoch++;
+        pos.offset = 0;
+        order = null;
+      }
+      if (pos.epoch >= o.epochs) return null;
+      order ??= o.shuffle ? shuffledOrder(train.length, o.seed, pos.epoch) : Int32Array.from(train.keys());
+      let offset = pos.offset;
+      const micros: Micro[] = [];
+      const count = Math.min(o.gradAccum, Math.ceil((order.length - offset) / globalBatch));
+      for (let a = 0; a < count; a++) {
+        const global = order.subarray(offset, offset + globalBatch);
+        const [b, e] = share(global.length, comm.rank, comm.size);
+        const xs = Array.from(global.subarray(b, e), (k) => train[k]);
+        offset += global.length;
+        const c = xs.length ? o.family.collate(xs, padId, true) : null;
+        micros.push({ batch: c?.batch ?? null, targets: c?.targets ?? null, seed: subSeed(BigInt(o.seed), step, a), counts: [labelled(c?.targets ?? null, xs.length)] });
+      }
+      return {
+        micros, info: { epochEnd: offset >= order.length },
+        commit: () => {
+          pos.seen += offset - pos.offset;
+          pos.offset = offset;
+        },
+      };
+    },
+  };
+}
+
+async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<FinetuneResult> {
   const last = join(o.out, 'last');
   if (o.resume) run.assertResumable(last);
-  assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? 128, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
+  assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? DEFAULT_MAX_LENGTH, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
   // resumed: the run's own model; else a fresh head, only the encoder's weights from the pretrained model
   const model = o.resume ? loadModelDir(last, { arch: o.family.arch }).model
     : loadModelDir(o.modelDir, { arch: o.family.arch, seed: o.seed, config: { ...o.labelConfig, ...(o.maxLength ? { bert_cli_max_length: o.maxLength } : {}) }, encoderOnly: true }).model;
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   const train = o.train.examples, dev = o.dev?.examples.length ? o.dev : null;
   const padId = tok.vocab.special('[PAD]');
-  // a step takes gradAccum global batches of size × batchSize examples, each rank its slice
-  const globalBatch = o.batchSize * comm.size;
-  const stepsPerEpoch = Math.ceil(train.length / (globalBatch * o.gradAccum));
-  const total = stepsPerEpoch * o.epochs;
+  const total = Math.ceil(train.length / (o.batchSize * comm.size * o.gradAccum)) * o.epochs;
   const warmup = Math.round(total * o.warmupRatio);
   const schedule = o.scheduler === 'linear' ? linearSchedule(o.lr, warmup, total) : constantSchedule(o.lr, warmup);
   const opt = new AdamW(model.store, { lr: o.lr, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
-  let step = 0, epoch = 0, offset = 0;
-  let best: DevReport | null = null;
-  let sinceBest = 0;
+  let step = 0, best: DevReport | null = null, sinceBest = 0;
+  const pos: EpochPosition = { epoch: 0, offset: 0, seen: 0 };
   if (o.resume) {
     const st = run.restore(last, model, opt);
     step = st.step;
-    epoch = st.data.epoch as number;
-    offset = st.data.offset as number;
+    pos.epoch = st.data.epoch as number;
+    pos.offset = st.data.offset as number;
     best = (st.best as DevReport | null) ?? null;
     sinceBest = (st.sinceBest as number) ?? 0;
   }
   run.startMetrics(o.resume ? step : null);
-  const t0 = Date.now();
-  const firstStep = step;
-  let seen = 0;
+  const t0 = Date.now(), firstStep = step;
   agree(runSettings(model, tok, dtype, {
-    family: o.family.name, step, epoch, offset, train: fingerprint(JSON.stringify(o.train.labels ?? null) + train.length), dev: dev?.examples.length ?? 0,
+    family: o.family.name, step, epoch: pos.epoch, offset: pos.offset, train: fingerprint(JSON.stringify(o.train.labels ?? null) + train.length), dev: dev?.examples.length ?? 0,
     options: { epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, maxLength: o.maxLength },
   }));
-  const gradSum = new GradientSum(comm, () => model.store.grads, () => model.encoder.gradientRanges());
-  const saveLast = () => run.checkpoint(last, model, tok, opt, { step, seed: o.seed, data: { epoch, offset }, best, sinceBest }, step);
+  const saveLast = () => run.checkpoint(last, model, tok, opt, { step, seed: o.seed, data: { epoch: pos.epoch, offset: pos.offset }, best, sinceBest }, step);
+  // the dev evaluation: the best model kept in out/; true when early stopping ends the run
   const devEval = (): boolean => {
     if (!dev) return false;
     const r = evaluate(model, o.family, dev, { batchSize: o.batchSize, padId, comm });
-    const rep: DevReport = { step, epoch, loss: r.loss, score: r.score, metrics: r.metrics };
+    const rep: DevReport = { step, epoch: pos.epoch, loss: r.loss, score: r.score, metrics: r.metrics };
     run.log('dev', { ...rep, metrics: { ...r.metrics, confusion: undefined } });
     o.onEval?.(rep);
     if (!best || rep.score > best.score) {
@@ -137,62 +186,45 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
     }
     return !!o.earlyStopping && sinceBest >= o.earlyStopping;
   };
-
-  outer: for (; epoch < o.epochs; epoch++, offset = 0) {
-    const order = o.shuffle ? shuffledOrder(train.length, o.seed, epoch) : Int32Array.from(train.keys());
-    for (; offset < order.length; ) {
-      model.store.zeroGrad();
-      let loss = 0;
-      const micro = Math.min(o.gradAccum, Math.ceil((order.length - offset) / globalBatch));
-      for (let a = 0; a < micro; a++) {
-        const global = order.subarray(offset, offset + globalBatch);
-        const [b, e] = share(global.length, comm.rank, comm.size);
-        const xs = Array.from(global.subarray(b, e), (k) => train[k]);
-        offset += global.length;
-        seen += global.length;
-        const c = xs.length ? o.family.collate(xs, padId, true) : null;
-        let shares;
-        if (comm.size > 1) {
-          // the ranks agree on what the loss averages over, and on a stop, before each micro-batch
-          const n = labelled(c?.targets ?? null, xs.length);
-          const t = new Float64Array([n, a === 0 && o.shouldStop?.() ? 1 : 0]);
-          comm.sum(t);
-          if (t[1] > 0) { run.stopped = true; offset -= global.length; seen -= global.length; break outer; }
-          shares = { head: shareOf(n, t[0]) };
-        }
-        model.encoder.gradientsDone = a === micro - 1 ? gradSum.hook() : null;
-        if (c) loss += model.step(c.batch, c.targets, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step, a), gradScale: 1 / o.gradAccum, shares }).loss / o.gradAccum;
-        model.encoder.gradientsDone = null;
-      }
-      gradSum.finish();
-      [loss] = sumAcross(comm, [loss]);
-      const lr = schedule(step);
-      const ok = run.healthy(step + 1, loss, () => opt.step(lr));
-      step++;
-      if (!ok) continue;
-      const elapsed = (Date.now() - t0) / 1000;
-      run.log('train', { step, epoch: epoch + offset / order.length, loss, lr });
-      o.onStep?.({ step, steps: total, epoch, loss, lr, examplesPerSecond: seen / Math.max(elapsed, 1e-9), elapsed });
-      if (o.evalEvery && step % o.evalEvery === 0 && devEval()) break outer; // early stopping
-      if (await run.afterStep(step, saveLast)) break outer;
-    }
-    if (!(o.evalEvery && step % o.evalEvery === 0) && devEval()) break;
-  }
+  const evaluatedAt = (k: number) => !!o.evalEvery && k % o.evalEvery === 0;
+  // a run resumed at an epoch's end (stopped before its evaluation) evaluates first
+  const endedEarly = pos.offset >= train.length && pos.epoch < o.epochs && !evaluatedAt(step) && devEval();
+  const result = endedEarly ? { step } : await trainingLoop({
+    model, opt, run, comm, step, gradAccum: o.gradAccum, source: epochSource(o, comm, padId, pos), save: saveLast, lr: schedule,
+    shouldStop: comm.size > 1 ? o.shouldStop : undefined,
+    shares: (mine, all) => ({ head: shareOf(mine[0], all[0]) }),
+    afterUpdate: (k, loss) => {
+      step = k;
+      const lr = schedule(k - 1), elapsed = (Date.now() - t0) / 1000;
+      run.log('train', { step: k, epoch: pos.epoch + pos.offset / train.length, loss, lr });
+      o.onStep?.({ step: k, steps: total, epoch: pos.epoch, loss, lr, examplesPerSecond: pos.seen / Math.max(elapsed, 1e-9), elapsed });
+      return evaluatedAt(k) && devEval(); // early stopping
+    },
+    // an epoch's end: the dev evaluation, unless the cadence has just run it
+    afterStep: (k, info) => {
+      step = k;
+      return info.epochEnd && !evaluatedAt(k) && devEval();
+    },
+  });
+  step = result.step;
   saveLast(); // with the dev evaluation's best, which may be newer than a periodic save of this step
   if (!dev) saveModelDir(o.out, model, tok); // no dev set to choose by: the final model
-  const seconds = (Date.now() - t0) / 1000;
-  const b = best as DevReport | null;
+  reportFinetuning(o, run, model, dtype, { step, total, firstStep, seconds: (Date.now() - t0) / 1000, seen: pos.seen, best });
+  return { model, best, steps: step, stopped: run.stopped, skipped: run.health.skipped };
+}
+
+function reportFinetuning(o: FinetuneOptions, run: TrainingRun, model: BertForTask, dtype: string, r: { step: number; total: number; firstStep: number; seconds: number; seen: number; best: DevReport | null }): void {
+  const b = r.best, train = o.train.examples, dev = o.dev?.examples.length ? o.dev : null;
   run.report({
     kind: 'finetune', out: o.out, config: model.cfg, labels: o.family.classes(o.train.labels),
     options: { model: o.modelDir, examples: train.length, devExamples: dev?.examples.length ?? 0, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, resume: !!o.resume, dtype, ...(o.sizeDefaults ? { sizeDefaults: `${o.sizeDefaults.flags.join(', ')} from the row for ${o.sizeDefaults.row}` } : {}) },
     summary: [
       ['task', o.family.name],
-      ['steps', `${step} of ${total}${run.stopped ? ' (stopped; --resume goes on)' : ''}`],
-      ['this run', `${step - firstStep} steps in ${seconds.toFixed(1)} s, ${(seen / Math.max(seconds, 1e-9)).toFixed(1)} examples/s`],
+      ['steps', `${r.step} of ${r.total}${run.stopped ? ' (stopped; --resume goes on)' : ''}`],
+      ['this run', `${r.step - r.firstStep} steps in ${r.seconds.toFixed(1)} s, ${(r.seen / Math.max(r.seconds, 1e-9)).toFixed(1)} examples/s`],
       ['training examples', String(train.length)],
       ['best dev score', b ? `${(100 * b.score).toFixed(2)}% at step ${b.step}` : 'no dev set'],
     ],
     best: b,
   });
-  return { model, best, steps: step, stopped: run.stopped, skipped: run.health.skipped };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import { loadModelDir } from '../io/model-dir.js';
-import { BertForTask } from '../model/bert.js';
+import { BertForTask, type Architecture, type Targets } from '../model/bert.js';
 import type { Batch, Dtype } from '../model/encoder.js';
 import { assertMemoryFits, shardBytes } from '../model/memory.js';
 import { mixSeed, Random, SEED_STREAM, subSeed } from '../rng.js';
@@ -16,8 +16,10 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { DEFAULT_SHARD_TOKENS, maskInstance, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
+import { trainingLoop, type StepSource } from './loop.js';
 import { TrainingRun, withRun } from './run.js';
-import { communicator, fileStamps, GradientSum, runSettings, share, shareOf, startTogether, sumAcross, type Communicator } from './distributed.js';
+import { communicator, fileStamps, runSettings, share, shareOf, startTogether, sumAcross, type Communicator } from './distributed.js';
+import { DEFAULT_WARMUP_FRACTION } from '../defaults.js';
 
 export interface PretrainOptions {
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
@@ -237,43 +239,55 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   return startTogether(comm, (agree) => withRun({ ...o, writer: comm.rank === 0, shouldStop: comm.size > 1 ? undefined : o.shouldStop }, (run) => runPretraining(o, run, comm, agree)));
 }
 
+/** What pretraining keeps of a run in its checkpoint's training state, beside step, seed and data. */
+interface SavedPlan {
+  steps?: number;
+  warmup?: number;
+  elapsed?: number;
+  plan?: BudgetPlan;
+  budget?: number;
+  shortLength?: number;
+  shortRatio?: number;
+}
+
+/** A masked batch's targets: MLM labels, and NSP labels when the objective has NSP. */
+function targetsOf(c: ReturnType<typeof collate>, nsp: boolean): Targets {
+  return { mlmLabels: c.mlmLabels, nspLabels: nsp ? c.nspLabels : undefined };
+}
+
+/** The model a run trains: a resumed run's, one initialised from --init, or a fresh one; its optimizer and saved state. */
+function startModel(o: PretrainOptions, run: TrainingRun, arch: Architecture) {
+  const from = o.resume ? o.out : o.init;
+  const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
+  // refuse a batch that cannot fit before a byte is allocated
+  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', dataBytes: shardBytes(o.shardTokens ?? DEFAULT_SHARD_TOKENS, !!o.evalFiles?.length), what: 'pretraining' });
+  if (o.resume) {
+    run.assertResumable(o.out);
+    const model = loadModelDir(o.out, { arch }).model;
+    const opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
+    const st = run.restore(o.out, model, opt);
+    return { model, opt, step: st.step, start: st.data as unknown as Position, saved: st as SavedPlan };
+  }
+  let model: BertForTask;
+  if (o.init) {
+    const loaded = loadModelDir(o.init, { arch, seed: o.seed, initMissing: o.initMissing });
+    model = loaded.model;
+    if (loaded.initialized.length) o.onInitialized?.(loaded.initialized);
+  } else {
+    model = new BertForTask(o.config, arch);
+    model.initialize(o.seed);
+  }
+  return { model, opt: new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 }), step: 0, start: { epoch: 0, shard: 0, offset: 0 } as Position, saved: {} as SavedPlan };
+}
+
 async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<PretrainResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
   const padId = tok.vocab.special('[PAD]');
   const isCont = (id: number) => tok.vocab.tokens[id].startsWith('##');
-  const arch = o.data.nsp ? 'BertForPreTraining' : 'BertForMaskedLM';
-  // refuse a batch that cannot fit before a byte is allocated
-  const from = o.resume ? o.out : o.init;
-  const cfg0 = from && existsSync(join(from, 'config.json')) ? loadConfig(join(from, 'config.json')) : o.config;
-  assertMemoryFits(cfg0, o.batchSize, o.data.maxLength, { training: true, mlmRows: o.batchSize * o.data.maxPredictions, bf16: o.dtype === 'bf16', dataBytes: shardBytes(o.shardTokens ?? DEFAULT_SHARD_TOKENS, !!o.evalFiles?.length), what: 'pretraining' });
-  let model: BertForTask;
-  let start: Position = { epoch: 0, shard: 0, offset: 0 };
-  let step = 0;
-  let opt: AdamW;
-  let saved: { steps?: number; warmup?: number; elapsed?: number; plan?: BudgetPlan; budget?: number; shortLength?: number; shortRatio?: number } = {};
-  if (o.resume) {
-    run.assertResumable(o.out);
-    model = loadModelDir(o.out, { arch }).model;
-    opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
-    const st = run.restore(o.out, model, opt);
-    step = st.step;
-    start = st.data as unknown as Position;
-    saved = st as typeof saved;
-  } else {
-    if (o.init) {
-      const loaded = loadModelDir(o.init, { arch, seed: o.seed, initMissing: o.initMissing });
-      model = loaded.model;
-      if (loaded.initialized.length) o.onInitialized?.(loaded.initialized);
-    } else {
-      model = new BertForTask(o.config, arch);
-      model.initialize(o.seed);
-    }
-    opt = new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 });
-  }
+  const { model, opt, start, saved, ...st } = startModel(o, run, o.data.nsp ? 'BertForPreTraining' : 'BertForMaskedLM');
+  let step = st.step;
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
-  const V = model.cfg.vocab_size;
-  let lastStep: StepReport | null = null;
   run.startMetrics(o.resume ? step : null);
   // the steps and warmup: given, else those of the run being resumed, else planned from the budget
   let steps = o.steps ?? saved.steps;
@@ -285,49 +299,15 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   const elapsedSeconds = () => priorSeconds + (Date.now() - clock0) / 1000;
   // the length schedule: a resumed run keeps its own (none, for a run saved without one)
   const shortLength = o.resume ? saved.shortLength : o.shortLength;
-  const shortRatio = shortLength ? (o.resume ? saved.shortRatio : o.shortRatio) ?? 0.9 : 0;
+  const shortRatio = shortLength ? (o.resume ? saved.shortRatio : o.shortRatio) ?? DEFAULT_SHORT_RATIO : 0;
   const ph = { ...o, shortLength: shortRatio > 0 ? shortLength : undefined };
-  const save = () => run.checkpoint(o.out, model, tok, opt, { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio }, step);
-
-  const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont, comm.size) : null;
-  const evaluate = (): EvalReport | null => {
-    if (!evalSet) return null;
-    let right = 0, total = 0, lossSum = 0, nspRight = 0, nspTotal = 0;
-    const freq = new Map<number, number>();
-    let nspOnes = 0, nspCount = 0;
-    for (const x of evalSet) {
-      for (const l of x.labels) if (l !== -100) freq.set(l, (freq.get(l) ?? 0) + 1);
-      if (x.nspLabel !== -100) { nspOnes += x.nspLabel; nspCount++; }
-    }
-    const mlmBaseline = Math.max(0, ...freq.values()) / Math.max(1, [...freq.values()].reduce((a, b) => a + b, 0));
-    const nspBaseline = nspCount ? Math.max(nspOnes, nspCount - nspOnes) / nspCount : NaN;
-    for (let i = 0; i < evalSet.length; i += o.batchSize) {
-      if ((i / o.batchSize) % comm.size !== comm.rank) continue; // each rank its batches; the sums below
-      const { batch, mlmLabels, nspLabels } = collate(evalSet.slice(i, i + o.batchSize), padId);
-      const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: false });
-      const rows = r.mlmRows!;
-      const targets = Int32Array.from(rows, (x) => mlmLabels[x]);
-      const [a, n] = accuracy(r.logits!, targets, V);
-      right += a;
-      total += n;
-      lossSum += (r.parts.mlm ?? 0) * n;
-      if (r.nspLogits) {
-        const [na, nn] = accuracy(r.nspLogits, nspLabels, 2);
-        nspRight += na;
-        nspTotal += nn;
-      }
-    }
-    [right, total, lossSum, nspRight, nspTotal] = sumAcross(comm, [right, total, lossSum, nspRight, nspTotal]);
-    const mlmLoss = lossSum / Math.max(1, total);
-    return { step, mlmAccuracy: right / Math.max(1, total), mlmLoss, perplexity: Math.exp(mlmLoss), nspAccuracy: nspTotal ? nspRight / nspTotal : NaN, instances: evalSet.length, mlmBaseline, nspBaseline };
-  };
-
-  let lastEval: EvalReport | null = null;
-  const losses: number[] = [];
-  const t0 = Date.now();
-  const firstStep = step;
-  let tokens = 0;
   let pos = start;
+  const save = () => run.checkpoint(o.out, model, tok, opt, { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio }, step);
+  const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont, comm.size) : null;
+  const evaluate = () => (evalSet ? evaluateHeldOut(model, evalSet, o, padId, comm, step) : null);
+
+  const t0 = Date.now(), firstStep = step, losses: number[] = [];
+  let tokens = 0, lastEval: EvalReport | null = null, lastStep: StepReport | null = null;
   const dataCost = { seconds: 0, instances: 0 };
   let totalSteps = Infinity; // until planned
   // every rank makes the same global batches of size × batchSize instances and trains on its slice:
@@ -339,140 +319,183 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
     files: fileStamps(o.files), evalFiles: fileStamps(o.evalFiles), step, position: start,
     options: { batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmup: o.warmup, warmupFraction: o.warmupFraction, budget: o.budget, data: o.data, evalEvery: o.evalEvery, evalBatches: o.evalBatches, saveEvery: o.saveEvery, seed: o.seed, shardTokens: o.shardTokens, shortLength: ph.shortLength, shortRatio },
   }));
-  const gradSum = new GradientSum(comm, () => model.store.grads, () => model.encoder.gradientRanges());
   let budget: Budget | null = null;
   if (steps === undefined && budgetSeconds !== undefined) {
-    // held-out evaluations are paid for out of the budget: one batch's forward, timed
-    let evalSeconds = 0;
-    if (evalSet) {
-      const e = collate(evalSet.slice(0, o.batchSize), padId);
-      evalSeconds = Math.ceil(evalSet.length / o.batchSize / comm.size) * timeIt(() => model.step(e.batch, { mlmLabels: e.mlmLabels, nspLabels: o.data.nsp ? e.nspLabels : undefined }, { training: false }), 1);
-    }
-    budget = new Budget(budgetSeconds, elapsedSeconds, {
-      warmupFraction: o.warmupFraction ?? 0.01, warmup, evalSeconds, evals: evalSet && !o.evalEvery ? PLANNED_EVALS : 0,
-      // every epoch builds its instances anew: the first shard's cost per instance, per step
-      dataSecondsPerStep: () => (dataCost.instances ? (dataCost.seconds / dataCost.instances) * o.batchSize * comm.size : 0),
-    });
-    // the first plan: forward and backward on the first batch without an update, so the run's
-    // steps stay exactly those of --steps N
-    const timeStep = (c: ReturnType<typeof collate>) => {
-      const t = timeIt(() => {
-        model.store.zeroGrad();
-        model.step(c.batch, { mlmLabels: c.mlmLabels, nspLabels: o.data.nsp ? c.nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step) });
-      }, 2);
-      model.store.zeroGrad();
-      return t;
-    };
-    const firstSeconds = timeStep(collate(mine(first.value!.items), padId));
-    // with a length schedule the full-length steps cost more: their pace relative to the first
-    // batch's (timed on held-out sequences, which are full length) scales the measured one
-    if (shortRatio && (first.value?.next.phase ?? 1) === 0 && evalSet) {
-      const fullSeconds = timeStep(collate(evalSet.slice(0, o.batchSize), padId));
-      budget.paceScale = shortRatio + (1 - shortRatio) * (fullSeconds / firstSeconds);
-    }
-    plan = budget.calibrate(firstSeconds, step);
-    if (comm.size > 1) budget.plan = plan = comm.fromRankZero(plan); // every rank runs rank 0's plan
+    budget = planBudget(o, model, comm, { budgetSeconds, elapsedSeconds, warmup, dataCost, shortRatio, step, padId, evalSet, first: first.done ? null : collate(mine(first.value.items), padId), firstPhase: first.value?.next.phase ?? 1 });
+    plan = budget.plan!;
     steps = plan.steps;
     warmup = plan.warmup;
     o.onPlan?.(plan);
   }
   steps ??= DEFAULT_PRETRAIN_STEPS;
-  warmup ??= Math.round(steps * (o.warmupFraction ?? 0.01));
+  warmup ??= Math.round(steps * (o.warmupFraction ?? DEFAULT_WARMUP_FRACTION));
   totalSteps = steps;
   let schedule = linearSchedule(o.lr, warmup, totalSteps);
   let evalEvery = o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
-  let outOfTime = false;
-  async function* fromFirst() {
-    if (!first.done) yield first.value;
-    yield* batches;
-  }
-  for await (const { items: all, next } of fromFirst()) {
-    if (step >= totalSteps) break;
-    const { batch, mlmLabels, nspLabels } = collate(mine(all), padId);
-    const outOfClock = budgetSeconds !== undefined && elapsedSeconds() >= budgetSeconds;
-    let shares;
-    if (comm.size > 1) {
-      // the ranks agree before the step: the counts each loss averages over, a stop, the clock
-      let masked = 0, pairs = 0;
-      for (const l of mlmLabels) if (l !== -100) masked++;
-      if (o.data.nsp) for (const l of nspLabels) if (l !== -100) pairs++;
-      const c = new Float64Array([masked, pairs, o.shouldStop?.() ? 1 : 0, outOfClock ? 1 : 0]);
-      comm.sum(c);
-      if (c[3] > 0) { outOfTime = true; break; }
-      if (c[2] > 0) { run.stopped = true; break; }
-      shares = { mlm: shareOf(masked, c[0]), nsp: shareOf(pairs, c[1]) };
-    } else if (outOfClock) {
-      outOfTime = true;
-      break;
-    }
-    model.store.zeroGrad();
-    model.encoder.gradientsDone = gradSum.hook();
-    const r = model.step(batch, { mlmLabels, nspLabels: o.data.nsp ? nspLabels : undefined }, { training: true, backward: true, seed: subSeed(BigInt(o.seed), step), shares });
-    model.encoder.gradientsDone = null;
-    gradSum.finish();
-    const targets = Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]);
-    let [ma, mn] = accuracy(r.logits!, targets, V);
-    let [na, nn] = r.nspLogits ? accuracy(r.nspLogits, nspLabels, 2) : [0, 0];
-    let batchTokens = 0;
-    for (let i = 0; i < batch.attentionMask.length; i++) batchTokens += batch.attentionMask[i];
-    let loss = r.loss, mlmLoss = r.parts.mlm ?? NaN, nspLoss = r.parts.nsp ?? NaN;
-    [loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens] = sumAcross(comm, [loss, mlmLoss, nspLoss, ma, mn, na, nn, batchTokens]);
-    const lr = schedule(step);
-    const ok = run.healthy(step + 1, loss, () => opt.step(lr));
-    step++;
-    pos = next;
-    if (!ok) continue;
-    losses.push(loss);
-    tokens += batchTokens;
-    const elapsed = (Date.now() - t0) / 1000;
-    const report: StepReport = {
-      step, steps: totalSteps, loss, mlmLoss, nspLoss,
-      mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN, lr, tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed, seqLength: batch.T,
-    };
-    run.log('train', { ...report });
-    if (budget?.observe(step)) {
-      // the warmup is over: the decay is fitted to the steps the measured pace leaves room for
-      plan = comm.size > 1 ? (budget.plan = comm.fromRankZero(budget.plan!)) : budget.plan!;
-      steps = totalSteps = plan.steps;
-      schedule = linearSchedule(o.lr, warmup, totalSteps);
-      if (!o.evalEvery && evalSet) evalEvery = Math.max(1, Math.round(totalSteps / PLANNED_EVALS));
-      o.onPlan?.(plan);
-    }
-    lastStep = report;
-    o.onStep?.(report);
-    if (evalEvery && step % evalEvery === 0) {
-      lastEval = evaluate();
-      if (lastEval) {
-        run.log('eval', { ...lastEval });
-        o.onEval?.(lastEval);
+  let pending: IteratorResult<{ items: ReturnType<typeof maskOne>[]; next: Position }> | null = first;
+  const source: StepSource<{ T: number; tokens: number }> = {
+    async next(k) {
+      const got = pending ?? await batches.next();
+      pending = null;
+      if (got.done || k >= totalSteps) return null;
+      const c = collate(mine(got.value.items), padId);
+      let masked = 0, pairs = 0, batchTokens = 0;
+      for (const l of c.mlmLabels) if (l !== -100) masked++;
+      if (o.data.nsp) for (const l of c.nspLabels) if (l !== -100) pairs++;
+      for (const m of c.batch.attentionMask) batchTokens += m;
+      const micro = { batch: c.batch, targets: targetsOf(c, o.data.nsp), seed: subSeed(BigInt(o.seed), k), counts: [masked, pairs] };
+      return { micros: [micro], info: { T: c.batch.T, tokens: batchTokens }, commit: () => { pos = got.value.next; } };
+    },
+  };
+  const V = model.cfg.vocab_size;
+  const result = await trainingLoop({
+    model, opt, run, comm, step, gradAccum: 1, source, save, lr: (k) => schedule(k),
+    shouldStop: comm.size > 1 ? o.shouldStop : undefined,
+    outOfClock: () => budgetSeconds !== undefined && elapsedSeconds() >= budgetSeconds,
+    shares: (mine, all) => ({ mlm: shareOf(mine[0], all[0]), nsp: shareOf(mine[1], all[1]) }),
+    statsLength: 7,
+    // MLM loss, NSP loss, MLM right/total, NSP right/total, real tokens
+    stats: (r, m) => {
+      const mlmLabels = m.targets!.mlmLabels!;
+      const [ma, mn] = accuracy(r.logits!, Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]), V);
+      const [na, nn] = r.nspLogits ? accuracy(r.nspLogits, m.targets!.nspLabels!, 2) : [0, 0];
+      let real = 0;
+      for (const v of m.batch!.attentionMask) real += v;
+      return [r.parts.mlm ?? NaN, r.parts.nsp ?? NaN, ma, mn, na, nn, real];
+    },
+    afterUpdate: (k, loss, [mlmLoss, nspLoss, ma, mn, na, nn, batchTokens], info) => {
+      step = k;
+      losses.push(loss);
+      tokens += batchTokens;
+      const elapsed = (Date.now() - t0) / 1000;
+      const report: StepReport = {
+        step: k, steps: totalSteps, loss, mlmLoss, nspLoss, mlmAccuracy: ma / Math.max(1, mn), nspAccuracy: nn ? na / nn : NaN,
+        lr: schedule(k - 1), tokensPerSecond: tokens / Math.max(elapsed, 1e-9), elapsed, seqLength: info.T,
+      };
+      run.log('train', { ...report });
+      if (budget?.observe(k)) {
+        // the warmup is over: the decay is fitted to the steps the measured pace leaves room for
+        plan = comm.size > 1 ? (budget.plan = comm.fromRankZero(budget.plan!)) : budget.plan!;
+        steps = totalSteps = plan.steps;
+        schedule = linearSchedule(o.lr, warmup!, totalSteps);
+        if (!o.evalEvery && evalSet) evalEvery = Math.max(1, Math.round(totalSteps / PLANNED_EVALS));
+        o.onPlan?.(plan);
       }
-    }
-    if (await run.afterStep(step, save)) break;
-  }
-  if (!run.stopped && evalSet && (!lastEval || lastEval.step !== step)) {
-    lastEval = evaluate();
-    if (lastEval) {
-      run.log('eval', { ...lastEval });
-      o.onEval?.(lastEval);
-    }
-  }
+      lastStep = report;
+      o.onStep?.(report);
+      if (evalEvery && k % evalEvery === 0) lastEval = logEval(run, o, evaluate()) ?? lastEval;
+      return false;
+    },
+    afterStep: (k) => {
+      step = k;
+      return false;
+    },
+  });
+  step = result.step;
+  const evaluated = lastEval as EvalReport | null; // (assigned in the hooks)
+  if (!run.stopped && evalSet && (!evaluated || evaluated.step !== step)) lastEval = logEval(run, o, evaluate()) ?? lastEval;
   run.finalCheckpoint(step, save);
-  const seconds = (Date.now() - t0) / 1000;
+  reportPretraining(o, run, model, dtype, { step, totalSteps, firstStep, warmup, plan, budgetSeconds, outOfTime: result.outOfTime, seconds: (Date.now() - t0) / 1000, tokens, lastStep, evalEvery, shortLength: ph.shortLength, shortRatio, ranks: comm.size });
+  return { model, step, stopped: run.stopped, lastEval, losses, skipped: run.health.skipped, steps: totalSteps, warmup, plan, outOfTime: result.outOfTime };
+}
+
+function logEval(run: TrainingRun, o: PretrainOptions, e: EvalReport | null): EvalReport | null {
+  if (e) {
+    run.log('eval', { ...e });
+    o.onEval?.(e);
+  }
+  return e;
+}
+
+/**
+ * The budget's first plan: held-out evaluations timed on one batch's forward and paid for out of the
+ * budget; forward and backward timed on the first batch without an update, so the run's steps stay
+ * exactly those of --steps N. Every rank runs rank 0's plan.
+ */
+function planBudget(o: PretrainOptions, model: BertForTask, comm: Communicator, a: {
+  budgetSeconds: number; elapsedSeconds: () => number; warmup: number | undefined; dataCost: { seconds: number; instances: number }; shortRatio: number;
+  step: number; padId: number; evalSet: ReturnType<typeof maskOne>[] | null; first: ReturnType<typeof collate> | null; firstPhase: number;
+}): Budget {
+  let evalSeconds = 0;
+  if (a.evalSet) {
+    const e = collate(a.evalSet.slice(0, o.batchSize), a.padId);
+    evalSeconds = Math.ceil(a.evalSet.length / o.batchSize / comm.size) * timeIt(() => model.step(e.batch, targetsOf(e, o.data.nsp), { training: false }), 1);
+  }
+  const budget = new Budget(a.budgetSeconds, a.elapsedSeconds, {
+    warmupFraction: o.warmupFraction ?? DEFAULT_WARMUP_FRACTION, warmup: a.warmup, evalSeconds, evals: a.evalSet && !o.evalEvery ? PLANNED_EVALS : 0,
+    // every epoch builds its instances anew: the first shard's cost per instance, per step
+    dataSecondsPerStep: () => (a.dataCost.instances ? (a.dataCost.seconds / a.dataCost.instances) * o.batchSize * comm.size : 0),
+  });
+  const timeStep = (c: ReturnType<typeof collate>) => {
+    const t = timeIt(() => {
+      model.store.zeroGrad();
+      model.step(c.batch, targetsOf(c, o.data.nsp), { training: true, backward: true, seed: subSeed(BigInt(o.seed), a.step) });
+    }, 2);
+    model.store.zeroGrad();
+    return t;
+  };
+  const firstSeconds = a.first ? timeStep(a.first) : 0;
+  // with a length schedule the full-length steps cost more: their pace relative to the first
+  // batch's (timed on held-out sequences, which are full length) scales the measured one
+  if (a.shortRatio && a.firstPhase === 0 && a.evalSet) {
+    const fullSeconds = timeStep(collate(a.evalSet.slice(0, o.batchSize), a.padId));
+    budget.paceScale = a.shortRatio + (1 - a.shortRatio) * (fullSeconds / firstSeconds);
+  }
+  budget.calibrate(firstSeconds, a.step);
+  if (comm.size > 1) budget.plan = comm.fromRankZero(budget.plan); // every rank runs rank 0's plan
+  return budget;
+}
+
+/** Held-out MLM (and NSP) accuracy, loss and perplexity beside the majority baselines; each rank its batches, summed. */
+function evaluateHeldOut(model: BertForTask, evalSet: ReturnType<typeof maskOne>[], o: PretrainOptions, padId: number, comm: Communicator, step: number): EvalReport {
+  const V = model.cfg.vocab_size;
+  let right = 0, total = 0, lossSum = 0, nspRight = 0, nspTotal = 0;
+  const freq = new Map<number, number>();
+  let nspOnes = 0, nspCount = 0;
+  for (const x of evalSet) {
+    for (const l of x.labels) if (l !== -100) freq.set(l, (freq.get(l) ?? 0) + 1);
+    if (x.nspLabel !== -100) { nspOnes += x.nspLabel; nspCount++; }
+  }
+  const mlmBaseline = Math.max(0, ...freq.values()) / Math.max(1, [...freq.values()].reduce((a, b) => a + b, 0));
+  const nspBaseline = nspCount ? Math.max(nspOnes, nspCount - nspOnes) / nspCount : NaN;
+  for (let i = 0; i < evalSet.length; i += o.batchSize) {
+    if ((i / o.batchSize) % comm.size !== comm.rank) continue; // each rank its batches; the sums below
+    const c = collate(evalSet.slice(i, i + o.batchSize), padId);
+    const r = model.step(c.batch, targetsOf(c, o.data.nsp), { training: false });
+    const [a, n] = accuracy(r.logits!, Int32Array.from(r.mlmRows!, (x) => c.mlmLabels[x]), V);
+    right += a;
+    total += n;
+    lossSum += (r.parts.mlm ?? 0) * n;
+    if (r.nspLogits) {
+      const [na, nn] = accuracy(r.nspLogits, c.nspLabels, 2);
+      nspRight += na;
+      nspTotal += nn;
+    }
+  }
+  [right, total, lossSum, nspRight, nspTotal] = sumAcross(comm, [right, total, lossSum, nspRight, nspTotal]);
+  const mlmLoss = lossSum / Math.max(1, total);
+  return { step, mlmAccuracy: right / Math.max(1, total), mlmLoss, perplexity: Math.exp(mlmLoss), nspAccuracy: nspTotal ? nspRight / nspTotal : NaN, instances: evalSet.length, mlmBaseline, nspBaseline };
+}
+
+function reportPretraining(o: PretrainOptions, run: TrainingRun, model: BertForTask, dtype: string, r: {
+  step: number; totalSteps: number; firstStep: number; warmup: number; plan: BudgetPlan | null; budgetSeconds: number | undefined; outOfTime: boolean;
+  seconds: number; tokens: number; lastStep: StepReport | null; evalEvery: number | undefined; shortLength: number | undefined; shortRatio: number; ranks: number;
+}): void {
+  const { step, totalSteps, plan, seconds, lastStep } = r;
   run.report({
     kind: 'pretrain', out: o.out, config: model.cfg,
-    options: { files: o.files, ...(comm.size > 1 ? { ranks: comm.size, globalBatchSize: o.batchSize * comm.size } : {}), steps: totalSteps, ...(ph.shortLength ? { shortLength: ph.shortLength, shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(budgetSeconds !== undefined ? { budget: budgetSeconds } : {}) },
+    options: { files: o.files, ...(r.ranks > 1 ? { ranks: r.ranks, globalBatchSize: o.batchSize * r.ranks } : {}), steps: totalSteps, ...(r.shortLength ? { shortLength: r.shortLength, shortRatio: r.shortRatio } : {}), batchSize: o.batchSize, lr: o.lr, warmup: r.warmup, seed: o.seed, init: o.init, resume: !!o.resume, evalFiles: o.evalFiles, evalEvery: r.evalEvery, saveEvery: o.saveEvery, dtype, ...o.data, ...(r.budgetSeconds !== undefined ? { budget: r.budgetSeconds } : {}) },
     summary: [
-      ['steps', `${step} of ${totalSteps}${run.stopped ? ' (stopped; --resume goes on)' : outOfTime ? ' (the budget ran out first)' : ''}`],
-      ...(plan ? [['budget', `${Math.round(budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +
-        (plan.evals ? ` and ${plan.evals} evaluations of ${plan.evalSeconds.toFixed(1)} s` : '') + `; --steps ${totalSteps} --warmup ${warmup} reproduces the run`]] as [string, string][] : []),
-      ['this run', `${(step - firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],
+      ['steps', `${step} of ${totalSteps}${run.stopped ? ' (stopped; --resume goes on)' : r.outOfTime ? ' (the budget ran out first)' : ''}`],
+      ...(plan ? [['budget', `${Math.round(r.budgetSeconds ?? 0)} s: ${plan.steps} steps planned at ${plan.stepSeconds.toFixed(3)} s a step` +
+        (plan.evals ? ` and ${plan.evals} evaluations of ${plan.evalSeconds.toFixed(1)} s` : '') + `; --steps ${totalSteps} --warmup ${r.warmup} reproduces the run`]] as [string, string][] : []),
+      ['this run', `${(step - r.firstStep)} steps in ${seconds.toFixed(1)} s, ${Math.round(r.tokens / Math.max(seconds, 1e-9))} tokens/s, ${((step - r.firstStep) / Math.max(seconds, 1e-9)).toFixed(2)} steps/s`],
       // the headline names its loss: the sum when NSP is on, its parts beside it (as the charts plot them)
       [o.data.nsp ? 'final training loss (MLM + NSP)' : 'final training loss (MLM)', lastStep ? lastStep.loss.toFixed(4) : '—'],
       ...(o.data.nsp && lastStep ? [['final MLM loss', lastStep.mlmLoss.toFixed(4)], ['final NSP loss', lastStep.nspLoss.toFixed(4)]] as [string, string][] : []),
       ['parameters', model.store.size.toLocaleString('en-US')],
     ],
   });
-  return { model, step, stopped: run.stopped, lastEval, losses, skipped: run.health.skipped, steps: totalSteps, warmup, plan, outOfTime };
 }
 
 /** The held-out set's seed, apart from training's, and its default size in batches. */

@@ -89,6 +89,7 @@ class PretrainingHead implements Head {
   private dLogits = { a: new Float32Array(0) };
   private dHidden = { a: new Float32Array(0) };
   private dNsp: Float32Array | null = null;
+  private dMlm: Float32Array | null = null;
   private mlmLoss = false;
   /** rows of the last forward's batch, B·T */
   private R = 0;
@@ -128,7 +129,7 @@ class PretrainingHead implements Head {
     if (labels) {
       const rows = this.out.mlmRows!, mlmShare = shares.mlm ?? 1;
       const t = Int32Array.from(rows, (r) => labels[r]);
-      const d = grad ? grown(this.dLogits, rows.length * V) : null;
+      const d = (this.dMlm = grad ? grown(this.dLogits, rows.length * V) : null);
       const ce = native.softmaxCrossEntropy(d, null, this.out.logits!, t, rows.length, V, (grad?.scale ?? 1) * mlmShare);
       res.parts.mlm = ce.loss * mlmShare;
       res.loss += ce.loss * mlmShare;
@@ -150,7 +151,7 @@ class PretrainingHead implements Head {
     let dHidden: Float32Array | null = null;
     if (this.mlmLoss) {
       dHidden = grown(this.dHidden, this.R * this.ctx.cfg.hidden_size).fill(0);
-      this.mlm.backward(this.dLogits.a, dHidden);
+      this.mlm.backward(this.dMlm!, dHidden);
     }
     return { dHidden, dPooled: this.dNsp && this.nsp ? this.nsp.backward(this.dNsp) : null };
   }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig, validateConfig } from '../lib/config.js';
 import { sotuSplit, toPretrainingText } from '../lib/data/sotu.js';
-import { saveModelDir } from '../lib/io/model-dir.js';
+import { saveModelDir } from '../lib/model-dir/model-dir.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { native } from '../lib/native.js';
 import { lineChart, runningMean } from '../lib/report/svg-chart.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig, type PresetName } from '../lib/config.js';
-import { saveModelDir } from '../lib/io/model-dir.js';
+import { saveModelDir } from '../lib/model-dir/model-dir.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { mpiAddonPath } from '../lib/train/distributed.js';
 import { Tokenizer } from '../lib/tokenizer/tokenizer.js';

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig, type PresetName } from '../lib/config.js';
-import { saveModelDir } from '../lib/io/model-dir.js';
+import { saveModelDir } from '../lib/model-dir/model-dir.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { native } from '../lib/native.js';
 import type { Row } from './table.js';

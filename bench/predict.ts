@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig, validateConfig } from '../lib/config.js';
 import { spamAssassin } from '../lib/data/spam.js';
-import { saveModelDir } from '../lib/io/model-dir.js';
+import { saveModelDir } from '../lib/model-dir/model-dir.js';
 import { exportOnnx } from '../lib/io/onnx.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { Tokenizer } from '../lib/tokenizer/tokenizer.js';

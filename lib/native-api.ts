@@ -8,7 +8,7 @@ export type { Architecture, Targets, StepResult } from './model/bert.js';
 export type { Batch, Dtype } from './model/encoder.js';
 export { ParamStore } from './model/params.js';
 export { AdamW, linearSchedule, constantSchedule } from './train/optimizer.js';
-export { loadModelDir, saveModelDir } from './io/model-dir.js';
+export { loadModelDir, saveModelDir } from './model-dir/model-dir.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { presetConfig, validateConfig, loadConfig } from './config.js';
 export type { BertConfig, PresetName } from './config.js';

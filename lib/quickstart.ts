@@ -5,6 +5,8 @@
 // baselines, predict a few e-mails and fill a [MASK]. Each stage leaves ordinary files (data as the
 // other commands read it, model directories) and a record in quickstart.json, so a rerun with the same
 // settings skips what is finished and resumes a pretraining run that was stopped.
+import { DEFAULTS } from './defaults.js';
+import { DEFAULT_PRETRAINING } from './train/pretraining-data.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { presetConfig } from './config.js';
@@ -75,7 +77,7 @@ export const FILL_MASK_TEXT = 'Government [MASK] the people, by the people, for 
 export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult> {
   const t0 = Date.now();
   const plan = quickstartPlan(!!o.fast);
-  const seed = o.seed ?? 42;
+  const seed = o.seed ?? DEFAULTS.seed;
   const { out, progress, print } = o;
   // both corpora, checked before any work: one line names the install for whatever is missing
   requireCorpora(['sotu', 'spam']);
@@ -168,7 +170,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
       shortLength: defaultShortLength(plan.pretrainLength), shortRatio: DEFAULT_SHORT_RATIO, // pretrain's defaults
       dtype: trainingDtype('auto', () => undefined),
       evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 1e9, evalBatches: 20, saveEvery: 200,
-      data: { maxLength: plan.pretrainLength, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: Math.round(plan.pretrainLength * 0.15), wholeWordMask: false, nsp: true, dupeFactor: 0 },
+      data: { ...DEFAULT_PRETRAINING, maxLength: plan.pretrainLength, maxPredictions: Math.round(plan.pretrainLength * DEFAULT_PRETRAINING.maskProb) },
       shouldStop: o.shouldStop,
       onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${formatDuration(Math.max(0, plan.pretrainBudget - spent - (Date.now() - ptStart) / 1000))} left`),
     });

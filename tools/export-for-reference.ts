@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { presetConfig, validateConfig } from '../lib/config.js';
 import { writeSafetensors } from '../lib/io/safetensors.js';
-import { saveModelDir } from '../lib/io/model-dir.js';
+import { saveModelDir } from '../lib/model-dir/model-dir.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { AdamW } from '../lib/train/optimizer.js';
 

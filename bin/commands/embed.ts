@@ -1,4 +1,5 @@
 // bert-cli embed: text embeddings as JSON Lines.
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../../lib/defaults.js';
 import { Command, Option } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { readLines } from '../../lib/io/lines.js';
@@ -17,8 +18,8 @@ export function embedCommand(): Command {
     .addOption(new Option('--pooling <kind>', "cls: last hidden state at [CLS]; pooler: the pooler output; mean, max: over the tokens; tokens: every token (default: a sentence-transformers directory's, else cls)").choices(POOLINGS))
     .option('--normalize', "scale each vector to unit length, cosine similarity becoming a dot product (default: as a sentence-transformers directory's modules.json says)")
     .option('--no-normalize', 'raw vectors, even where modules.json normalizes')
-    .option('--max-length <n>', "tokens per text; longer ones are truncated (default: sentence_bert_config.json's max_seq_length, else 128)", parsePositiveInt)
-    .option('--batch-size <n>', 'texts per batch', parsePositiveInt, 32)
+    .option('--max-length <n>', `tokens per text; longer ones are truncated (default: sentence_bert_config.json's max_seq_length, else ${DEFAULT_MAX_LENGTH})`, parsePositiveInt)
+    .option('--batch-size <n>', 'texts per batch', parsePositiveInt, DEFAULTS.inferenceBatchSize)
     .option('-o, --output <file>', 'write here instead of standard output'))
     .addHelpText('after', `
 Output: {"embedding":[…]} per line, or with --pooling tokens {"tokens":[…],"embeddings":[[…],…]} for every

@@ -1,4 +1,5 @@
 // bert-cli eval: a fine-tuned model's metrics on labelled data, as JSON.
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../../lib/defaults.js';
 import { Command } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { TASKS, family, type Task } from '../../lib/tasks/registry.js';
@@ -13,12 +14,12 @@ export function evalCommand(): Command {
     .argument('<file>', 'labelled data: .tsv, .csv or .jsonl; CoNLL or .jsonl {words, tags} for tag')
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('--task <task>', `the task family (default: the model's): ${TASKS.join(', ')}`)
-    .option('--batch-size <n>', 'examples per batch', parsePositiveInt, 32)
-    .option('--max-length <n>', 'tokens per example (default: the length the model was fine-tuned with, else 128)', parsePositiveInt);
+    .option('--batch-size <n>', 'examples per batch', parsePositiveInt, DEFAULTS.inferenceBatchSize)
+    .option('--max-length <n>', `tokens per example (default: the length the model was fine-tuned with, else ${DEFAULT_MAX_LENGTH})`, parsePositiveInt);
   return engineOptions(columnOptions(c, { label: true })
     .option('--skip-bad', 'skip malformed rows')
     .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows (default: as fine-tuned)', parsePositiveInt)
-    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0))
+    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, DEFAULTS.qa.nullThreshold))
     .option('--json', 'one JSON line (default: a table on a terminal, indented JSON otherwise)')
     .addHelpText('after', `
 Metrics: accuracy, macro and micro F1, per-class precision/recall/F1, MCC and the confusion matrix for

@@ -1,4 +1,5 @@
 // bert-cli fill-mask: the most likely words for [MASK] in a text.
+import { DEFAULTS } from '../../lib/defaults.js';
 import { Command } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { engineOptions, parsePositiveInt } from '../options.js';
@@ -8,7 +9,7 @@ export function fillMaskCommand(): Command {
     .description('predict the words hidden behind [MASK] with a pretrained model\'s MLM head')
     .argument('<text>', 'a text with one or more [MASK]')
     .requiredOption('--model <dir>', 'a model directory with an MLM head (from bert-cli pretrain, or HF)')
-    .option('--top-k <n>', 'candidates per [MASK]', parsePositiveInt, 5))
+    .option('--top-k <n>', 'candidates per [MASK]', parsePositiveInt, DEFAULTS.topK))
     .option('--json', 'print JSON (score, token, token_str, sequence per candidate)')
     .addHelpText('after', `
 Example:

@@ -1,5 +1,6 @@
 // bert-cli finetune: train every parameter of a pretrained BERT under a fresh head on labelled data
 // (lib/api/finetune.ts does the work; this parses the flags and prints).
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../../lib/defaults.js';
 import { Command, Option } from 'commander';
 import { finetune, type FinetuneRequest } from '../../lib/api/finetune.js';
 import { QA_DEFAULTS } from '../../lib/tasks/qa.js';
@@ -24,16 +25,16 @@ export function finetuneCommand(): Command {
     .option('--lr <x>', "peak learning rate (default: by the model's size)", parsePositiveNumber)
     .option('--batch-size <n>', "examples per batch (default: by the model's size)", parsePositiveInt)
     .option('--dropout <p>', "hidden and attention dropout for fine-tuning (default: the model's config.json)", parseDropout)
-    .option('--max-length <n>', "tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default 128, 384 for qa; no more than the model was pretrained on)", parsePositiveInt)
+    .option('--max-length <n>', `tokens per example ([CLS]/[SEP] included); longer ones are truncated and counted (default ${DEFAULT_MAX_LENGTH}, ${DEFAULTS.qa.maxLength} for qa; no more than the model was pretrained on)`, parsePositiveInt)
     .option('--doc-stride <n>', `qa: context tokens shared by consecutive windows of a long context (default ${QA_DEFAULTS.docStride} at ${QA_DEFAULTS.maxLength} tokens, a quarter of shorter windows)`, parsePositiveInt)
     .option('--max-query-length <n>', `qa: question tokens kept (default ${QA_DEFAULTS.maxQueryLength}, three eighths of windows under ${QA_DEFAULTS.maxLength})`, parsePositiveInt)
     .option('--warmup-ratio <x>', "fraction of the steps spent warming up (default: by the model's size)", parseProbability)
-    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, 0.01)
-    .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, 1.0)
-    .option('--grad-accum <n>', 'batches per optimizer step', parsePositiveInt, 1)
-    .addOption(new Option('--scheduler <kind>', 'learning-rate schedule after warmup').choices(['linear', 'constant']).default('linear'))
+    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, DEFAULTS.finetune.weightDecay)
+    .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, DEFAULTS.finetune.maxGradNorm)
+    .option('--grad-accum <n>', 'batches per optimizer step', parsePositiveInt, DEFAULTS.finetune.gradAccum)
+    .addOption(new Option('--scheduler <kind>', 'learning-rate schedule after warmup').choices(['linear', 'constant']).default(DEFAULTS.finetune.scheduler))
     .option('--no-shuffle', 'keep the training order')
-    .option('--seed <n>', 'seed for the head, the order and dropout', parseNonNegativeInt, 42)
+    .option('--seed <n>', 'seed for the head, the order and dropout', parseNonNegativeInt, DEFAULTS.seed)
     .option('--eval-every <n>', 'also evaluate on --dev every N steps', parsePositiveInt)
     .option('--early-stopping <n>', 'stop after N evaluations without improvement', parsePositiveInt);
   return columnOptions(c, { label: true })
@@ -42,7 +43,7 @@ export function finetuneCommand(): Command {
     .option('--save-every <n>', 'save the resumable --out/last every N steps (default: every 5 minutes of work)', parsePositiveInt)
     .option('--resume', 'continue from --out/last')
     .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
-    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, 'fp32')
+    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, DEFAULTS.finetune.dtype)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')

@@ -5,7 +5,7 @@ import { engineInfo, setThreads, type EngineInfo } from '../../lib/engine.js';
 import { formatError } from '../../lib/errors.js';
 import { loadNative, packageVersion } from '../../lib/native.js';
 import { parsePositiveInt } from '../options.js';
-import { describeModelDir, type ModelInfo } from '../../lib/io/describe.js';
+import { describeModelDir, type ModelInfo } from '../../lib/model-dir/describe.js';
 
 export interface InfoReport {
   version: string;

@@ -1,4 +1,5 @@
 // bert-cli predict: a fine-tuned model's predictions for texts, as JSON Lines in input order.
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../../lib/defaults.js';
 import { Command } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { MAX_LINE_CHARS } from '../../lib/io/lines.js';
@@ -15,14 +16,14 @@ export function predictCommand(): Command {
     .argument('[files...]', ".tsv/.csv/.jsonl (label column ignored), CoNLL for tag models, or text lines ('-' or none: standard input; TAB separates a pair)")
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('-o, --output <file>', 'write here instead of standard output')
-    .option('--batch-size <n>', 'texts per batch (sorted by length, padded to the longest)', parsePositiveInt, 32)
-    .option('--max-length <n>', 'tokens per text; longer ones are truncated (default: the length the model was fine-tuned with, else 128)', parsePositiveInt)
+    .option('--batch-size <n>', 'texts per batch (sorted by length, padded to the longest)', parsePositiveInt, DEFAULTS.inferenceBatchSize)
+    .option('--max-length <n>', `tokens per text; longer ones are truncated (default: the length the model was fine-tuned with, else ${DEFAULT_MAX_LENGTH})`, parsePositiveInt)
     .option('--top-k <n>', 'only the N most likely labels in "scores"', parsePositiveInt);
   return engineOptions(columnOptions(c, { label: false })
-    .option('--doc-stride <n>', 'qa: context tokens shared by consecutive windows (default: as fine-tuned, else 128)', parsePositiveInt)
-    .option('--max-answer-length <n>', 'qa: longest answer in tokens', parsePositiveInt, 30)
-    .option('--n-best <n>', 'qa: start and end candidates per window', parsePositiveInt, 20)
-    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, 0))
+    .option('--doc-stride <n>', `qa: context tokens shared by consecutive windows (default: as fine-tuned, else ${DEFAULTS.qa.docStride})`, parsePositiveInt)
+    .option('--max-answer-length <n>', 'qa: longest answer in tokens', parsePositiveInt, DEFAULTS.qa.maxAnswerLength)
+    .option('--n-best <n>', 'qa: start and end candidates per window', parsePositiveInt, DEFAULTS.qa.nBest)
+    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, DEFAULTS.qa.nullThreshold))
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};

@@ -1,9 +1,10 @@
 // bert-cli pretrain: MLM + NSP pretraining on plain text, from scratch or from a checkpoint
 // (lib/api/pretrain.ts does the work; this parses the flags and prints).
+import { DEFAULTS } from '../../lib/defaults.js';
 import { Command } from 'commander';
 import { pretrain, type PretrainRequest } from '../../lib/api/pretrain.js';
 import { PRESET_NAMES } from '../../lib/config.js';
-import { DEFAULT_PRETRAIN_STEPS, DEFAULT_SHORT_RATIO } from '../../lib/train/pretrain.js';
+import { DEFAULT_PRETRAIN_STEPS } from '../../lib/train/pretrain.js';
 import { parseDropout, parseDuration, parseTrainingDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../options.js';
 import { Eta, formatDuration, plural } from '../progress.js';
 import type { JobContext } from '../job.js';
@@ -16,7 +17,7 @@ export function pretrainCommand(): Command {
     .description('pretrain BERT on plain text: masked language model (MLM) and next sentence prediction (NSP)')
     .argument('<files...>', 'corpus: text files or folders (.gz too), one sentence per line, a blank line between documents')
     .requiredOption('--out <dir>', 'the model directory to write (checkpoints, metrics.jsonl)')
-    .option('--config <preset|file>', `size: ${PRESET_NAMES.join(', ')}, or a config.json`, 'mini')
+    .option('--config <preset|file>', `size: ${PRESET_NAMES.join(', ')}, or a config.json`, DEFAULTS.pretrain.config)
     .option('--vocab <file>', 'a vocab.txt to use')
     .option('--vocab-size <n>', 'learn a WordPiece vocabulary of N tokens from the corpus first', parsePositiveInt)
     .option('--no-lowercase', 'a cased model (with --vocab-size)')
@@ -24,27 +25,27 @@ export function pretrainCommand(): Command {
     .option('--init-missing', "with --init: initialise the encoder tensors the checkpoint lacks (else an error names the first)")
     .option('--steps <n>', `optimizer steps (default ${DEFAULT_PRETRAIN_STEPS}, or what --budget fits)`, parsePositiveInt)
     .option('--budget <duration>', 'train for this long (30m, 1h, 90s): the steps are planned from the measured pace, the schedule decays to zero at the last, and a clock stops the run on time', parseDuration)
-    .option('--batch-size <n>', 'sequences per step', parsePositiveInt, 32)
-    .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, 128)
-    .option('--lr <x>', 'peak learning rate (default 5e-4, measured for small models; BERT-base used 1e-4)', parsePositiveNumber, 5e-4)
+    .option('--batch-size <n>', 'sequences per step', parsePositiveInt, DEFAULTS.pretrain.batchSize)
+    .option('--max-length <n>', 'tokens per sequence, [CLS] and [SEP] included', parsePositiveInt, DEFAULTS.pretrain.maxLength)
+    .option('--lr <x>', 'peak learning rate (measured for small models; BERT-base used 1e-4)', parsePositiveNumber, DEFAULTS.pretrain.lr)
     .option('--warmup <n>', 'warmup steps (default: --warmup-ratio of the steps)', parseNonNegativeInt)
-    .option('--warmup-ratio <x>', 'fraction of the steps spent warming up, when --warmup is not given', parseProbability, 0.01)
+    .option('--warmup-ratio <x>', 'fraction of the steps spent warming up, when --warmup is not given', parseProbability, DEFAULTS.pretrain.warmupRatio)
     .option('--dropout <p>', "hidden and attention dropout, written to config.json (default 0 from scratch, as Cramming — fine-tuning puts BERT's 0.1 back; with --init the checkpoint's)", parseDropout)
     .option('--short-length <n>', "BERT's length schedule: the first --short-ratio of the steps on sequences this long, the rest at --max-length (default: half of --max-length)", parsePositiveInt)
-    .option('--short-ratio <x>', 'the fraction of the steps on short sequences (0: none, every step at --max-length)', parseProbability, DEFAULT_SHORT_RATIO)
-    .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, 0.15)
-    .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, 20)
+    .option('--short-ratio <x>', 'the fraction of the steps on short sequences (0: none, every step at --max-length)', parseProbability, DEFAULTS.pretrain.shortRatio)
+    .option('--mask-prob <p>', 'fraction of tokens to predict', parseProbability, DEFAULTS.pretrain.maskProb)
+    .option('--max-predictions <n>', 'at most this many predictions per sequence', parsePositiveInt, DEFAULTS.pretrain.maxPredictions)
     .option('--whole-word-mask', 'mask all ## pieces of a word together')
     .option('--no-nsp', 'MLM only, with full-length single segments')
-    .option('--dupe-factor <n>', 'static masks: N fixed maskings cycled by epoch (0: new masks every epoch)', parseNonNegativeInt, 0)
+    .option('--dupe-factor <n>', 'static masks: N fixed maskings cycled by epoch (0: new masks every epoch)', parseNonNegativeInt, DEFAULTS.pretrain.dupeFactor)
     .option('--eval <files...>', 'held-out text: MLM accuracy, perplexity, NSP accuracy')
     .option('--eval-every <n>', 'evaluate every N steps', parsePositiveInt)
-    .option('--save-every <n>', 'checkpoint every N steps', parsePositiveInt, 1000)
+    .option('--save-every <n>', 'checkpoint every N steps', parsePositiveInt, DEFAULTS.pretrain.saveEvery)
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
-    .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, 42)
-    .option('--dtype <type>', 'auto: bf16 where the CPU has AVX512_BF16, else fp32; fp32; or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (else fp32 with a notice)', parseTrainingDtype, 'auto')
+    .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, DEFAULTS.seed)
+    .option('--dtype <type>', 'auto: bf16 where the CPU has AVX512_BF16, else fp32; fp32; or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (else fp32 with a notice)', parseTrainingDtype, DEFAULTS.pretrain.dtype)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadModelDir, modelDirConfig, saveModelDir } from '../io/model-dir.js';
+import { loadModelDir, modelDirConfig, saveModelDir } from '../model-dir/model-dir.js';
 import { BertError } from '../errors.js';
 import { ARCHITECTURES, architectureRow, type Architecture } from '../model/heads/index.js';
 import { familyOfConfig } from '../tasks/registry.js';

@@ -3,14 +3,15 @@
 // (finetune-defaults.ts), and runs the one fine-tuning loop. Notices come through `onNotice`,
 // progress through `onStep` / `onEval`; an AbortSignal (or `shouldStop`) ends it after the current
 // step with a resumable checkpoint. `bert-cli finetune` is this, parsed and printed.
+import { DEFAULTS } from '../defaults.js';
 import { pretrainedLength } from '../config.js';
 import { setThreads, trainingDtype } from '../engine.js';
 import { BertError, UsageError } from '../errors.js';
-import { modelDirConfig } from '../io/model-dir.js';
+import { modelDirConfig } from '../model-dir/model-dir.js';
 import type { Dtype } from '../model/encoder.js';
 import { plural } from '../report/format.js';
 import type { Columns, FamilyContext, QaFlags } from '../tasks/family.js';
-import { family as familyByName, type Task } from '../tasks/registry.js';
+import { family as familyByName, trainingMaxLength, type Task } from '../tasks/registry.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { finetuneDefaults, finetuneDropout, type FinetuneSettings } from '../train/finetune-defaults.js';
 import { finetuneLoop, type DevReport } from '../train/finetune.js';
@@ -91,10 +92,8 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   // an explicit maxLength must fit the model's positions; the defaults shrink to fit a small model
   const positions = base.max_position_embeddings;
   if (r.maxLength !== undefined && r.maxLength > positions) throw new UsageError(`--max-length ${r.maxLength} is over the model's max_position_embeddings ${positions}`, { where: '--max-length' });
-  // by default no longer than the sequences the model was pretrained on: positions beyond are untrained
-  // (a mini pretrained at 128 scored 42.9 EM on the SOTU questions at 128, 35.3 at QA's usual 384)
   const trained = pretrainedLength(base);
-  const maxLength = r.maxLength ?? Math.min(positions, fam.maxLength, trained ?? Infinity);
+  const maxLength = r.maxLength ?? trainingMaxLength(fam, base);
   const ctx: FamilyContext = { tokenizer: tok, maxLength, columns: r.columns, qa: r.qa, skipBad: r.skipBad };
   const train = fam.read(r.train, ctx, null);
   const headConfig = fam.config(train, ctx);
@@ -124,8 +123,8 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
     labelConfig: { ...headConfig, ...(dropout !== undefined ? { hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout } : {}) },
     maxLength: ctx.maxLength, epochs, lr, batchSize, warmupRatio,
     sizeDefaults: sized.defaulted.length ? { row: sized.row, flags: sized.defaulted.map(flagName) } : undefined,
-    weightDecay: r.weightDecay ?? 0.01, maxGradNorm: r.maxGradNorm ?? 1, gradAccum: r.gradAccum ?? 1, scheduler: r.scheduler ?? 'linear',
-    shuffle: r.shuffle ?? true, seed: r.seed ?? 42, evalEvery: r.evalEvery, earlyStopping: r.earlyStopping,
+    weightDecay: r.weightDecay ?? DEFAULTS.finetune.weightDecay, maxGradNorm: r.maxGradNorm ?? DEFAULTS.finetune.maxGradNorm, gradAccum: r.gradAccum ?? DEFAULTS.finetune.gradAccum, scheduler: r.scheduler ?? DEFAULTS.finetune.scheduler,
+    shuffle: r.shuffle ?? true, seed: r.seed ?? DEFAULTS.seed, evalEvery: r.evalEvery, earlyStopping: r.earlyStopping,
     resume: r.resume, overwrite: r.overwrite, saveEvery: r.saveEvery, skipNonfinite: r.skipNonfinite,
     shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(),
     dtype: trainingDtype(r.dtype, r.onWarning ?? say),

@@ -3,18 +3,20 @@
 // `m.fillMask(text)`. Each use loads the model class it needs once (the task head for predict, the
 // bare encoder for embed, the MLM head for fill-mask) and checks that the directory has trained
 // weights for it, as the commands do — the commands are written on this.
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../defaults.js';
 import type { BertConfig } from '../config.js';
 import { labelsOf } from '../config.js';
 import { setDtype, setThreads } from '../engine.js';
 import { BertError } from '../errors.js';
-import { loadModelDir, modelDirConfig, requireTaskHead } from '../io/model-dir.js';
+import { loadModelDir, modelDirConfig, requireTaskHead } from '../model-dir/model-dir.js';
 import { sentenceEmbedding, type SentenceEmbedding } from '../io/sentence-transformers.js';
 import type { Architecture, BertForTask } from '../model/bert.js';
 import { embedBatch, unitLength, type Pooling } from '../model/embed.js';
 import type { InferenceDtype } from '../model/encoder.js';
 import { fillMask, type FillCandidate } from '../model/fill-mask.js';
 import { assertMemoryFits } from '../model/memory.js';
-import { evaluate, padBatch, runBatchesYielding } from '../tasks/batching.js';
+import { padBatch, runBatchesYielding } from '../tasks/batching.js';
+import { evaluate } from '../train/evaluate.js';
 import type { AnyFamily, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
 import { family as familyByName, familyOfConfig, maxLengthOfConfig, type Task } from '../tasks/registry.js';
 import type { QaPrediction } from '../tasks/qa.js';
@@ -124,7 +126,7 @@ export class Model {
   /** The family's model, its head checked, and the context its inputs are read in. */
   private forTask(f: AnyFamily, o: PredictOptions & { skipBad?: boolean }, what: string) {
     const m = this.use(f.arch, (l) => requireTaskHead(l, f.name, this.dir));
-    const batchSize = o.batchSize ?? 32, maxLength = maxLengthOfConfig(this.config, o.maxLength);
+    const batchSize = o.batchSize ?? DEFAULTS.inferenceBatchSize, maxLength = maxLengthOfConfig(this.config, o.maxLength);
     assertMemoryFits(this.config, batchSize, maxLength, { training: false, bf16: m.dtype === 'bf16', int8: m.dtype === 'int8', what });
     const ctx: FamilyContext = { tokenizer: m.tokenizer, maxLength, config: this.config, labels: this.labels, columns: o.columns, qa: o.qa, topK: o.topK, skipBad: o.skipBad };
     return { ...m, ctx, batchSize, padId: m.tokenizer.vocab.special('[PAD]') };
@@ -209,7 +211,7 @@ export class Model {
   }
 
   private *encodeBatches(tok: Tokenizer, inputs: EmbedInput[], o: { maxLength?: number; batchSize?: number }) {
-    const maxLength = o.maxLength ?? 128, size = o.batchSize ?? 32;
+    const maxLength = o.maxLength ?? DEFAULT_MAX_LENGTH, size = o.batchSize ?? DEFAULTS.inferenceBatchSize;
     for (let i = 0; i < inputs.length; i += size) {
       const encs = inputs.slice(i, i + size).map((x) => (typeof x === 'string' ? tok.encode(x, null, { maxLength }) : tok.encode(x[0], x[1], { maxLength })));
       yield { batch: padBatch(encs.map((e) => ({ ids: Int32Array.from(e.ids), typeIds: Int32Array.from(e.typeIds) })), tok.vocab.special('[PAD]')), tokens: encs.map((e) => e.tokens) };
@@ -221,6 +223,6 @@ export class Model {
     const m = this.use('BertForMaskedLM', (l) => {
       if (l.initialized.some((n) => n.startsWith('cls.predictions'))) throw new BertError('the model has no MLM head (cls.predictions.*)', { where: this.dir, hint: 'use a pretrained model, not a fine-tuned classifier' });
     });
-    return fillMask(m.model, m.tokenizer, text, o.topK ?? 5);
+    return fillMask(m.model, m.tokenizer, text, o.topK ?? DEFAULTS.topK);
   }
 }

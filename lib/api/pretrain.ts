@@ -3,11 +3,12 @@
 // preset, a config.json, or the checkpoint's) and the dropout, checks the lengths, and runs the
 // pretraining loop (lib/train/pretrain.ts) with the defaults the README measured. `bert-cli
 // pretrain` is this, parsed and printed.
+import { DEFAULTS } from '../defaults.js';
 import { loadConfig, PRESET_NAMES, presetConfig, pretrainedLength, validateConfig, type BertConfig, type PresetName } from '../config.js';
 import { expandCorpusPaths } from '../data/corpus.js';
 import { setThreads, trainingDtype } from '../engine.js';
 import { UsageError } from '../errors.js';
-import { modelDirConfig } from '../io/model-dir.js';
+import { modelDirConfig } from '../model-dir/model-dir.js';
 import type { Dtype } from '../model/encoder.js';
 import { durationSeconds, formatDuration, plural } from '../report/format.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -113,7 +114,7 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   const corpus = expandCorpusPaths(r.files);
   if (!r.resume && !r.init && r.vocabSize && !r.vocab) r.onProgress?.(`learning a ${r.vocabSize}-token WordPiece vocabulary…`);
   const tokenizer = await tokenizerFor(r, corpus, say);
-  const preset = r.config ?? 'mini';
+  const preset = r.config ?? DEFAULTS.pretrain.config;
   let config: BertConfig;
   if (r.resume) config = modelDirConfig(r.out);
   else if (r.init) config = modelDirConfig(r.init);
@@ -127,7 +128,7 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
     }
     config = { ...config, hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout };
   }
-  const maxLength = r.maxLength ?? 128, nsp = r.nsp ?? true, shortRatio = r.shortRatio ?? DEFAULT_SHORT_RATIO;
+  const maxLength = r.maxLength ?? DEFAULTS.pretrain.maxLength, nsp = r.nsp ?? true, shortRatio = r.shortRatio ?? DEFAULT_SHORT_RATIO;
   if (maxLength > config.max_position_embeddings) throw new UsageError(`--max-length ${maxLength} is over max_position_embeddings ${config.max_position_embeddings}`);
   if (maxLength < (nsp ? 5 : 4)) throw new UsageError('--max-length is too small for [CLS] A [SEP] B [SEP]');
   const shortLength = shortRatio > 0 ? r.shortLength ?? defaultShortLength(maxLength) : undefined;
@@ -140,16 +141,16 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   const res = await pretrainLoop({
     files: corpus, out: r.out, config, tokenizer, init: r.init, initMissing: r.initMissing, resume: r.resume, overwrite: r.overwrite,
     onInitialized: (names) => say(`initialised ${plural(names.length, 'tensor')} the checkpoint lacks: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`),
-    steps: r.steps, batchSize: r.batchSize ?? 32, lr: r.lr ?? 5e-4, warmup: r.warmup, warmupFraction: r.warmupRatio ?? 0.01, budget, seed: r.seed ?? 42,
-    evalFiles: r.eval ? expandCorpusPaths(r.eval) : undefined, evalEvery: r.evalEvery, saveEvery: r.saveEvery ?? 1000,
+    steps: r.steps, batchSize: r.batchSize ?? DEFAULTS.pretrain.batchSize, lr: r.lr ?? DEFAULTS.pretrain.lr, warmup: r.warmup, warmupFraction: r.warmupRatio ?? DEFAULTS.pretrain.warmupRatio, budget, seed: r.seed ?? DEFAULTS.seed,
+    evalFiles: r.eval ? expandCorpusPaths(r.eval) : undefined, evalEvery: r.evalEvery, saveEvery: r.saveEvery ?? DEFAULTS.pretrain.saveEvery,
     onPlan: (p) => {
       say(`budget ${formatDuration(budget!)}: ${plural(p.steps, 'step')} fit at ${p.stepSeconds.toFixed(3)} s a step (${p.from === 'measured' ? `measured over the warmup's ${p.warmup} steps` : 'first estimate'})` +
         (p.evals ? ` and ${plural(p.evals, 'evaluation')} of ${p.evalSeconds.toFixed(1)} s` : '') + `; warmup ${p.warmup}, then linear decay to 0`);
       r.onPlan?.(p);
     },
-    data: { maxLength, shortSeqProb: 0.1, maskProb: r.maskProb ?? 0.15, maxPredictions: r.maxPredictions ?? 20, wholeWordMask: !!r.wholeWordMask, nsp, dupeFactor: r.dupeFactor ?? 0 },
+    data: { maxLength, shortSeqProb: DEFAULTS.pretrain.shortSeqProb, maskProb: r.maskProb ?? DEFAULTS.pretrain.maskProb, maxPredictions: r.maxPredictions ?? DEFAULTS.pretrain.maxPredictions, wholeWordMask: !!r.wholeWordMask, nsp, dupeFactor: r.dupeFactor ?? DEFAULTS.pretrain.dupeFactor },
     shortLength, shortRatio,
-    shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(), skipNonfinite: r.skipNonfinite, dtype: trainingDtype(r.dtype ?? 'auto', r.onWarning ?? say),
+    shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(), skipNonfinite: r.skipNonfinite, dtype: trainingDtype(r.dtype ?? DEFAULTS.pretrain.dtype, r.onWarning ?? say),
     onStep: r.onStep, onEval: r.onEval, comm,
   });
   return {

@@ -4,11 +4,10 @@
 import type { BertForTask } from '../model/bert.js';
 import type { Batch } from '../model/encoder.js';
 import { native } from '../native.js';
-import { share, type Communicator } from '../train/distributed.js';
-import type { AnyFamily, Dataset, Scored } from './family.js';
+import type { AnyFamily } from './family.js';
 
 /** A batch of token sequences padded to the longest: ids, segment ids and the attention mask. */
-export function padBatch(xs: { ids: Int32Array; typeIds: Int32Array }[], padId: number): Batch {
+export function padBatch(xs: { ids: Int32Array; typeIds: Int32Array | Uint8Array }[], padId: number): Batch {
   const B = xs.length;
   let T = 0;
   for (const x of xs) T = Math.max(T, x.ids.length);
@@ -67,24 +66,6 @@ export async function runBatchesYielding<E, O>(model: BertForTask, family: AnyFa
   const run: BatchRun<O> = { loss: NaN, outputs: new Array(xs.length) };
   for (const _ of batchSteps(model, family, xs, o, run)) await new Promise<void>((resolve) => setImmediate(resolve));
   return run;
-}
-
-/** A labelled data set's loss and metrics, in one pass. */
-export function evaluate(model: BertForTask, family: AnyFamily, data: Dataset<unknown>, o: { batchSize: number; padId: number; comm?: Communicator }): Scored & { loss: number } {
-  const comm = o.comm;
-  if (!comm || comm.size === 1) {
-    const r = runBatches(model, family, data.examples, { ...o, labelled: true });
-    return { loss: r.loss, ...family.score(r.outputs, data) };
-  }
-  // data-parallel: each rank its contiguous share of the examples; the outputs gathered in rank
-  // order (which is input order) and the loss weighted by examples, then scored alike everywhere
-  const [b, e] = share(data.examples.length, comm.rank, comm.size);
-  const mine = data.examples.slice(b, e);
-  const r = mine.length ? runBatches(model, family, mine, { ...o, labelled: true }) : { loss: 0, outputs: [] };
-  const parts = comm.gather({ loss: r.loss * mine.length, outputs: r.outputs });
-  const outputs = parts.flatMap((p) => p.outputs);
-  const loss = parts.reduce((a, p) => a + p.loss, 0) / Math.max(1, data.examples.length);
-  return { loss, ...family.score(outputs, data) };
 }
 
 /** Probabilities from scores, by the engine's softmax (float32, max-subtracted). */

@@ -2,6 +2,7 @@
 // candidate is the pair (sent1, sent2 + " " + ending_i); the model scores every pair and the
 // softmax runs over an example's candidates. Records come from TSV/CSV/JSON Lines with columns
 // sent1, sent2 (optional), ending0 … endingN−1 and label (the right ending's index).
+import { DEFAULT_MAX_LENGTH } from '../defaults.js';
 import { BertError } from '../errors.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -68,7 +69,7 @@ export const choice: TaskFamily<ChoiceExample, Float32Array, Dataset<ChoiceExamp
   name: 'choice',
   arch: 'BertForMultipleChoice',
   unit: 'question',
-  maxLength: 128,
+  maxLength: DEFAULT_MAX_LENGTH,
   recognizes: (cfg) => cfg.architectures?.[0] === 'BertForMultipleChoice',
   metric: () => 'accuracy',
   read(file, ctx, labels) {

@@ -6,6 +6,7 @@
 // point at [CLS] for "no answer", and predicts none when that beats the best span by the threshold.
 // EM and F1 follow the official SQuAD v2.0 evaluation script (its normalisation, best over the gold
 // answers, HasAns/NoAns breakdown), which gives the v1.1 script's figures on data with answers.
+import { DEFAULTS } from '../defaults.js';
 import { extname } from 'node:path';
 import { BertError } from '../errors.js';
 import { readInput } from '../io/read.js';
@@ -154,7 +155,7 @@ export interface QaSettings {
   maxQueryLength: number;
 }
 
-export const QA_DEFAULTS = { maxLength: 384, docStride: 128, maxQueryLength: 64, maxAnswerLength: 30, nBest: 20, nullThreshold: 0 };
+export const QA_DEFAULTS = DEFAULTS.qa;
 
 /** The window and answer settings a QA model was fine-tuned with (config.json), each overridable by a flag. */
 export function qaSettingsOf(cfg: Record<string, unknown>, maxLength: number, flags: { docStride?: number; maxAnswerLength?: number; nBest?: number; nullThreshold?: number }): QaSettings & PostprocessOptions {

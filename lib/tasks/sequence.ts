@@ -1,6 +1,7 @@
 // What the sequence-level families (classify.ts, pair.ts, regression.ts, multilabel.ts) share: one
 // example per record (a text, or a pair), the label from its column, a prediction from the pooled
 // [CLS] — and `sequenceFamily`, which makes a family of them from its metric and its output rows.
+import { DEFAULT_MAX_LENGTH } from '../defaults.js';
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -138,7 +139,7 @@ export function sequenceFamily(spec: SequenceSpec): TaskFamily<Example, Float32A
     name: spec.task,
     arch: 'BertForSequenceClassification',
     unit: 'text',
-    maxLength: 128,
+    maxLength: DEFAULT_MAX_LENGTH,
     recognizes: spec.recognizes,
     metric: () => spec.metric,
     read(file, ctx, labels) {

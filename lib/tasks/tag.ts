@@ -4,6 +4,7 @@
 // token-classification recipe the label sits on the first piece of each word (the other pieces are
 // ignored, −100), and predictions are read back from the first pieces. Entity-level precision,
 // recall and F1 follow conlleval/seqeval's default chunking of IOB tags.
+import { DEFAULT_MAX_LENGTH } from '../defaults.js';
 import { extname } from 'node:path';
 import { BertError } from '../errors.js';
 import { readLines } from '../io/lines.js';
@@ -244,7 +245,7 @@ export const tag: TaskFamily<TagExample, Int32Array, Dataset<TagExample>, TagInp
   name: 'tag',
   arch: 'BertForTokenClassification',
   unit: 'sentence',
-  maxLength: 128,
+  maxLength: DEFAULT_MAX_LENGTH,
   recognizes: (cfg) => cfg.architectures?.[0] === 'BertForTokenClassification',
   metric: (labels) => (isIob(labels) ? 'entity F1' : 'token accuracy'),
   read(file, ctx, labels) {

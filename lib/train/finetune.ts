@@ -5,17 +5,17 @@
 // is kept in the output directory, the latest state in out/last for --resume.
 import { join } from 'node:path';
 import type { BertConfig } from '../config.js';
-import { loadModelDir, modelDirConfig, saveModelDir } from '../io/model-dir.js';
+import { loadModelDir, modelDirConfig, saveModelDir } from '../model-dir/model-dir.js';
 import type { BertForTask } from '../model/bert.js';
 import type { Dtype } from '../model/encoder.js';
 import { assertMemoryFits } from '../model/memory.js';
 import { shuffledOrder, subSeed } from '../rng.js';
-import { evaluate } from '../tasks/batching.js';
+import { evaluate } from './evaluate.js';
 import type { AnyFamily, Dataset } from '../tasks/family.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { trainingLoop, type Micro, type StepSource } from './loop.js';
-import { DEFAULT_MAX_LENGTH } from '../defaults.js';
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../defaults.js';
 import { TrainingRun, withRun } from './run.js';
 import { communicator, fingerprint, runSettings, share, shareOf, startTogether, type Communicator } from './distributed.js';
 import type { Targets } from '../model/bert.js';
@@ -70,7 +70,7 @@ export interface DevReport {
 }
 
 /** How often fine-tuning saves its resumable last/ when --save-every does not say (wall time). */
-export const SAVE_EVERY_SECONDS = 300;
+export const SAVE_EVERY_SECONDS = DEFAULTS.finetune.saveEverySeconds;
 
 export interface FinetuneResult {
   model: BertForTask;

@@ -7,19 +7,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
-import { loadModelDir } from '../io/model-dir.js';
-import { BertForTask, type Architecture, type Targets } from '../model/bert.js';
+import { loadModelDir } from '../model-dir/model-dir.js';
+import { BertForTask, type Architecture, type StepResult, type Targets } from '../model/bert.js';
 import type { Batch, Dtype } from '../model/encoder.js';
 import { assertMemoryFits, shardBytes } from '../model/memory.js';
+import { argmax, padBatch } from '../tasks/batching.js';
 import { mixSeed, Random, SEED_STREAM, subSeed } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { DEFAULT_SHARD_TOKENS, maskInstance, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
-import { trainingLoop, type StepSource } from './loop.js';
+import { trainingLoop, type Micro, type StepSource } from './loop.js';
 import { TrainingRun, withRun } from './run.js';
 import { communicator, fileStamps, runSettings, share, shareOf, startTogether, sumAcross, type Communicator } from './distributed.js';
-import { DEFAULT_WARMUP_FRACTION } from '../defaults.js';
+import { DEFAULT_WARMUP_FRACTION, DEFAULTS } from '../defaults.js';
 
 export interface PretrainOptions {
   /** skip (and count) steps whose loss or gradients are not finite, instead of stopping */
@@ -99,10 +100,10 @@ async function* phasedBatches(o: PretrainOptions, sp: SpecialIds, isCont: (id: n
 }
 
 /** Steps when neither --steps nor --budget says. */
-export const DEFAULT_PRETRAIN_STEPS = 10000;
+export const DEFAULT_PRETRAIN_STEPS = DEFAULTS.pretrain.steps;
 
 /** The length schedule's default (README, "Pretraining on a budget"): half the length for 90% of the steps. */
-export const DEFAULT_SHORT_RATIO = 0.9;
+export const DEFAULT_SHORT_RATIO = DEFAULTS.pretrain.shortRatio;
 export function defaultShortLength(maxLength: number): number | undefined {
   return Math.floor(maxLength / 2) >= 16 ? Math.floor(maxLength / 2) : undefined;
 }
@@ -146,34 +147,18 @@ interface Position {
 /** Accuracy of argmax(logits) over the rows of [rows, V] against targets. */
 function accuracy(logits: Float32Array, targets: ArrayLike<number>, V: number): [number, number] {
   let right = 0;
-  for (let r = 0; r < targets.length; r++) {
-    let best = 0, bv = -Infinity;
-    const o = r * V;
-    for (let j = 0; j < V; j++) if (logits[o + j] > bv) { bv = logits[o + j]; best = j; }
-    if (best === targets[r]) right++;
-  }
+  for (let r = 0; r < targets.length; r++) if (argmax(logits, r * V, r * V + V) === targets[r]) right++;
   return [right, targets.length];
 }
 
-/** Stacks masked instances into a batch padded to the longest. */
+/** Stacks masked instances into a batch padded to the longest (padBatch), with their MLM and NSP labels. */
 export function collate(items: { inputIds: Int32Array; labels: Int32Array; typeIds: Uint8Array; nspLabel: number }[], padId: number): { batch: Batch; mlmLabels: Int32Array; nspLabels: Int32Array } {
-  const B = items.length;
-  const T = Math.max(...items.map((x) => x.inputIds.length));
-  const inputIds = new Int32Array(B * T).fill(padId), typeIds = new Int32Array(B * T), attentionMask = new Int32Array(B * T);
-  const mlmLabels = new Int32Array(B * T).fill(-100), nspLabels = new Int32Array(B);
-  items.forEach((x, b) => {
-    inputIds.set(x.inputIds, b * T);
-    mlmLabels.set(x.labels, b * T);
-    for (let t = 0; t < x.inputIds.length; t++) {
-      typeIds[b * T + t] = x.typeIds[t];
-      attentionMask[b * T + t] = 1;
-    }
-    nspLabels[b] = x.nspLabel;
-  });
-  return { batch: { B, T, inputIds, typeIds, attentionMask }, mlmLabels, nspLabels };
+  const batch = padBatch(items.map((x) => ({ ids: x.inputIds, typeIds: x.typeIds })), padId);
+  const mlmLabels = new Int32Array(batch.B * batch.T).fill(-100);
+  items.forEach((x, b) => mlmLabels.set(x.labels, b * batch.T));
+  return { batch, mlmLabels, nspLabels: Int32Array.from(items, (x) => x.nspLabel) };
 }
 
-/** Batches of masked instances from `position` on, forever (epoch after epoch). */
 /**
  * The training batches from `start` on, epoch after epoch. With dupeFactor N the data is static, as
  * Google's create_pretraining_data makes it: N versions of every instance (its segments, its NSP
@@ -332,21 +317,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   totalSteps = steps;
   let schedule = linearSchedule(o.lr, warmup, totalSteps);
   let evalEvery = o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
-  let pending: IteratorResult<{ items: ReturnType<typeof maskOne>[]; next: Position }> | null = first;
-  const source: StepSource<{ T: number; tokens: number }> = {
-    async next(k) {
-      const got = pending ?? await batches.next();
-      pending = null;
-      if (got.done || k >= totalSteps) return null;
-      const c = collate(mine(got.value.items), padId);
-      let masked = 0, pairs = 0, batchTokens = 0;
-      for (const l of c.mlmLabels) if (l !== -100) masked++;
-      if (o.data.nsp) for (const l of c.nspLabels) if (l !== -100) pairs++;
-      for (const m of c.batch.attentionMask) batchTokens += m;
-      const micro = { batch: c.batch, targets: targetsOf(c, o.data.nsp), seed: subSeed(BigInt(o.seed), k), counts: [masked, pairs] };
-      return { micros: [micro], info: { T: c.batch.T, tokens: batchTokens }, commit: () => { pos = got.value.next; } };
-    },
-  };
+  const source = maskedSource(first, batches, o, mine, padId, () => totalSteps, (next) => { pos = next; });
   const V = model.cfg.vocab_size;
   const result = await trainingLoop({
     model, opt, run, comm, step, gradAccum: 1, source, save, lr: (k) => schedule(k),
@@ -354,15 +325,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
     outOfClock: () => budgetSeconds !== undefined && elapsedSeconds() >= budgetSeconds,
     shares: (mine, all) => ({ mlm: shareOf(mine[0], all[0]), nsp: shareOf(mine[1], all[1]) }),
     statsLength: 7,
-    // MLM loss, NSP loss, MLM right/total, NSP right/total, real tokens
-    stats: (r, m) => {
-      const mlmLabels = m.targets!.mlmLabels!;
-      const [ma, mn] = accuracy(r.logits!, Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]), V);
-      const [na, nn] = r.nspLogits ? accuracy(r.nspLogits, m.targets!.nspLabels!, 2) : [0, 0];
-      let real = 0;
-      for (const v of m.batch!.attentionMask) real += v;
-      return [r.parts.mlm ?? NaN, r.parts.nsp ?? NaN, ma, mn, na, nn, real];
-    },
+    stats: (r, m) => pretrainingStats(r, m, V),
     afterUpdate: (k, loss, [mlmLoss, nspLoss, ma, mn, na, nn, batchTokens], info) => {
       step = k;
       losses.push(loss);
@@ -397,6 +360,37 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   run.finalCheckpoint(step, save);
   reportPretraining(o, run, model, dtype, { step, totalSteps, firstStep, warmup, plan, budgetSeconds, outOfTime: result.outOfTime, seconds: (Date.now() - t0) / 1000, tokens, lastStep, evalEvery, shortLength: ph.shortLength, shortRatio, ranks: comm.size });
   return { model, step, stopped: run.stopped, lastEval, losses, skipped: run.health.skipped, steps: totalSteps, warmup, plan, outOfTime: result.outOfTime };
+}
+
+type MaskedBatches = AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }>;
+
+/** The steps of pretraining: one micro-batch each, this rank's slice of a global batch of masked instances. */
+function maskedSource(first: IteratorResult<{ items: ReturnType<typeof maskOne>[]; next: Position }>, batches: MaskedBatches, o: PretrainOptions,
+  mine: <T>(items: T[]) => T[], padId: number, totalSteps: () => number, moveTo: (p: Position) => void): StepSource<{ T: number }> {
+  let pending: typeof first | null = first;
+  return {
+    async next(k) {
+      const got = pending ?? await batches.next();
+      pending = null;
+      if (got.done || k >= totalSteps()) return null;
+      const c = collate(mine(got.value.items), padId);
+      let masked = 0, pairs = 0;
+      for (const l of c.mlmLabels) if (l !== -100) masked++;
+      if (o.data.nsp) for (const l of c.nspLabels) if (l !== -100) pairs++;
+      const micro = { batch: c.batch, targets: targetsOf(c, o.data.nsp), seed: subSeed(BigInt(o.seed), k), counts: [masked, pairs] };
+      return { micros: [micro], info: { T: c.batch.T }, commit: () => moveTo(got.value.next) };
+    },
+  };
+}
+
+/** A pretraining micro-batch's figures: MLM loss, NSP loss, MLM right/total, NSP right/total, real tokens. */
+function pretrainingStats(r: StepResult, m: Micro, V: number): number[] {
+  const mlmLabels = m.targets!.mlmLabels!;
+  const [ma, mn] = accuracy(r.logits!, Int32Array.from(r.mlmRows!, (x) => mlmLabels[x]), V);
+  const [na, nn] = r.nspLogits ? accuracy(r.nspLogits, m.targets!.nspLabels!, 2) : [0, 0];
+  let real = 0;
+  for (const v of m.batch!.attentionMask) real += v;
+  return [r.parts.mlm ?? NaN, r.parts.nsp ?? NaN, ma, mn, na, nn, real];
 }
 
 function logEval(run: TrainingRun, o: PretrainOptions, e: EvalReport | null): EvalReport | null {
@@ -500,7 +494,7 @@ function reportPretraining(o: PretrainOptions, run: TrainingRun, model: BertForT
 
 /** The held-out set's seed, apart from training's, and its default size in batches. */
 export const heldOutSeed = (seed: number) => mixSeed(seed, SEED_STREAM.heldOut);
-export const DEFAULT_EVAL_BATCHES = 50;
+export const DEFAULT_EVAL_BATCHES = DEFAULTS.pretrain.evalBatches;
 
 /** Held-out instances with fixed masks (seeded apart from training), at most evalBatches batches. */
 async function evalInstances(o: PretrainOptions, sp: SpecialIds, isCont: (id: number) => boolean, ranks: number) {

@@ -13,6 +13,7 @@
 // Documents stream in shards (a few million tokens each): instances are made and shuffled within
 // a shard, so memory stays bounded on corpora larger than RAM. Everything is seeded by (seed,
 // epoch, shard): a resumed run regenerates exactly the same instances and masks.
+import { DEFAULTS } from '../defaults.js';
 import { mixSeed, SEED_STREAM, Random } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { readSourcedDocuments } from '../data/corpus.js';
@@ -28,8 +29,9 @@ export interface PretrainingOptions {
   dupeFactor: number;
 }
 
+const P = DEFAULTS.pretrain;
 export const DEFAULT_PRETRAINING: PretrainingOptions = {
-  maxLength: 128, shortSeqProb: 0.1, maskProb: 0.15, maxPredictions: 20, wholeWordMask: false, nsp: true, dupeFactor: 0,
+  maxLength: P.maxLength, shortSeqProb: P.shortSeqProb, maskProb: P.maskProb, maxPredictions: P.maxPredictions, wholeWordMask: false, nsp: true, dupeFactor: P.dupeFactor,
 };
 
 /** An unmasked instance: [CLS] A [SEP] (B [SEP]) ids and segment ids. */

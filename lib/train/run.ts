@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BertError } from '../errors.js';
-import { loadTrainingState, saveModelDir, type TrainingState } from '../io/model-dir.js';
+import { loadTrainingState, saveModelDir, type TrainingState } from '../model-dir/model-dir.js';
 import type { BertForTask } from '../model/bert.js';
 import { writeReport, type ReportInput } from '../report/training-report.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';

@@ -89,6 +89,29 @@ class Args {
     return array<uint8_t>(i, name, len, shape, napi_uint8_array, "Uint8Array", true);
   }
 
+  // A typed array of any length (the collectives take whatever the caller sums): its elements, its count in *n.
+  float* f32_any(size_t i, const char* name, size_t* n) const {
+    return any_length<float>(i, name, napi_float32_array, "Float32Array", n);
+  }
+  double* f64_any(size_t i, const char* name, size_t* n) const {
+    return any_length<double>(i, name, napi_float64_array, "Float64Array", n);
+  }
+  uint8_t* u8_any(size_t i, const char* name, size_t* n) const {
+    return any_length<uint8_t>(i, name, napi_uint8_array, "Uint8Array", n);
+  }
+  bool is_f64(size_t i) const {
+    return info_[i].IsTypedArray() && info_[i].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+  }
+
+  // An integer in [lo, hi].
+  int64_t integer(size_t i, const char* name, int64_t lo, int64_t hi) const {
+    const Napi::Value v = info_[i];
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d == std::floor(d)) || d < (double)lo || d > (double)hi)
+      range_error(std::string("Expected integer in [") + std::to_string(lo) + ", " + std::to_string(hi) + "] for " + name + " but received " + show(v));
+    return (int64_t)d;
+  }
+
   // a·b (·c) with overflow and size checks, for expected lengths.
   int64_t product(std::initializer_list<int64_t> dims) const {
     int64_t p = 1;
@@ -121,6 +144,16 @@ class Args {
     if (len == 0) return nullptr;
     uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
     return reinterpret_cast<T*>(base + ta.ByteOffset());
+  }
+
+  template <class T>
+  T* any_length(size_t i, const char* name, napi_typedarray_type type, const char* type_name, size_t* n) const {
+    const Napi::Value v = info_[i];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+      type_error(std::string("Expected ") + type_name + " for " + name + " but received " + show(v));
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    *n = ta.ElementLength();
+    return reinterpret_cast<T*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
   }
 
   std::string show(const Napi::Value& v) const {

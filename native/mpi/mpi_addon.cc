@@ -16,6 +16,7 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #include <napi.h>
+#include "../addon/args.h"
 #include <signal.h>
 
 #include <atomic>
@@ -30,6 +31,7 @@
 #include <string>
 #include <thread>
 
+using bert::addon::Args;
 namespace {
 
 enum class Kind { Init, AllreduceF32, AllreduceF64, Broadcast, Barrier, Finalize };
@@ -231,16 +233,6 @@ void wait_for(Napi::Env env, uint64_t id, Kind kind) {
   if (!g.error.empty()) throw Napi::Error::New(env, g.error);
 }
 
-// A typed array's bytes; throws unless it is one of the given kind.
-template <typename T>
-T* elements(const Napi::Value& v, const char* fn, napi_typedarray_type type, const char* want, size_t* n) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(v.Env(), std::string(fn) + ": Expected " + want);
-  auto a = v.As<Napi::TypedArray>();
-  *n = a.ElementLength();
-  return (T*)((char*)a.ArrayBuffer().Data() + a.ByteOffset());
-}
-
 void require_started(Napi::Env env, const char* fn) {
   if (!g.started) throw Napi::Error::New(env, std::string(fn) + ": init() first");
 }
@@ -248,10 +240,11 @@ void require_started(Napi::Env env, const char* fn) {
 // init(timeoutSeconds) → { rank, size, localRank, localSize, library }
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() > 0))
-    throw Napi::TypeError::New(env, "init: Expected a positive timeout in seconds");
+  Args args(info, "init", 1);
+  const double timeout = args.number(0, "timeoutSeconds");
+  if (!(timeout > 0)) args.range_error("Expected a number above 0 for timeoutSeconds but received " + std::to_string(timeout));
   if (!g.started) {
-    g.timeout = info[0].As<Napi::Number>().DoubleValue();
+    g.timeout = timeout;
     ensure_hooked();
     (new std::thread(comm_thread))->detach();  // never joined: it may be stuck in MPI when the process ends
     g.started = true;
@@ -270,14 +263,13 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 Napi::Value Allreduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_started(env, "allreduce");
-  if (info.Length() != 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "allreduce: Expected a Float32Array or a Float64Array");
-  auto t = info[0].As<Napi::TypedArray>().TypedArrayType();
+  Args args(info, "allreduce", 1);
   size_t n = 0;
   Job j;
-  if (t == napi_float32_array) {
-    j = {Kind::AllreduceF32, elements<float>(info[0], "allreduce", t, "a Float32Array", &n)};
+  if (args.is_f64(0)) {
+    j = {Kind::AllreduceF64, args.f64_any(0, "values", &n)};
   } else {
-    j = {Kind::AllreduceF64, elements<double>(info[0], "allreduce", napi_float64_array, "a Float32Array or a Float64Array", &n)};
+    j = {Kind::AllreduceF32, args.f32_any(0, "values (a Float32Array or a Float64Array)", &n)};
   }
   j.count = (int64_t)n;
   wait_for(env, enqueue(j), j.kind);
@@ -289,9 +281,9 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
 Napi::Value AllreduceStart(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_started(env, "allreduceStart");
-  if (info.Length() != 1) throw Napi::TypeError::New(env, "allreduceStart: Expected a Float32Array");
+  Args args(info, "allreduceStart", 1);
   size_t n = 0;
-  float* p = elements<float>(info[0], "allreduceStart", napi_float32_array, "a Float32Array", &n);
+  float* p = args.f32_any(0, "values", &n);
   Job j{Kind::AllreduceF32, p, (int64_t)n};
   enqueue(j);
   return env.Undefined();
@@ -314,11 +306,10 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_started(env, "broadcast");
-  if (info.Length() != 2 || !info[1].IsNumber()) throw Napi::TypeError::New(env, "broadcast: Expected (Uint8Array, root)");
+  Args args(info, "broadcast", 2);
   size_t n = 0;
-  uint8_t* p = elements<uint8_t>(info[0], "broadcast", napi_uint8_array, "a Uint8Array", &n);
-  int root = info[1].As<Napi::Number>().Int32Value();
-  if (root < 0 || root >= g.size) throw Napi::RangeError::New(env, "broadcast: root " + std::to_string(root) + " is not a rank");
+  uint8_t* p = args.u8_any(0, "bytes", &n);
+  int root = (int)args.integer(1, "root", 0, g.size - 1);
   Job j{Kind::Broadcast, p, (int64_t)n, root};
   wait_for(env, enqueue(j), j.kind);
   return env.Undefined();
@@ -341,7 +332,7 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
 
 // abort(code): ends every rank of the job (MPI_Abort), from this thread: the comm thread may be stuck.
 Napi::Value Abort(const Napi::CallbackInfo& info) {
-  int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+  int code = (int)Args(info, "abort", 1).integer(0, "code", 0, 255);
   MPI_Abort(MPI_COMM_WORLD, code);
   return info.Env().Undefined();
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelDir, loadTrainingState } from '../../lib/io/model-dir.js';
+import { loadModelDir, loadTrainingState } from '../../lib/model-dir/model-dir.js';
 import { sotuAddresses, toPretrainingText } from '../../lib/data/sotu.js';
 import { CLI, runCli } from './helpers.js';
 

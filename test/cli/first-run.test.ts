@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../bin/program.js';
 import { presetConfig, validateConfig } from '../../lib/config.js';
-import { saveModelDir } from '../../lib/io/model-dir.js';
+import { saveModelDir } from '../../lib/model-dir/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';

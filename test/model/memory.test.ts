@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
-import { saveModelDir } from '../../lib/io/model-dir.js';
+import { saveModelDir } from '../../lib/model-dir/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { memoryNeed } from '../../lib/model/memory.js';
 import { AdamW } from '../../lib/train/optimizer.js';

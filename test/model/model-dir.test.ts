@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
 import { formatError } from '../../lib/errors.js';
-import { loadModelDir, saveModelDir, loadTrainingState } from '../../lib/io/model-dir.js';
+import { loadModelDir, saveModelDir, loadTrainingState } from '../../lib/model-dir/model-dir.js';
 import { readSafetensors, writeSafetensors, type Tensor } from '../../lib/io/safetensors.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
-import { saveModelDir } from '../../lib/io/model-dir.js';
+import { saveModelDir } from '../../lib/model-dir/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
-import { saveModelDir } from '../../lib/io/model-dir.js';
+import { saveModelDir } from '../../lib/model-dir/model-dir.js';
 import { BertForTask } from '../../lib/model/bert.js';
 import { codePointToUnit, encodeQa, exactScore, f1Score, normalizeAnswer, postprocessQa, readQa, squadMetrics, unitToCodePoint, type QaRecord } from '../../lib/tasks/qa.js';
 import { sotuAddresses } from '../../lib/data/sotu.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { loadModelDir } from '../../lib/io/model-dir.js';
+import { loadModelDir } from '../../lib/model-dir/model-dir.js';
 import { native } from '../../lib/native.js';
 import { pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
@@ -76,7 +76,7 @@ describe('training health', () => {
     const before = readFileSync(join(out, 'model.safetensors'));
     // poison the saved model — finite weights, so it loads (a NaN weight is refused at load), but
     // large enough that the first step's activations overflow — then continue from it
-    const { loadModelDir: load, saveModelDir: save } = await import('../../lib/io/model-dir.js');
+    const { loadModelDir: load, saveModelDir: save } = await import('../../lib/model-dir/model-dir.js');
     const m = load(out);
     const w = m.model.store.view('bert.encoder.layer.0.intermediate.dense.weight');
     w.forEach((_, i) => (w[i] = i % 2 ? 3e38 : -3e38));

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { labelsOf, loadConfig } from '../config.js';
 import { BertError } from '../errors.js';
-import { readSafetensors } from './safetensors.js';
-import { committedPath } from './atomic.js';
+import { readSafetensors } from '../io/safetensors.js';
+import { committedPath } from '../io/atomic.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { architectureOf, weightsPath } from './model-dir.js';
 

@@ -2,6 +2,7 @@
 // tokenizer_config.json, model.safetensors (HF tensor names). bert-cli loads one written by HF
 // (and HF's AutoModelFor… loads one written by bert-cli). Every file is written atomically;
 // training state (Adam moments, step, seed, data position) goes beside it for an exact resume.
+import { DEFAULTS } from '../defaults.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type BertConfig } from '../config.js';
@@ -9,10 +10,10 @@ import { BertError } from '../errors.js';
 import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { assertModelFits } from '../model/memory.js';
-import { commitFiles, committedPath } from './atomic.js';
-import { readInput } from './read.js';
-import { loadTensors, storeTensors, type LoadReport } from './checkpoint.js';
-import { readSafetensors, safetensorsChunks } from './safetensors.js';
+import { commitFiles, committedPath } from '../io/atomic.js';
+import { readInput } from '../io/read.js';
+import { loadTensors, storeTensors, type LoadReport } from '../io/checkpoint.js';
+import { readSafetensors, safetensorsChunks } from '../io/safetensors.js';
 
 export interface LoadedModel {
   cfg: BertConfig;
@@ -76,7 +77,7 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
   const initialized = report.missing;
   if (initialized.length) {
     const missing = new Set(initialized);
-    model.initialize(opts.seed ?? 42, (n) => missing.has(n));
+    model.initialize(opts.seed ?? DEFAULTS.seed, (n) => missing.has(n));
   }
   const tokenizer = Tokenizer.inModelDir(dir) ? Tokenizer.fromModelDir(dir) : null;
   return { cfg, model, tokenizer, report, initialized };

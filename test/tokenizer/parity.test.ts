@@ -2,7 +2,8 @@
 // tokens, ids, type ids and offsets (in UTF-16 units) on the named edge cases and on State of the
 // Union sentences — recorded in test/fixtures by tools/make-tokenizer-fixtures.ts, and live for
 // more sentences through the npm binding of the same Rust code.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
@@ -69,5 +70,24 @@ describe('parity with HF tokenizers, code points', () => {
         }
       }
     }
+  });
+});
+
+describe('parity with HF tokenizers, astral over-long words', () => {
+  it('max_input_chars_per_word counts code points: 60 emoji (120 UTF-16 units) are split, 101 are [UNK]', async () => {
+    // a vocabulary whose pieces are astral, so a word of them splits (the bert-base table has none:
+    // counting UTF-16 units instead would turn this word into [UNK] and pass every other case)
+    const dir = mkdtempSync(join(tmpdir(), 'bert-astral-'));
+    const vocab = join(dir, 'vocab.txt');
+    writeFileSync(vocab, ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', '😀', '##😀', '😀😀', '##😀😀', 'ok'].join('\n') + '\n');
+    const hf = await hfBertTokenizer(vocab, true);
+    const ours = Tokenizer.fromVocabFile(vocab, { lowercase: true });
+    for (const n of [50, 51, 60, 99, 100, 101]) {
+      const text = `ok ${'😀'.repeat(n)} ok`;
+      const want = await hfEncode(hf, { name: '', text });
+      const got = ours.encode(text);
+      expect({ n, ids: got.ids, offsets: got.offsets }).toEqual({ n, ids: want.ids, offsets: want.offsets });
+    }
+    expect(ours.encode('😀'.repeat(60)).ids.length).toBe(2 + 30); // split into 30 pieces of two, not one [UNK]
   });
 });

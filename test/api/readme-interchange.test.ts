@@ -1,4 +1,4 @@
-// README's round trips ("Model directories and HuggingFace"): its bert-cli commands and TypeScript
+// docs/model-directories.md's round trips ("Model directories and HuggingFace"): its bert-cli commands and TypeScript
 // blocks, run as a user's project would run them — a directory with bert-cli and the other side's
 // packages in node_modules — on a tiny pretrained encoder and classifier at the paths they name, and a
 // sentence-transformers directory made from the encoder (modules.json, mean pooling, Normalize).
@@ -12,17 +12,13 @@ import { readmeBlocks, runTs } from '../helpers/readme.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-readme-hf-'));
-const section = '### Model directories and HuggingFace';
-const blocks = readmeBlocks(section);
+const heading = '## Model directories and HuggingFace', doc = 'docs/model-directories.md';
+const blocks = readmeBlocks(heading, doc);
 
 /** The `npx bert-cli …` lines of the section's sh blocks. */
 function commands(): string[][] {
-  const text = readFileSync(join(root, 'README.md'), 'utf8');
-  const start = text.indexOf(`\n${section}\n`);
-  const rest = text.slice(start + section.length + 2);
-  const body = rest.slice(0, rest.search(/\n#{1,3} /));
-  return [...body.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
-    m[1].split('\n').filter((l) => l.startsWith('npx bert-cli ')).map((l) => l.slice('npx bert-cli '.length).split(/\s+/)),
+  return readmeBlocks(heading, doc, 'sh').flatMap((b) =>
+    b.split('\n').filter((l) => l.startsWith('npx bert-cli ')).map((l) => l.slice('npx bert-cli '.length).split(/\s+/)),
   );
 }
 
@@ -58,7 +54,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'sentences.txt'), 'the congress shall make no law\nthe war is here\n');
 }, 120_000);
 
-describe('README round trips with HuggingFace', () => {
+describe('docs round trips with HuggingFace', () => {
   it('has the blocks: HF tokenizers, ONNX Runtime and transformers.js, sentence-transformers; and the commands', () => {
     expect(blocks).toHaveLength(3);
     expect(commands().map((c) => c[0])).toEqual(['export', 'export', 'embed']);

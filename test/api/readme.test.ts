@@ -1,4 +1,5 @@
-// The README's library examples (section "Library"), run as a user's files importing 'bert-cli', on
+// The library examples (docs/library.md, "Examples"; the README's "Library" block is the first of
+// them, word for word), run as a user's files importing 'bert-cli', on
 // small models and data at the paths they name: a tiny pretrained encoder and a classifier in
 // bert-quickstart/, a few addresses and e-mails in data/. The one change to the text: the pretraining
 // budget of the training example is seconds, not minutes. (test/cli/package.test.ts runs the first
@@ -12,7 +13,7 @@ import { readmeBlocks, runTs } from '../helpers/readme.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-readme-'));
-const blocks = readmeBlocks('## Library');
+const blocks = readmeBlocks('## Examples', 'docs/library.md');
 
 beforeAll(() => {
   mkdirSync(join(dir, 'node_modules'));
@@ -33,8 +34,9 @@ beforeAll(() => {
 }, 120_000);
 
 describe('README library examples', () => {
-  it('has the three blocks: a classifier, an encoder, training', () => {
+  it('has the three blocks: a classifier, an encoder, training; the README shows the first', () => {
     expect(blocks).toHaveLength(3);
+    expect(readmeBlocks('## Library')).toEqual([blocks[0]]);
   });
 
   it('predict and evaluate with a fine-tuned classifier', () => {

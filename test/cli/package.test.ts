@@ -61,8 +61,8 @@ describe('installed from the packed tarball', () => {
     const summary = JSON.parse(qs.stdout.trim().split('\n').pop()!);
     expect(summary.test.bert.accuracy).toBeGreaterThan(0.8);
     expect(existsSync(join(project, 'bert-quickstart', 'spam', 'model.safetensors'))).toBe(true);
-    // then the README's library examples, as files of this project importing the installed 'bert-cli'
-    const [classify, encoder] = readmeBlocks('## Library');
+    // then the library examples (docs/library.md), as files of this project importing the installed 'bert-cli'
+    const [classify, encoder] = readmeBlocks('## Examples', 'docs/library.md');
     const c = runTs(project, 'classify', classify);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/^classify (spam|ham) [01]\.\d{3} (spam|ham)\naccuracy 0\.\d{4} \{ truncated: \d+, skipped: 0 \}\n$/);

@@ -19,7 +19,7 @@ import { saveModelDir } from '../lib/model-dir/model-dir.js';
 import { BertForTask } from '../lib/model/bert.js';
 import { native } from '../lib/native.js';
 import { lineChart, runningMean } from '../lib/report/svg-chart.js';
-import { collate, pretrain, pretrainingBatches } from '../lib/train/pretrain.js';
+import { collate, pretrainLoop as pretrain, pretrainingBatches } from '../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../lib/train/pretraining-data.js';
 import { Tokenizer } from '../lib/tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../lib/tokenizer/trainer.js';

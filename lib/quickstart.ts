@@ -26,7 +26,7 @@ import { loadModel, type ClassPrediction } from './api/model.js';
 import { finetuneDefaults } from './train/finetune-defaults.js';
 import { trainingDtype } from './engine.js';
 import { pretrainingText } from './data/sentences.js';
-import { DEFAULT_SHORT_RATIO, defaultShortLength, pretrain } from './train/pretrain.js';
+import { DEFAULT_SHORT_RATIO, defaultShortLength, pretrainLoop as pretrain } from './train/pretrain.js';
 
 export interface QuickstartOptions {
   out: string;

@@ -178,13 +178,13 @@ export class Model {
     return { task: f.name, loss: r.loss, score: r.score, metric: f.metric(this.labels), metrics: r.metrics, counts: data.counts };
   }
 
-  /** One vector per input. */
   /** A sentence-transformers directory's recipe (modules.json), null for a plain one. */
   get sentenceEmbedding(): SentenceEmbedding | null {
     if (this.st === undefined) this.st = sentenceEmbedding(this.dir);
     return this.st;
   }
 
+  /** One vector per input. */
   async embed(inputs: EmbedInput[], o: EmbedOptions = {}): Promise<Float32Array[]> {
     const st = this.sentenceEmbedding;
     o = { ...o, maxLength: o.maxLength ?? st?.maxLength, normalize: o.normalize ?? st?.normalize };

@@ -15,7 +15,7 @@ import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { trainWordPiece, WordCounter } from '../tokenizer/trainer.js';
 import type { BudgetPlan } from '../train/budget.js';
 import { communicator, threadsPerRank } from '../train/distributed.js';
-import { DEFAULT_SHORT_RATIO, defaultShortLength, pretrain as pretrainLoop, type EvalReport, type StepReport } from '../train/pretrain.js';
+import { DEFAULT_SHORT_RATIO, defaultShortLength, pretrainLoop, type EvalReport, type StepReport } from '../train/pretrain.js';
 
 export interface PretrainRequest {
   /** text files or folders: one sentence a line, a blank line between documents */

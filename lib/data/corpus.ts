@@ -24,7 +24,6 @@ export function expandCorpusPaths(paths: string[]): string[] {
   return out;
 }
 
-/** Documents (lists of non-empty lines) of the corpus, in order. */
 /**
  * The most text one document holds, in UTF-16 units (about 2M tokens, half of a 4M-token shard): a
  * longer one — a file of short lines with no blank line between documents, 10 GiB of them — is cut
@@ -32,6 +31,7 @@ export function expandCorpusPaths(paths: string[]): string[] {
  */
 export const MAX_DOCUMENT_CHARS = 1 << 23;
 
+/** Documents (lists of non-empty lines) of the corpus, in order. */
 export async function* readDocuments(files: string[]): AsyncGenerator<string[]> {
   for await (const d of readSourcedDocuments(files)) yield d.lines;
 }

@@ -30,12 +30,6 @@ export function architectureOf(cfg: BertConfig): Architecture | null {
   return a && (ARCHITECTURES as readonly string[]).includes(a) ? (a as Architecture) : null;
 }
 
-/**
- * Loads a model directory as `arch` (default: the one config.json names, else BertModel). Tensors
- * the file lacks (or, with encoderOnly, every head tensor) are initialised by `seed` and listed in
- * `initialized`; a pytorch_model.bin alone
- * is refused (a pickle runs code when loaded).
- */
 /** A model directory's config.json alone (the task a fine-tuned model is for), without loading weights. */
 export function modelDirConfig(dir: string): BertConfig {
   if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
@@ -56,6 +50,12 @@ export function weightsPath(dir: string): string {
   throw new BertError('model directory has no model.safetensors', { where: dir });
 }
 
+/**
+ * Loads a model directory as `arch` (default: the one config.json names, else BertModel). Tensors
+ * the file lacks (or, with encoderOnly, every head tensor) are initialised by `seed` and listed in
+ * `initialized`; a pytorch_model.bin alone
+ * is refused (a pickle runs code when loaded).
+ */
 export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: number; config?: Partial<BertConfig>; encoderOnly?: boolean; initMissing?: boolean } = {}): LoadedModel {
   let cfg = modelDirConfig(dir);
   if (opts.config) cfg = { ...cfg, ...opts.config } as BertConfig;

@@ -32,7 +32,6 @@ export interface BatchRun<O> {
   outputs: O[];
 }
 
-/** One pass over `xs`: the outputs of every example and, when `labelled`, the loss. */
 /** runBatches's loop, one batch per step of the generator. */
 function* batchSteps<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }, run: BatchRun<O>): Generator<void> {
   const order = lengthOrder(xs.length, (i) => family.length(xs[i]));
@@ -51,6 +50,7 @@ function* batchSteps<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { 
   run.loss = o.labelled ? loss / Math.max(1, xs.length) : NaN;
 }
 
+/** One pass over `xs`: the outputs of every example and, when `labelled`, the loss. */
 export function runBatches<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }): BatchRun<O> {
   const run: BatchRun<O> = { loss: NaN, outputs: new Array(xs.length) };
   for (const _ of batchSteps(model, family, xs, o, run)) void _;

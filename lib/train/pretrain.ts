@@ -203,7 +203,7 @@ function maskOne(inst: Instance, o: Pick<PretrainOptions, 'data' | 'seed'>, sp: 
   return { inputIds: m.inputIds, labels: m.labels, typeIds: inst.typeIds, nspLabel: inst.nspLabel };
 }
 
-export interface PretrainResult {
+export interface PretrainLoopResult {
   model: BertForTask;
   step: number;
   stopped: boolean;
@@ -218,7 +218,7 @@ export interface PretrainResult {
   outOfTime: boolean;
 }
 
-export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+export async function pretrainLoop(o: PretrainOptions): Promise<PretrainLoopResult> {
   const comm = o.comm ?? communicator();
   // ranks other than 0 write nothing; a stop request is agreed on by all ranks before a step
   return startTogether(comm, (agree) => withRun({ ...o, writer: comm.rank === 0, shouldStop: comm.size > 1 ? undefined : o.shouldStop }, (run) => runPretraining(o, run, comm, agree)));
@@ -265,7 +265,7 @@ function startModel(o: PretrainOptions, run: TrainingRun, arch: Architecture) {
   return { model, opt: new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 }), step: 0, start: { epoch: 0, shard: 0, offset: 0 } as Position, saved: {} as SavedPlan };
 }
 
-async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<PretrainResult> {
+async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<PretrainLoopResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
   const padId = tok.vocab.special('[PAD]');

@@ -180,14 +180,14 @@ export function tokenizeDocument(tok: Tokenizer, lines: string[]): Int32Array[] 
   return out;
 }
 
+/** Tokens of corpus text turned into instances at once (one shard): memory is bounded by it. */
+export const DEFAULT_SHARD_TOKENS = 4_000_000;
+
 /**
  * The corpus as shards of shuffled instances: every document is tokenized, documents are grouped
  * until a shard holds `shardTokens` tokens, and each shard's instances are made and shuffled with
  * an RNG seeded by (seed, epoch, shard).
  */
-/** Tokens of corpus text turned into instances at once (one shard): memory is bounded by it. */
-export const DEFAULT_SHARD_TOKENS = 4_000_000;
-
 export async function* pretrainingShards(files: string[], tok: Tokenizer, o: PretrainingOptions, sp: SpecialIds, seed: number, epoch: number, shardTokens = DEFAULT_SHARD_TOKENS): AsyncGenerator<Instance[]> {
   let docs: Int32Array[][] = [];
   let sources: number[] = [];

@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { parseDuration } from '../../bin/options.js';
 import { native } from '../../lib/native.js';
 import { Budget } from '../../lib/train/budget.js';
-import { pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
+import { pretrainLoop as pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
 import { tinyPretraining } from '../helpers/tiny-pretraining.js';
 

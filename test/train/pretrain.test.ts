@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { loadModelDir } from '../../lib/model-dir/model-dir.js';
 import { native } from '../../lib/native.js';
-import { pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
+import { pretrainLoop as pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
 import { tinyPretraining } from '../helpers/tiny-pretraining.js';
 

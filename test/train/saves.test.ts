@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { presetConfig, validateConfig } from '../../lib/config.js';
 import * as atomic from '../../lib/io/atomic.js';
-import { pretrain } from '../../lib/train/pretrain.js';
+import { pretrainLoop as pretrain } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
 import { Tokenizer } from '../../lib/tokenizer/tokenizer.js';
 import { Vocab } from '../../lib/tokenizer/vocab.js';

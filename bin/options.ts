@@ -1,7 +1,11 @@
 // Parsers for numeric flags: each throws commander's InvalidArgumentError, which the program
 // reports as a usage error (exit code 2) naming the flag.
+import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { UsageError } from '../lib/errors.js';
+import { HF_TASKS } from '../lib/cli/hf-flags.js';
 import { durationSeconds } from '../lib/report/format.js';
+import { TASKS, type Task } from '../lib/tasks/registry.js';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -55,6 +59,28 @@ export function parseDtype(value: string): 'fp32' | 'bf16' | 'int8' {
 export function parseTrainingDtype(value: string): 'fp32' | 'bf16' | 'auto' {
   if (value !== 'fp32' && value !== 'bf16' && value !== 'auto') throw new InvalidArgumentError(`expected auto, fp32 or bf16, got '${value}'`);
   return value;
+}
+
+/** A task family; HF's pipeline names (ner, text-classification …) name ours. */
+export function parseTask(value: string): Task {
+  if ((TASKS as readonly string[]).includes(value)) return value as Task;
+  const ours = HF_TASKS[value.toLowerCase()];
+  if (ours) throw new InvalidArgumentError(`'${value}' is HF's name for it: did you mean --task ${ours}?`);
+  throw new InvalidArgumentError(`expected one of ${TASKS.join(', ')}, got '${value}'`);
+}
+
+/**
+ * Positional arguments as files or as texts typed on the command line (`predict --model M "The chef
+ * baked bread"`): an argument that is no path on disk and holds white space, or has neither a '/' nor
+ * a '.', is a text; a missing 'data/tets.tsv' stays a file, and reading it says it is not found.
+ * Texts and files together are a usage error.
+ */
+export function textsOrFiles(args: string[]): { texts: string[] | null; files: string[] } {
+  const isText = (a: string) => a !== '-' && !existsSync(a) && (/\s/.test(a) || !/[/.]/.test(a));
+  const texts = args.filter(isText);
+  if (!texts.length) return { texts: null, files: args };
+  if (texts.length !== args.length) throw new UsageError(`give files or texts, not both: '${texts[0]}' is no file and reads as a text`, { where: args.find((a) => !isText(a)) });
+  return { texts, files: [] };
 }
 
 /** A duration: 90s, 30m, 1h, 1h30m, 2.5m (a unit is required); returns seconds. */

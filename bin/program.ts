@@ -15,7 +15,7 @@ import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { quickstartCommand } from './commands/quickstart.js';
 import { loadSpinner, stopAllProgress } from './progress.js';
-import { ourFlagFor } from '../lib/cli/hf-flags.js';
+import { hfFlagHintFor } from '../lib/cli/hf-flags.js';
 import { packageVersion } from '../lib/native.js';
 import { watchStdout } from './signals.js';
 
@@ -79,8 +79,8 @@ function hfFlagHint(program: Command, args: string[]): void {
   for (const a of args) {
     if (a === '--') return;
     if (!a.startsWith('--') || longs.includes(a.split('=')[0])) continue;
-    const ours = ourFlagFor(a, longs);
-    if (ours) throw new UsageError(`unknown option '${a.split('=')[0]}' (did you mean ${ours}?)`);
+    const hint = hfFlagHintFor(a, longs);
+    if (hint) throw new UsageError(`unknown option '${a.split('=')[0]}' (${hint})`);
   }
 }
 

@@ -169,7 +169,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
       resume: started, overwrite: true, budget: plan.pretrainBudget, batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmupFraction: 0.01, seed,
       shortLength: defaultShortLength(plan.pretrainLength), shortRatio: DEFAULT_SHORT_RATIO, // pretrain's defaults
       dtype: trainingDtype('auto', () => undefined),
-      evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 1e9, evalBatches: 20, saveEvery: 200,
+      evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 'end', evalBatches: 20, saveEvery: 200,
       data: { ...DEFAULT_PRETRAINING, maxLength: plan.pretrainLength, maxPredictions: Math.round(plan.pretrainLength * DEFAULT_PRETRAINING.maskProb) },
       shouldStop: o.shouldStop,
       onStep: (s) => progress.update(`pretraining: step ${s.step}/${s.steps}  loss ${s.loss.toFixed(3)}  MLM acc ${pct(s.mlmAccuracy)}  NSP acc ${pct(s.nspAccuracy)}  ${Math.round(s.tokensPerSecond)} tok/s  ${formatDuration(Math.max(0, plan.pretrainBudget - spent - (Date.now() - ptStart) / 1000))} left`),
@@ -180,6 +180,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     finish('pretrain', ptSettings, result.heldOut);
     print(`      ${r.step} steps in ${formatDuration((Date.now() - ptStart) / 1000)}; on ${e.instances} held-out sequences: MLM accuracy ${pct(e.mlmAccuracy)} ` +
       `(most-frequent-token baseline ${pct(e.mlmBaseline)}), perplexity ${e.perplexity.toFixed(0)}, NSP accuracy ${pct(e.nspAccuracy)} (majority ${pct(e.nspBaseline)})\n`);
+    for (const w of r.warnings) print(`      check: ${w}\n`);
   }
 
   // 4. fine-tuning

@@ -1,6 +1,8 @@
 // bert-cli dataset: writes a bundled real data set in the format the other commands read.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Argument } from 'commander';
-import { DATASETS, writeDataset, type DatasetName } from '../../lib/data/datasets.js';
+import { DATASET_FILES, DATASETS, writeDataset, type DatasetName } from '../../lib/data/datasets.js';
 
 export function datasetCommand(): Command {
   return new Command('dataset')
@@ -8,6 +10,7 @@ export function datasetCommand(): Command {
     .addArgument(new Argument('<name>', 'sotu: State of the Union addresses and moby: Moby-Dick (pretraining); spam: SpamAssassin e-mails (classify); brown: Brown corpus POS (tag)').choices(DATASETS))
     .requiredOption('--out <dir>', 'folder to write into')
     .option('--quiet', 'print nothing')
+    .option('--json', 'print what was written as one JSON object on stdout: {dataset, out, files: [{path, bytes}]}')
     .addHelpText('after', `
 sotu writes train.txt (222 addresses) and heldout.txt (every 20th address, 11 of them, 5%) in BERT's
 pretraining format: one sentence per line, a blank line between addresses.
@@ -26,8 +29,12 @@ Examples:
   $ bert-cli dataset spam --out data/spam
   $ bert-cli dataset brown --out data/brown
 `)
-    .action((name: DatasetName, opts: { out: string; quiet?: boolean }) => {
+    .action((name: DatasetName, opts: { out: string; quiet?: boolean; json?: boolean }) => {
       const line = writeDataset(name, opts.out);
       if (!opts.quiet) process.stderr.write(line + '\n');
+      if (opts.json) {
+        const files = DATASET_FILES[name].map((f) => join(opts.out, f));
+        process.stdout.write(JSON.stringify({ dataset: name, out: opts.out, files: files.map((p) => ({ path: p, bytes: statSync(p).size })) }) + '\n');
+      }
     });
 }

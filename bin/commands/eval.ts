@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { TASKS, family, type Task } from '../../lib/tasks/registry.js';
 import { metricsTable } from '../format.js';
-import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt } from '../options.js';
+import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt, parseTask } from '../options.js';
 
 interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; task?: string; batchSize: number; maxLength?: number; textColumn?: string; textPairColumn?: string; labelColumn: string; skipBad?: boolean; threads?: number; docStride?: number; nullThreshold: number; json?: boolean }
 
@@ -13,7 +13,7 @@ export function evalCommand(): Command {
     .description('evaluate a fine-tuned model on labelled data: its metrics, as a table or JSON')
     .argument('<file>', 'labelled data: .tsv, .csv or .jsonl; CoNLL or .jsonl {words, tags} for tag')
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
-    .option('--task <task>', `the task family (default: the model's): ${TASKS.join(', ')}`)
+    .option('--task <task>', `the task family (default: the model's): ${TASKS.join(', ')}`, parseTask)
     .option('--batch-size <n>', 'examples per batch', parsePositiveInt, DEFAULTS.inferenceBatchSize)
     .option('--max-length <n>', `tokens per example (default: the length the model was fine-tuned with, else ${DEFAULT_MAX_LENGTH})`, parsePositiveInt);
   return engineOptions(columnOptions(c, { label: true })
@@ -38,6 +38,6 @@ Example:
         qa: { docStride: f.docStride, nullThreshold: f.nullThreshold },
       });
       const out = { task: r.task, loss: r.loss, ...r.metrics, ...r.counts };
-      process.stdout.write((f.json ? JSON.stringify(out) : process.stdout.isTTY ? metricsTable(out) : JSON.stringify(out, null, 2)) + '\n');
+      process.stdout.write((f.json ? JSON.stringify(out) : process.stdout.isTTY ? metricsTable(out, model.labels) : JSON.stringify(out, null, 2)) + '\n');
     });
 }

@@ -9,7 +9,7 @@ import { FINETUNE_DEFAULTS } from '../../lib/train/finetune-defaults.js';
 import { Eta, formatDuration, plural } from '../progress.js';
 import type { JobContext } from '../job.js';
 import { runJob } from '../job.js';
-import { columnOptions, columnsOf, parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parsePositiveNumber, parseProbability } from '../options.js';
+import { columnOptions, columnsOf, parseTask, parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parsePositiveNumber, parseProbability } from '../options.js';
 
 type Flags = Omit<FinetuneRequest, 'columns' | 'qa' | 'onNotice' | 'onStep' | 'onEval'> & { docStride?: number; maxQueryLength?: number; textColumn?: string; textPairColumn?: string; labelColumn?: string; quiet?: boolean; json?: boolean };
 
@@ -17,7 +17,7 @@ export function finetuneCommand(): Command {
   const c = new Command('finetune')
     .description('fine-tune a pretrained BERT (every parameter, a fresh head) on labelled data')
     .requiredOption('--model <dir>', 'the pretrained model directory')
-    .addOption(new Option('--task <task>', TASKS.join(' | ')).choices(TASKS).makeOptionMandatory())
+    .addOption(new Option('--task <task>', TASKS.join(' | ')).argParser(parseTask).makeOptionMandatory())
     .requiredOption('--train <file>', 'training data: .tsv, .csv (with a header) or .jsonl; for tag CoNLL (token … tag per line) or .jsonl {words, tags}; for qa SQuAD JSON or .jsonl {question, context, answers}')
     .option('--dev <file>', 'dev data: evaluated after each epoch; the best model is kept')
     .requiredOption('--out <dir>', 'the fine-tuned model directory to write')
@@ -36,7 +36,8 @@ export function finetuneCommand(): Command {
     .option('--no-shuffle', 'keep the training order')
     .option('--seed <n>', 'seed for the head, the order and dropout', parseNonNegativeInt, DEFAULTS.seed)
     .option('--eval-every <n>', 'also evaluate on --dev every N steps', parsePositiveInt)
-    .option('--early-stopping <n>', 'stop after N evaluations without improvement', parsePositiveInt);
+    .option('--early-stopping <n>', 'stop after N evaluations without improvement', parsePositiveInt)
+    .option('--label-all-tokens', "tag: train every word piece on its word's tag (HF's label_all_tokens; B- as I- on later pieces) — for runtimes that aggregate every token's label, such as transformers.js's token-classification pipeline");
   return columnOptions(c, { label: true })
     .option('--skip-bad', 'skip malformed rows (reported) instead of stopping')
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
@@ -65,19 +66,24 @@ Examples:
 /** The command's work, in the job worker (bin/job.ts). */
 export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise<{ stopped: boolean }> {
   const { progress } = ctx;
-  let devLine = '';
+  let devLine = '', epochs = f.epochs ?? 0;
   let eta: Eta | null = null;
   const r = await finetune({
     ...f, columns: columnsOf(f), qa: { docStride: f.docStride, maxQueryLength: f.maxQueryLength }, shouldStop: ctx.stopRequested,
     onNotice: (l) => progress.log(l),
     onWarning: (l) => progress.warn(l),
-    onStep: (s) => progress.update(`epoch ${s.epoch + 1}/${s.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`),
+    onStep: (s) => {
+      epochs = s.epochs;
+      progress.update(`epoch ${s.epoch + 1}/${s.epochs}  step ${s.step}/${s.steps}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${s.examplesPerSecond.toFixed(1)} ex/s  ${(eta ??= new Eta(s.steps)).text(s.step, s.elapsed)}${devLine}`);
+    },
     onEval: (e) => {
       devLine = `  | dev ${e.metric} ${(100 * e.score).toFixed(2)}`;
-      progress.log(`dev at step ${e.step}: loss ${e.loss.toFixed(4)}, ${e.metric} ${(100 * e.score).toFixed(2)}%`);
+      progress.log(`dev ${e.endOfEpoch ? `after epoch ${e.epoch + 1}/${epochs}` : `at step ${e.step}`}: loss ${e.loss.toFixed(4)}, ${e.metric} ${(100 * e.score).toFixed(2)}%`);
+      // the epoch that follows is the one the line is about now, before its first step is done
+      if (e.endOfEpoch && e.epoch + 1 < epochs) progress.update(`epoch ${e.epoch + 2}/${epochs}  starting${devLine}`, true);
     },
   });
-  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${plural(r.steps, 'step')} in ${formatDuration(r.seconds)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
+  progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.stepsThisRun === r.steps ? plural(r.steps, 'step') : `${plural(r.stepsThisRun, 'step')} (${r.steps} in all)`} in ${formatDuration(r.seconds)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
     (r.skippedSteps.length ? `; ${plural(r.skippedSteps.length, 'step')} skipped for a non-finite loss or gradient` : ''), !r.stopped);
   if (f.json) ctx.print(JSON.stringify({ out: r.out, settings: r.settings, steps: r.steps, seconds: r.seconds, stopped: r.stopped, skippedSteps: r.skippedSteps, best: r.best }) + '\n');
   return { stopped: r.stopped };

@@ -4,16 +4,17 @@ import { Command } from 'commander';
 import { loadModel } from '../../lib/api/model.js';
 import { MAX_LINE_CHARS } from '../../lib/io/lines.js';
 import { LineWriter } from '../../lib/io/writer.js';
-import { plural, Progress } from '../progress.js';
+import { Eta, plural, Progress } from '../progress.js';
+import { countInputs } from '../../lib/io/count.js';
 import { exitOnStopSignal } from '../signals.js';
-import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt } from '../options.js';
+import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt, textsOrFiles } from '../options.js';
 
 interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }
 
 export function predictCommand(): Command {
   const c = new Command('predict')
     .description('predict with a fine-tuned model: JSON Lines, one per input, in input order')
-    .argument('[files...]', ".tsv/.csv/.jsonl (label column ignored), CoNLL for tag models, or text lines ('-' or none: standard input; TAB separates a pair)")
+    .argument('[inputs...]', ".tsv/.csv/.jsonl (label column ignored), CoNLL for tag models, or text lines ('-' or none: standard input; TAB separates a pair); or texts typed here, quoted")
     .requiredOption('--model <dir>', 'a fine-tuned model directory')
     .option('-o, --output <file>', 'write here instead of standard output')
     .option('--batch-size <n>', 'texts per batch (sorted by length, padded to the longest)', parsePositiveInt, DEFAULTS.inferenceBatchSize)
@@ -25,6 +26,7 @@ export function predictCommand(): Command {
     .option('--n-best <n>', 'qa: start and end candidates per window', parsePositiveInt, DEFAULTS.qa.nBest)
     .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, DEFAULTS.qa.nullThreshold))
     .option('--quiet', 'no progress')
+    .option('--json', 'JSON Lines on stdout (always the output; accepted so scripts can pass it to every command)')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
 multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…]} (input: one sentence a line, or CoNLL);
@@ -33,23 +35,36 @@ qa {"id","answer","score","start","end"} (input: SQuAD JSON, or JSON Lines {"id"
 character offsets in the context, end exclusive; an empty answer is "no answer" for SQuAD v2 models).
 
 Examples:
+  $ bert-cli predict --model out/spam "Congratulations, you won a FREE prize"
   $ echo "Congratulations, you won a FREE prize" | bert-cli predict --model out/spam
   $ bert-cli predict --model out/spam data/spam/test.tsv -o predictions.jsonl
   $ echo '{"question":"Who wrote it?","context":"It was written by Ada."}' | bert-cli predict --model out/squad
 `)
-    .action(async (files: string[], f: Flags) => {
+    .action(async (args: string[], f: Flags) => {
+      const { texts, files } = textsOrFiles(args);
       const progress = new Progress({ quiet: f.quiet });
       const model = await loadModel(f.model, { dtype: f.dtype, threads: f.threads, onNotice: (l) => process.stderr.write(l + '\n') });
       const writer = new LineWriter(f.output ?? null);
       const undoStop = exitOnStopSignal(() => writer.abort());
       const t0 = Date.now();
       let n = 0, cut = 0;
-      const rate = (k: number) => `predicted ${plural(n + k, model.unit)}, ${((n + k) / ((Date.now() - t0) / 1000)).toFixed(1)} ${model.unit}s/s`;
+      // a total from the files when their format tells it (lines, records, CoNLL sentences): then a
+      // percentage and an ETA; standard input and SQuAD JSON have none
+      const total = texts ? texts.length : f.quiet ? null : countInputs(files);
+      const eta = total ? new Eta(total, 1) : null;
+      const rate = (k: number) => {
+        const done = n + k, seconds = (Date.now() - t0) / 1000, speed = `${(done / seconds).toFixed(1)} ${model.unit}s/s`;
+        if (!total || done > total) return `predicted ${plural(done, model.unit)}, ${speed}`;
+        return `predicted ${done}/${plural(total, model.unit)} (${((100 * done) / total).toFixed(1)}%), ${speed}, ${eta!.text(done, seconds)}`;
+      };
       try {
-        const rows = model.predictFiles(files, {
-          batchSize: f.batchSize, maxLength: f.maxLength, topK: f.topK, columns: columnsOf(f), onCut: () => cut++, onBatch: (k) => progress.update(rate(k)),
+        const o = {
+          batchSize: f.batchSize, maxLength: f.maxLength, topK: f.topK, columns: columnsOf(f), onCut: () => cut++, onBatch: (k: number) => progress.update(rate(k)),
           qa: { docStride: f.docStride, maxAnswerLength: f.maxAnswerLength, nBest: f.nBest, nullThreshold: f.nullThreshold },
-        });
+        };
+        // texts typed as arguments: a TAB makes a pair, as in a text file
+        const typed = texts?.map((t) => (t.includes('\t') ? t.split('\t', 2) : t));
+        const rows = typed ? (async function* () { yield (await model.predict(typed, o)) as unknown as Record<string, unknown>[]; })() : model.predictFiles(files, o);
         for await (const chunk of rows) {
           for (const row of chunk) await writer.write(JSON.stringify(row));
           n += chunk.length;

@@ -84,7 +84,7 @@ export async function pretrainJob({ files, f }: { files: string[]; f: PretrainFl
     },
   });
   const e = r.eval;
-  progress.done(`${r.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${plural(r.steps, 'step')} in ${formatDuration(r.seconds)}` +
+  progress.done(`${r.stopped ? 'stopped and saved' : 'pretrained'} ${f.out}: ${r.stepsThisRun === r.steps ? plural(r.steps, 'step') : `${plural(r.stepsThisRun, 'step')} (${r.steps} in all)`} in ${formatDuration(r.seconds)}` +
     (e ? `, held-out MLM accuracy ${pct(e.mlmAccuracy)}` + (Number.isNaN(e.nspAccuracy) ? '' : `, NSP ${pct(e.nspAccuracy)}`) : '') +
     (r.skippedSteps.length ? `; ${plural(r.skippedSteps.length, 'step')} skipped for a non-finite loss or gradient` : ''), !r.stopped);
   if (f.json) ctx.print(JSON.stringify({ ...r, eval: r.eval ?? undefined }) + '\n');

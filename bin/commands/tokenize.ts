@@ -44,6 +44,7 @@ export function tokenizeCommand(): Command {
     .option('--offsets', 'add "offsets": [start, end) of each token in the line, in UTF-16 units')
     .option('-o, --output <file>', 'write here instead of standard output')
     .option('--threads <n>', 'worker threads for large inputs (default: every core)', parsePositiveInt)
+    .option('--json', 'JSON Lines on stdout (always the output; accepted so scripts can pass it to every command)')
     .addHelpText('after', `
 Output (one line per input line, in order):
   {"tokens":["[CLS]","help",…,"[SEP]"],"input_ids":[101,2393,…,102],"token_type_ids":[0,…],"attention_mask":[1,…]}

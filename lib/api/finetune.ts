@@ -31,6 +31,8 @@ export interface FinetuneRequest {
   lr?: number;
   batchSize?: number;
   warmupRatio?: number;
+  /** tag: train every piece of a word on its tag (HF's label_all_tokens; a B- tag as I- on later pieces), so that runtimes reading every token's label (transformers.js's aggregation) see whole words */
+  labelAllTokens?: boolean;
   /** default: the model's; BERT's 0.1 for a model pretrained without */
   dropout?: number;
   /** tokens per example (default 128; 384 for qa), at most the model's positions */
@@ -68,7 +70,10 @@ export interface FinetuneResult {
   out: string;
   /** the settings used: given, or by the model's size */
   settings: FinetuneSettings;
+  /** steps done (a resumed run's included) */
   steps: number;
+  /** steps this call took (steps − the resumed run's), in `seconds` */
+  stepsThisRun: number;
   seconds: number;
   /** ended early by the signal; `resume: true` goes on */
   stopped: boolean;
@@ -94,7 +99,8 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   if (r.maxLength !== undefined && r.maxLength > positions) throw new UsageError(`--max-length ${r.maxLength} is over the model's max_position_embeddings ${positions}`, { where: '--max-length' });
   const trained = pretrainedLength(base);
   const maxLength = r.maxLength ?? trainingMaxLength(fam, base);
-  const ctx: FamilyContext = { tokenizer: tok, maxLength, columns: r.columns, qa: r.qa, skipBad: r.skipBad };
+  if (r.labelAllTokens && fam.name !== 'tag') throw new UsageError(`--label-all-tokens is for --task tag, not ${fam.name}`, { where: '--label-all-tokens' });
+  const ctx: FamilyContext = { tokenizer: tok, maxLength, columns: r.columns, qa: r.qa, skipBad: r.skipBad, labelAllTokens: r.labelAllTokens };
   const train = fam.read(r.train, ctx, null);
   const headConfig = fam.config(train, ctx);
   const dev = r.dev ? fam.read(r.dev, { ...ctx, config: { ...base, ...headConfig } }, train.labels) : null;
@@ -132,7 +138,7 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
     onEval: r.onEval && ((e) => r.onEval!({ ...e, metric })),
   }, tok);
   return {
-    out: r.out, settings: sized.settings, steps: res.steps, seconds: (Date.now() - t0) / 1000, stopped: res.stopped, skippedSteps: res.skipped,
+    out: r.out, settings: sized.settings, steps: res.steps, stepsThisRun: res.steps - res.firstStep, seconds: (Date.now() - t0) / 1000, stopped: res.stopped, skippedSteps: res.skipped,
     best: res.best ? { step: res.best.step, score: res.best.score, loss: res.best.loss } : null, metric,
   };
 }

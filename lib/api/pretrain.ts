@@ -53,7 +53,8 @@ export interface PretrainRequest {
   dupeFactor?: number;
   /** held-out text for MLM accuracy, perplexity and NSP accuracy */
   eval?: string[];
-  evalEvery?: number;
+  /** held-out evaluation every N steps (default: ten over the run), or 'end': once, at the end */
+  evalEvery?: number | 'end';
   saveEvery?: number;
   seed?: number;
   dtype?: Dtype | 'auto';
@@ -73,8 +74,10 @@ export interface PretrainRequest {
 
 export interface PretrainResult {
   out: string;
-  /** steps done, and planned */
+  /** steps done (a resumed run's included), and planned */
   steps: number;
+  /** steps this call took (steps − the resumed run's), in `seconds` */
+  stepsThisRun: number;
   plannedSteps: number;
   warmup: number;
   /** the budget's clock ended it */
@@ -85,6 +88,8 @@ export interface PretrainResult {
   finalLoss: number | null;
   eval: EvalReport | null;
   skippedSteps: number[];
+  /** what can have gone wrong though the run ended (NSP at its majority baseline, a budget that fit far fewer steps than planned) */
+  warnings: string[];
 }
 
 async function tokenizerFor(r: PretrainRequest, corpus: string[], say: (l: string) => void): Promise<Tokenizer> {
@@ -153,8 +158,9 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
     shouldStop: () => !!r.signal?.aborted || !!r.shouldStop?.(), skipNonfinite: r.skipNonfinite, dtype: trainingDtype(r.dtype ?? DEFAULTS.pretrain.dtype, r.onWarning ?? say),
     onStep: r.onStep, onEval: r.onEval, comm,
   });
+  for (const w of res.warnings) say(`check: ${w}`);
   return {
-    out: r.out, steps: res.step, plannedSteps: res.steps, warmup: res.warmup, outOfTime: res.outOfTime, stopped: res.stopped, seconds: (Date.now() - t0) / 1000,
-    finalLoss: res.losses[res.losses.length - 1] ?? null, eval: res.lastEval ?? null, skippedSteps: res.skipped,
+    out: r.out, steps: res.step, stepsThisRun: res.step - res.firstStep, plannedSteps: res.steps, warmup: res.warmup, outOfTime: res.outOfTime, stopped: res.stopped, seconds: (Date.now() - t0) / 1000,
+    finalLoss: res.losses[res.losses.length - 1] ?? null, eval: res.lastEval ?? null, skippedSteps: res.skipped, warnings: res.warnings,
   };
 }

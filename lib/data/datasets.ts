@@ -13,6 +13,14 @@ import { sotuSplit, toPretrainingText } from './sotu.js';
 export const DATASETS = ['sotu', 'moby', 'spam', 'brown'] as const satisfies readonly CorpusName[];
 export type DatasetName = (typeof DATASETS)[number];
 
+/** The files each data set writes into its folder. */
+export const DATASET_FILES: Record<DatasetName, string[]> = {
+  sotu: ['train.txt', 'heldout.txt'],
+  moby: ['train.txt', 'heldout.txt'],
+  spam: ['train.tsv', 'test.tsv', 'train.txt', 'heldout.txt'],
+  brown: ['train.conll', 'test.conll', 'train.txt'],
+};
+
 const WRITERS: Record<DatasetName, (out: string) => string> = {
   sotu(out) {
     const { train, heldOut } = sotuSplit();

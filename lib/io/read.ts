@@ -3,7 +3,7 @@
 // input that is a pipe, a file or a terminal) is read: a FIFO would hang, /dev/zero would grow
 // memory without end, a directory reads as nothing. `.gz` files are decompressed. A caller that
 // knows how large its file can sensibly be (config.json, vocab.txt) gives `maxBytes`.
-import { fstatSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { BertError } from '../errors.js';
 
@@ -61,4 +61,17 @@ export function readInput(path: string, what: string, encoding?: 'utf8', opts: R
     }
   }
   return encoding ? buf.toString('utf8') : buf;
+}
+
+/**
+ * Refuses a model directory that is not there, and says, for what looks like a Hub name
+ * (bert-base-uncased, org/name), that bert-cli reads directories and never downloads.
+ */
+export function assertModelDirExists(dir: string): void {
+  if (existsSync(dir)) return;
+  const hubLike = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(dir);
+  throw new BertError('model directory not found', {
+    where: dir,
+    hint: hubLike ? `bert-cli never downloads models: fetch the directory elsewhere (e.g. \`huggingface-cli download ${dir} --local-dir ${dir.split('/').pop()}\`) with config.json, model.safetensors and vocab.txt or tokenizer.json, and pass its path` : undefined,
+  });
 }

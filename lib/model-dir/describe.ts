@@ -1,11 +1,10 @@
 // What a model directory holds, without building the model: config.json for the shape and labels,
 // the safetensors file (read and checked whole) for the parameter count, the tokenizer files for the
 // vocabulary.
-import { existsSync } from 'node:fs';
 import { labelsOf, loadConfig } from '../config.js';
-import { BertError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { committedPath } from '../io/atomic.js';
+import { assertModelDirExists } from '../io/read.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { architectureOf, weightsPath } from './model-dir.js';
 
@@ -35,7 +34,7 @@ function countTensorElements(path: string): number {
 }
 
 export function describeModelDir(dir: string): ModelInfo {
-  if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+  assertModelDirExists(dir);
   const cfg = loadConfig(committedPath(dir, 'config.json'));
   const weights = weightsPath(dir);
   const tok = Tokenizer.inModelDir(dir) ? Tokenizer.fromModelDir(dir) : null;

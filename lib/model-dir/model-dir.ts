@@ -11,7 +11,7 @@ import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js'
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { assertModelFits } from '../model/memory.js';
 import { commitFiles, committedPath } from '../io/atomic.js';
-import { readInput } from '../io/read.js';
+import { assertModelDirExists, readInput } from '../io/read.js';
 import { loadTensors, storeTensors, type LoadReport } from '../io/checkpoint.js';
 import { readSafetensors, safetensorsChunks } from '../io/safetensors.js';
 
@@ -30,9 +30,10 @@ export function architectureOf(cfg: BertConfig): Architecture | null {
   return a && (ARCHITECTURES as readonly string[]).includes(a) ? (a as Architecture) : null;
 }
 
+
 /** A model directory's config.json alone (the task a fine-tuned model is for), without loading weights. */
 export function modelDirConfig(dir: string): BertConfig {
-  if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+  assertModelDirExists(dir);
   const cfgPath = committedPath(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new BertError('model directory has no config.json', { where: dir });
   return loadConfig(cfgPath);

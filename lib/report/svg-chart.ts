@@ -22,6 +22,8 @@ export interface ChartSpec {
   logY?: boolean;
   /** the x range, when charts share their axis (else the data's) */
   xDomain?: [number, number];
+  /** vertical markers on the x axis (epoch ends), each with a short label */
+  marks?: { x: number; label: string }[];
 }
 
 /** A chart's drawing box (viewBox units); on the page it scales to the width it is given. */
@@ -125,6 +127,12 @@ export function lineChart(spec: ChartSpec): string {
   parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/><line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`,
     `<text class="label" x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">${escapeHtml(spec.xLabel)}</text>`,
     `<text class="label" transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(spec.yLabel)}</text>`);
+  for (const m of spec.marks ?? []) {
+    if (!(m.x >= x0 && m.x <= x1)) continue;
+    const x = px(m.x).toFixed(1);
+    parts.push(`<line class="mark" data-label="${escapeHtml(m.label)}" x1="${x}" x2="${x}" y1="${T}" y2="${H - B}" stroke="#888" stroke-dasharray="4 3"/>`,
+      `<text class="tick" x="${x}" y="${T + 10}" text-anchor="middle">${escapeHtml(m.label)}</text>`);
+  }
   for (const s of series) {
     const pts = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline class="series" data-name="${escapeHtml(s.name)}" data-points="${s.points.length}" fill="none" stroke="${s.color}" stroke-width="${s.faint ? 1 : 2}"${s.faint ? ' opacity="0.35"' : ''} points="${pts}"/>`);

@@ -65,7 +65,11 @@ export function charts(kind: ReportInput['kind'], records: MetricRecord[]): Char
   const specs = chartsOf(kind, records);
   const steps = records.filter((r) => r.type === 'train' || r.type === 'eval' || r.type === 'dev').map((r) => r.step);
   const xDomain: [number, number] | undefined = steps.length ? [Math.min(...steps), Math.max(...steps)] : undefined;
-  return specs.map((s) => ({ ...s, xDomain }));
+  // fine-tuning: a dashed line where each epoch ends (its train record's epoch is a whole number)
+  const marks = kind === 'finetune'
+    ? records.filter((r) => r.type === 'train' && typeof r.epoch === 'number' && r.epoch >= 1 && Number.isInteger(r.epoch)).map((r) => ({ x: r.step, label: `epoch ${r.epoch}` }))
+    : [];
+  return specs.map((s) => ({ ...s, xDomain, ...(marks.length ? { marks } : {}) }));
 }
 
 function chartsOf(kind: ReportInput['kind'], records: MetricRecord[]): ChartSpec[] {

@@ -36,6 +36,8 @@ export interface FamilyContext {
   skipBad?: boolean;
   columns?: Partial<Columns>;
   qa?: QaFlags;
+  /** tag: every piece of a word carries its tag in training (HF's label_all_tokens), not only the first */
+  labelAllTokens?: boolean;
   /** prediction rows: only the k most likely labels in "scores" */
   topK?: number;
   /** called for each input line cut while read (MAX_LINE_CHARS) */

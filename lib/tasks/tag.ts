@@ -2,7 +2,8 @@
 // (`token<TAB or space>…tag`, a blank line between sentences, -DOCSTART- skipped) or JSON Lines
 // ({"words"|"tokens": […], "tags"|"ner_tags": […]}); plain text lines for prediction. As in HF's
 // token-classification recipe the label sits on the first piece of each word (the other pieces are
-// ignored, −100), and predictions are read back from the first pieces. Entity-level precision,
+// ignored, −100; with labelAllTokens, HF's label_all_tokens, they carry the word's tag, B- as I-),
+// and predictions are read back from the first pieces. Entity-level precision,
 // recall and F1 follow conlleval/seqeval's default chunking of IOB tags.
 import { DEFAULT_MAX_LENGTH } from '../defaults.js';
 import { extname } from 'node:path';
@@ -133,8 +134,14 @@ export interface TagExample {
  * pre-split words: the model never sees a sentence with a hole in it); `truncated` counts the
  * sentences cut, `wordsCut` the words they lost.
  */
-export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: string[] | null, maxLength: number): { examples: TagExample[]; truncated: number; wordsCut: number } {
+export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: string[] | null, maxLength: number, o: { labelAllTokens?: boolean } = {}): { examples: TagExample[]; truncated: number; wordsCut: number } {
   const ids = labels ? new Map(labels.map((l, i) => [l, i])) : null;
+  // label_all_tokens: a word's later pieces carry its tag, a B- tag as its I- (HF's b_to_i_label)
+  const later = (t: number): number => {
+    if (!o.labelAllTokens || t < 0) return -100;
+    const name = labels![t];
+    return name.startsWith('B-') ? ids!.get('I-' + name.slice(2)) ?? t : t;
+  };
   const cls = tok.vocab.special('[CLS]'), sep = tok.vocab.special('[SEP]'), unk = tok.vocab.special('[UNK]');
   let truncated = 0, wordsCut = 0;
   const examples = sents.map((s, index) => {
@@ -158,7 +165,7 @@ export function encodeTagged(sents: TaggedSentence[], tok: Tokenizer, labels: st
         if (t === undefined) throw new BertError(`unknown tag '${s.tags[k]}'`, { where: `${s.file}:${s.line}`, hint: `the model knows ${labels!.join(', ')}` });
         tag = t;
       }
-      lab.push(tag, ...new Array(p.length - 1).fill(-100));
+      lab.push(tag, ...new Array(p.length - 1).fill(later(tag)));
     });
     if (cut) truncated++;
     pieces.push(sep);
@@ -251,10 +258,11 @@ export const tag: TaskFamily<TagExample, Int32Array, Dataset<TagExample>, TagInp
   read(file, ctx, labels) {
     const t = readTagged(file, { skipBad: ctx.skipBad });
     const names = labels ?? tagNames(t.sentences);
-    const { examples, truncated, wordsCut } = encodeTagged(t.sentences, ctx.tokenizer, names, ctx.maxLength);
+    const labelAllTokens = ctx.labelAllTokens ?? ctx.config?.bert_cli_label_all_tokens === true;
+    const { examples, truncated, wordsCut } = encodeTagged(t.sentences, ctx.tokenizer, names, ctx.maxLength, { labelAllTokens });
     return { file, examples, labels: names, skipped: t.skipped, truncated, wordsCut, notes: [], counts: { truncated, words_cut: wordsCut, skipped: t.skipped.length } };
   },
-  config: (train) => ({ ...labelConfig('tag', train.labels) }),
+  config: (train, ctx) => ({ ...labelConfig('tag', train.labels), ...(ctx.labelAllTokens ? { bert_cli_label_all_tokens: true } : {}) }),
   classes: (labels) => labels,
   length: (e) => e.ids.length,
   collate(xs, padId, labelled) {

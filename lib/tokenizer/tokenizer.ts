@@ -1,7 +1,7 @@
 // The BERT tokenizer: special tokens split out of the raw text → BertNormalizer → BertPreTokenizer →
 // WordPiece → truncation → [CLS] … [SEP] → padding. Gives the ids, type ids, offsets and words that
 // HF's BertTokenizerFast gives for the same vocabulary and casing.
-import { readInput } from '../io/read.js';
+import { assertModelDirExists, readInput } from '../io/read.js';
 import { committedPath } from '../io/atomic.js';
 import { existsSync } from 'node:fs';
 import { BertError } from '../errors.js';
@@ -88,7 +88,7 @@ export class Tokenizer {
    */
   static fromModelDir(dir: string, opts: TokenizerOptions = {}): Tokenizer {
     const vocabPath = committedPath(dir, 'vocab.txt'), jsonPath = committedPath(dir, 'tokenizer.json');
-    if (!existsSync(dir)) throw new BertError('model directory not found', { where: dir });
+    assertModelDirExists(dir);
     const fromJson = existsSync(jsonPath) ? readTokenizerJson(jsonPath) : null;
     if (!fromJson && !existsSync(vocabPath)) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
     const fromConfig: TokenizerOptions = {};

@@ -67,6 +67,8 @@ export interface DevReport {
   /** the number the best checkpoint is chosen by: accuracy, micro F1, Pearson or entity F1 */
   score: number;
   metrics: Record<string, unknown>;
+  /** evaluated at the end of epoch `epoch` (else every --eval-every steps within it) */
+  endOfEpoch?: boolean;
 }
 
 /** How often fine-tuning saves its resumable last/ when --save-every does not say (wall time). */
@@ -76,6 +78,8 @@ export interface FinetuneResult {
   model: BertForTask;
   best: DevReport | null;
   steps: number;
+  /** the step this run started from (0, or a resumed run's) */
+  firstStep: number;
   stopped: boolean;
   skipped: number[];
 }
@@ -171,10 +175,10 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   }));
   const saveLast = () => run.checkpoint(last, model, tok, opt, { step, seed: o.seed, data: { epoch: pos.epoch, offset: pos.offset }, best, sinceBest }, step);
   // the dev evaluation: the best model kept in out/; true when early stopping ends the run
-  const devEval = (): boolean => {
+  const devEval = (endOfEpoch: boolean): boolean => {
     if (!dev) return false;
     const r = evaluate(model, o.family, dev, { batchSize: o.batchSize, padId, comm });
-    const rep: DevReport = { step, epoch: pos.epoch, loss: r.loss, score: r.score, metrics: r.metrics };
+    const rep: DevReport = { step, epoch: pos.epoch, loss: r.loss, score: r.score, metrics: r.metrics, ...(endOfEpoch ? { endOfEpoch } : {}) };
     run.log('dev', { ...rep, metrics: { ...r.metrics, confusion: undefined } });
     o.onEval?.(rep);
     if (!best || rep.score > best.score) {
@@ -188,29 +192,29 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   };
   const evaluatedAt = (k: number) => !!o.evalEvery && k % o.evalEvery === 0;
   // a run resumed at an epoch's end (stopped before its evaluation) evaluates first
-  const endedEarly = pos.offset >= train.length && pos.epoch < o.epochs && !evaluatedAt(step) && devEval();
+  const endedEarly = pos.offset >= train.length && pos.epoch < o.epochs && !evaluatedAt(step) && devEval(true);
   const result = endedEarly ? { step } : await trainingLoop({
     model, opt, run, comm, step, gradAccum: o.gradAccum, source: epochSource(o, comm, padId, pos), save: saveLast, lr: schedule,
     shouldStop: comm.size > 1 ? o.shouldStop : undefined,
     shares: (mine, all) => ({ head: shareOf(mine[0], all[0]) }),
-    afterUpdate: (k, loss) => {
+    afterUpdate: (k, loss, _stats, info) => {
       step = k;
       const lr = schedule(k - 1), elapsed = (Date.now() - t0) / 1000;
       run.log('train', { step: k, epoch: pos.epoch + pos.offset / train.length, loss, lr });
       o.onStep?.({ step: k, steps: total, epoch: pos.epoch, loss, lr, examplesPerSecond: pos.seen / Math.max(elapsed, 1e-9), elapsed });
-      return evaluatedAt(k) && devEval(); // early stopping
+      return evaluatedAt(k) && devEval(info.epochEnd); // early stopping
     },
     // an epoch's end: the dev evaluation, unless the cadence has just run it
     afterStep: (k, info) => {
       step = k;
-      return info.epochEnd && !evaluatedAt(k) && devEval();
+      return info.epochEnd && !evaluatedAt(k) && devEval(true);
     },
   });
   step = result.step;
   saveLast(); // with the dev evaluation's best, which may be newer than a periodic save of this step
   if (!dev) saveModelDir(o.out, model, tok); // no dev set to choose by: the final model
   reportFinetuning(o, run, model, dtype, { step, total, firstStep, seconds: (Date.now() - t0) / 1000, seen: pos.seen, best });
-  return { model, best, steps: step, stopped: run.stopped, skipped: run.health.skipped };
+  return { model, best, steps: step, firstStep, stopped: run.stopped, skipped: run.health.skipped };
 }
 
 function reportFinetuning(o: FinetuneOptions, run: TrainingRun, model: BertForTask, dtype: string, r: { step: number; total: number; firstStep: number; seconds: number; seen: number; best: DevReport | null }): void {

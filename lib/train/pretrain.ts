@@ -52,7 +52,8 @@ export interface PretrainOptions {
   onPlan?: (p: BudgetPlan) => void;
   data: PretrainingOptions;
   evalFiles?: string[];
-  evalEvery?: number;
+  /** held-out evaluation every N steps (default: PLANNED_EVALS over the run), or 'end': once, at the end */
+  evalEvery?: number | 'end';
   evalBatches?: number;
   saveEvery?: number;
   seed: number;
@@ -216,6 +217,10 @@ export interface PretrainLoopResult {
   warmup: number;
   plan: BudgetPlan | null;
   outOfTime: boolean;
+  /** the step this run started from (0, or a resumed run's) */
+  firstStep: number;
+  /** what the run can have gone wrong in though it ended (pretrainingChecks) */
+  warnings: string[];
 }
 
 export async function pretrainLoop(o: PretrainOptions): Promise<PretrainLoopResult> {
@@ -304,19 +309,20 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
     files: fileStamps(o.files), evalFiles: fileStamps(o.evalFiles), step, position: start,
     options: { batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmup: o.warmup, warmupFraction: o.warmupFraction, budget: o.budget, data: o.data, evalEvery: o.evalEvery, evalBatches: o.evalBatches, saveEvery: o.saveEvery, seed: o.seed, shardTokens: o.shardTokens, shortLength: ph.shortLength, shortRatio },
   }));
-  let budget: Budget | null = null;
+  let budget: Budget | null = null, plannedAtStart: number | null = null;
   if (steps === undefined && budgetSeconds !== undefined) {
     budget = planBudget(o, model, comm, { budgetSeconds, elapsedSeconds, warmup, dataCost, shortRatio, step, padId, evalSet, first: first.done ? null : collate(mine(first.value.items), padId), firstPhase: first.value?.next.phase ?? 1 });
     plan = budget.plan!;
     steps = plan.steps;
     warmup = plan.warmup;
+    plannedAtStart = plan.steps;
     o.onPlan?.(plan);
   }
   steps ??= DEFAULT_PRETRAIN_STEPS;
   warmup ??= Math.round(steps * (o.warmupFraction ?? DEFAULT_WARMUP_FRACTION));
   totalSteps = steps;
   let schedule = linearSchedule(o.lr, warmup, totalSteps);
-  let evalEvery = o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
+  let evalEvery = o.evalEvery === 'end' ? undefined : o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
   const source = maskedSource(first, batches, o, mine, padId, () => totalSteps, (next) => { pos = next; });
   const V = model.cfg.vocab_size;
   const result = await trainingLoop({
@@ -358,8 +364,9 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   const evaluated = lastEval as EvalReport | null; // (assigned in the hooks)
   if (!run.stopped && evalSet && (!evaluated || evaluated.step !== step)) lastEval = logEval(run, o, evaluate()) ?? lastEval;
   run.finalCheckpoint(step, save);
-  reportPretraining(o, run, model, dtype, { step, totalSteps, firstStep, warmup, plan, budgetSeconds, outOfTime: result.outOfTime, seconds: (Date.now() - t0) / 1000, tokens, lastStep, evalEvery, shortLength: ph.shortLength, shortRatio, ranks: comm.size });
-  return { model, step, stopped: run.stopped, lastEval, losses, skipped: run.health.skipped, steps: totalSteps, warmup, plan, outOfTime: result.outOfTime };
+  const warnings = pretrainingChecks(o, lastEval, { done: step - firstStep, plannedAtStart, stopped: run.stopped });
+  reportPretraining(o, run, model, dtype, { step, totalSteps, firstStep, warmup, plan, budgetSeconds, outOfTime: result.outOfTime, seconds: (Date.now() - t0) / 1000, tokens, lastStep, evalEvery: o.evalEvery === 'end' ? 'end' : evalEvery, shortLength: ph.shortLength, shortRatio, ranks: comm.size, warnings });
+  return { model, step, stopped: run.stopped, lastEval, losses, skipped: run.health.skipped, steps: totalSteps, warmup, plan, outOfTime: result.outOfTime, firstStep, warnings };
 }
 
 type MaskedBatches = AsyncGenerator<{ items: ReturnType<typeof maskOne>[]; next: Position }>;
@@ -473,7 +480,8 @@ function evaluateHeldOut(model: BertForTask, evalSet: ReturnType<typeof maskOne>
 
 function reportPretraining(o: PretrainOptions, run: TrainingRun, model: BertForTask, dtype: string, r: {
   step: number; totalSteps: number; firstStep: number; warmup: number; plan: BudgetPlan | null; budgetSeconds: number | undefined; outOfTime: boolean;
-  seconds: number; tokens: number; lastStep: StepReport | null; evalEvery: number | undefined; shortLength: number | undefined; shortRatio: number; ranks: number;
+  seconds: number; tokens: number; lastStep: StepReport | null; evalEvery: number | 'end' | undefined; shortLength: number | undefined; shortRatio: number; ranks: number;
+  warnings: string[];
 }): void {
   const { step, totalSteps, plan, seconds, lastStep } = r;
   run.report({
@@ -488,8 +496,26 @@ function reportPretraining(o: PretrainOptions, run: TrainingRun, model: BertForT
       [o.data.nsp ? 'final training loss (MLM + NSP)' : 'final training loss (MLM)', lastStep ? lastStep.loss.toFixed(4) : '—'],
       ...(o.data.nsp && lastStep ? [['final MLM loss', lastStep.mlmLoss.toFixed(4)], ['final NSP loss', lastStep.nspLoss.toFixed(4)]] as [string, string][] : []),
       ['parameters', model.store.size.toLocaleString('en-US')],
+      ...r.warnings.map((w): [string, string] => ['check', w]),
     ],
   });
+}
+
+/**
+ * What a run that ended cleanly can still have gone wrong in, said in the report and to the caller:
+ * NSP no better than always guessing the majority (its head has not learned), and a budget that fit
+ * far fewer steps than it planned at its start (the machine got slower: another load).
+ */
+export function pretrainingChecks(o: PretrainOptions, e: EvalReport | null, r: { done: number; plannedAtStart: number | null; stopped: boolean }): string[] {
+  const out: string[] = [];
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  if (o.data.nsp && e && !Number.isNaN(e.nspBaseline) && e.nspAccuracy <= e.nspBaseline + 0.01) {
+    out.push(`held-out NSP accuracy ${pct(e.nspAccuracy)} is at the majority baseline ${pct(e.nspBaseline)}: the NSP head has not learned yet (more steps; or --no-nsp)`);
+  }
+  if (!r.stopped && r.plannedAtStart && r.done < r.plannedAtStart / 2) {
+    out.push(`the budget fit ${r.done} steps of the ${r.plannedAtStart} planned at its start: the pace fell (another load on the machine?), and so few steps learn less; a longer --budget or a quieter machine`);
+  }
+  return out;
 }
 
 /** The held-out set's seed, apart from training's, and its default size in batches. */

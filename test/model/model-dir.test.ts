@@ -188,7 +188,7 @@ describe('mapped checkpoints', () => {
     const { weights, dir } = saved();
     const script = `
       import { truncateSync } from 'node:fs';
-      import { loadModelDir } from ${JSON.stringify(join(ROOT, 'dist', 'lib', 'io', 'model-dir.js'))};
+      import { loadModelDir } from ${JSON.stringify(join(ROOT, 'dist', 'lib', 'model-dir', 'model-dir.js'))};
       const loaded = loadModelDir(${JSON.stringify(dir)});
       if (!loaded.report.mapped) { console.error('not mapped'); process.exit(3); }
       truncateSync(${JSON.stringify(weights)}, 4096);

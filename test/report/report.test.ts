@@ -60,6 +60,18 @@ describe('training report', () => {
     expect(cells).toEqual([50, 2, 0, 3, 40, 1, 0, 0, 4]);
   });
 
+  it('fine-tuning: a dashed mark on every chart where an epoch ends, labelled with its number', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-report-'));
+    // 3 epochs of 10 steps: the train records' epoch reaches 1, 2 and 3 at steps 10, 20 and 30
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ type: 'train', step: i + 1, epoch: (i + 1) / 10, loss: 1, lr: 1e-4 }));
+    writeFileSync(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    writeReport({ kind: 'finetune', out: dir, config: presetConfig('tiny', 100), labels: ['a', 'b'], options: {}, summary: [] });
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const marks = [...html.matchAll(/<line class="mark" data-label="([^"]+)"/g)].map((m) => m[1]);
+    expect(marks.slice(0, 3)).toEqual(['epoch 1', 'epoch 2', 'epoch 3']);
+    expect(marks.length % 3).toBe(0); // the same marks on each chart
+  });
+
   it('pretraining: raw and smoothed MLM loss, held-out points, the baseline', () => {
     const html = pretrainRun(mkdtempSync(join(tmpdir(), 'bert-report-')), 200, [100, 200]);
     const c = markupCounts(html);

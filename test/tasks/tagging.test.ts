@@ -51,6 +51,17 @@ describe('CoNLL and first-piece labels', () => {
     expect(Array.from(examples[0].firstPiece)).toEqual([1, 4]);
   });
 
+  it("with labelAllTokens (HF's label_all_tokens) every piece carries the word's tag, B- as I-, and the first pieces stay where predictions are read", () => {
+    const tok = new Tokenizer(new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'may', '##uk', '##o', 'said', 'gar', '##cia']));
+    const sent = { words: ['mayuko', 'garcia', 'said'], tags: ['B-PER', 'I-PER', 'O'], file: 'x', line: 1 };
+    const all = encodeTagged([sent], tok, ['B-PER', 'I-PER', 'O'], 32, { labelAllTokens: true }).examples[0];
+    expect(Array.from(all.labels!)).toEqual([-100, 0, 1, 1, 1, 1, 2, -100]);
+    expect(Array.from(all.firstPiece)).toEqual([1, 4, 6]);
+    // a tag set without I- keeps the B- tag on the later pieces (POS tags: the same tag)
+    const pos = encodeTagged([{ ...sent, tags: ['NOUN', 'NOUN', 'VERB'] }], tok, ['NOUN', 'VERB'], 32, { labelAllTokens: true }).examples[0];
+    expect(Array.from(pos.labels!)).toEqual([-100, 0, 0, 0, 0, 0, 1, -100]);
+  });
+
   it('a sentence too long is cut at the first word that does not fit, never with a hole in it', () => {
     const tok = new Tokenizer(new Vocab(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'may', '##uk', '##o', 'said', 'the', 'jury']));
     // "mayuko" (3 pieces) does not fit after "the jury said" in 6 tokens; "said" after it would

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { loadModelDir } from '../../lib/model-dir/model-dir.js';
 import { native } from '../../lib/native.js';
-import { pretrainLoop as pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
+import { pretrainingChecks, pretrainLoop as pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
 import { tinyPretraining } from '../helpers/tiny-pretraining.js';
 
@@ -107,5 +107,17 @@ describe("BERT's length schedule (--short-length)", () => {
     } finally {
       native.setNumThreads(saved);
     }
+  });
+});
+
+describe('what a finished pretraining run flags', () => {
+  const o = { data: { nsp: true } } as unknown as PretrainOptions;
+  const e = (nsp: number, base: number) => ({ step: 1, mlmAccuracy: 0.2, mlmLoss: 5, perplexity: 150, nspAccuracy: nsp, instances: 64, mlmBaseline: 0.05, nspBaseline: base });
+  it('NSP at the majority baseline, and a budget that fit under half the steps it planned', () => {
+    expect(pretrainingChecks(o, e(0.62, 0.619), { done: 1481, plannedAtStart: 1481, stopped: false })).toEqual([expect.stringMatching(/NSP accuracy 62\.0% is at the majority baseline 61\.9%/)]);
+    expect(pretrainingChecks(o, e(0.75, 0.6), { done: 266, plannedAtStart: 1481, stopped: false })).toEqual([expect.stringMatching(/fit 266 steps of the 1481 planned/)]);
+    expect(pretrainingChecks(o, e(0.75, 0.6), { done: 1400, plannedAtStart: 1481, stopped: false })).toEqual([]);
+    expect(pretrainingChecks(o, e(0.75, 0.6), { done: 266, plannedAtStart: 1481, stopped: true })).toEqual([]); // stopped: resumable, not short
+    expect(pretrainingChecks({ data: { nsp: false } } as unknown as PretrainOptions, e(0.5, 0.6), { done: 10, plannedAtStart: null, stopped: false })).toEqual([]);
   });
 });

@@ -26,6 +26,19 @@ beforeAll(() => {
 }, 120_000);
 
 describe('installed from the packed tarball', () => {
+  it('ships no build state, and every source map carries its sources (the .ts files are not shipped)', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+    expect(files.some((f) => f.endsWith('.tsbuildinfo'))).toBe(false);
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(50);
+    expect(files.some((f) => /^package\/(lib|bin)\/.*\.ts$/.test(f))).toBe(false);
+    for (const f of maps.slice(0, 20)) {
+      const map = JSON.parse(execFileSync('tar', ['-xzOf', tarball, f], { encoding: 'utf8' }));
+      expect(map.sourcesContent?.length, f).toBe(map.sources.length);
+      expect(map.sourcesContent.every((c: unknown) => typeof c === 'string' && c.length > 0), f).toBe(true);
+    }
+  });
+
   it('with install scripts skipped: --help, tokenize and info of a model work; predict and quickstart say the one line that fixes them; npm rebuild bert-cli does', () => {
     const project = join(dir, 'no-scripts');
     installTarball(project, tarball, { scripts: false });

@@ -1,5 +1,5 @@
 // bert-cli vocab: learn a WordPiece vocabulary from raw text.
-import { writeFileAtomic } from '../../lib/io/atomic.js';
+import { outputTarget, writeOutputFile } from '../../lib/io/writer.js';
 import { Command } from 'commander';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { trainWordPiece, WordCounter } from '../../lib/tokenizer/trainer.js';
@@ -34,6 +34,7 @@ Examples:
   $ bert-cli vocab docs/*.txt.gz --size 30522 --no-lowercase -o cased-vocab.txt
 `)
     .action(async (files: string[], opts: VocabOptions) => {
+      outputTarget(opts.output); // a directory or a dangling link is refused before the work
       const t0 = Date.now();
       const counter = new WordCounter(opts.lowercase);
       await counter.addFiles(files);
@@ -43,7 +44,7 @@ Examples:
         minFrequency: opts.minFrequency,
         limitAlphabet: opts.limitAlphabet,
       });
-      writeFileAtomic(opts.output, [vocab.toText()]);
+      writeOutputFile(opts.output, vocab.toText());
       const summary = {
         output: opts.output,
         tokens: vocab.size,

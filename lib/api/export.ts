@@ -4,10 +4,11 @@
 // `pipeline(task, out)` in transformers.js, or ONNX Runtime in any language, serves a model trained
 // here. Only trained weights are exported: a head the directory lacks is refused, not made up.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModelDir, modelDirConfig, saveModelDir } from '../model-dir/model-dir.js';
-import { BertError } from '../errors.js';
+import { BertError, UsageError } from '../errors.js';
+import { prepareOutDir } from '../train/out-dir.js';
 import { ARCHITECTURES, architectureRow, type Architecture } from '../model/heads/index.js';
 import { familyOfConfig } from '../tasks/registry.js';
 
@@ -35,7 +36,7 @@ function exportArch(dir: string): Architecture {
  * feature extraction. `dtype: 'int8'`: onnx/model_quantized.onnx too (the encoder's linear layers
  * as ONNX Runtime's dynamic quantization writes them), which transformers.js loads for `dtype: 'q8'`.
  */
-export async function exportOnnx(dir: string, out: string, o: { encoder?: boolean; dtype?: 'fp32' | 'int8' } = {}): Promise<ExportResult> {
+export async function exportOnnx(dir: string, out: string, o: { encoder?: boolean; dtype?: 'fp32' | 'int8'; overwrite?: boolean } = {}): Promise<ExportResult> {
   // loaded on use: importing 'bert-cli' does not load the protobuf library
   const { exportOnnx: onnxBytes, onnxOutputs } = await import('../io/onnx.js');
   const arch = o.encoder ? 'BertModel' : exportArch(dir);
@@ -43,11 +44,18 @@ export async function exportOnnx(dir: string, out: string, o: { encoder?: boolea
   const outputs = onnxOutputs(loaded.model).map((x) => x.name);
   if (loaded.initialized.length) throw new BertError(`the checkpoint lacks ${loaded.initialized[0]}, which a ${arch} export needs`, { where: join(dir, 'model.safetensors') });
   if (!loaded.tokenizer) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
+  if (resolve(out) === resolve(dir)) throw new UsageError('--onnx is the model directory itself: give another directory', { where: '--onnx' });
   const graphs: [string, Uint8Array][] = [['model.onnx', onnxBytes(loaded.model)]];
   if (o.dtype === 'int8') graphs.push(['model_quantized.onnx', onnxBytes(loaded.model, { int8: true })]);
-  saveModelDir(out, loaded.model, loaded.tokenizer);
-  mkdirSync(join(out, 'onnx'), { recursive: true });
-  for (const [name, bytes] of graphs) writeFileAtomic(join(out, 'onnx', name), [bytes]);
+  // one writer, as for training: the directory's lock, and another model there refused unless --overwrite
+  const release = prepareOutDir(out, { overwrite: o.overwrite, flag: '--onnx' });
+  try {
+    saveModelDir(out, loaded.model, loaded.tokenizer);
+    mkdirSync(join(out, 'onnx'), { recursive: true });
+    for (const [name, bytes] of graphs) writeFileAtomic(join(out, 'onnx', name), [bytes]);
+  } finally {
+    release();
+  }
   const files = graphs.map(([name, bytes]) => ({ path: join(out, 'onnx', name), bytes: bytes.length }));
   return { out, arch, outputs, files, bytes: graphs[0][1].length };
 }

@@ -7,6 +7,7 @@ import { BertError } from '../errors.js';
 import type { ParamStore } from '../model/params.js';
 import { firstNonFinite } from '../model/finite.js';
 import { native } from '../native.js';
+import { statSync } from 'node:fs';
 import type { Tensor } from './safetensors.js';
 
 export interface LoadReport {
@@ -75,12 +76,18 @@ function mapArena(store: ParamStore, tensors: Map<string, Tensor>): boolean {
   }
   if (!file || file.byteOffset % 4 !== 0 || file.byteOffset + 4 * store.size > file.size) return false;
   let arena: Float32Array | null;
+  // the file as it was before the mapping read its pages; changed by the time they are in, refused
+  const before = statSync(file.path, { bigint: true });
   try {
     arena = native.mapF32(file.path, file.size, file.byteOffset, store.size);
   } catch (err) {
     throw new BertError((err as Error).message.replace(`${file.path}: `, ''), { where: file.path });
   }
-  return arena !== null && store.adopt(arena);
+  if (arena === null) return false;
+  const source = { path: file.path, ino: before.ino, size: before.size, ctimeNs: before.ctimeNs };
+  if (!store.adopt(arena, source)) return false;
+  store.assertWeightsUnchanged();
+  return true;
 }
 
 /** Every parameter under its HF name, in arena order. */

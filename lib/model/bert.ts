@@ -137,6 +137,8 @@ export class BertForTask {
     // any NaN of the hidden states it reads, so those are scanned only when they are the answer (a
     // bare encoder: embed), not on every batch of predict
     if (!opts.training) {
+      // a mapped checkpoint written in place during this forward pass: no answer from mixed weights
+      this.store.assertWeightsUnchanged();
       const answers = res.logits || res.nspLogits ? [['logits', res.logits], ['NSP logits', res.nspLogits]] as const : [['hidden states', hidden]] as const;
       for (const [what, out] of answers) {
         if (out && firstNonFinite(out) >= 0) throw new BertError(`the model's ${what} are not finite (NaN or Inf) for this batch: its weights overflow on this input`);

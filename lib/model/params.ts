@@ -3,6 +3,7 @@
 // Tensors are named and shaped as HuggingFace names them; a layer's query, key and value weights
 // (then their biases) sit next to each other, so one GEMM computes Q|K|V packed as the attention
 // kernel reads them.
+import { statSync } from 'node:fs';
 import { BertError } from '../errors.js';
 import { native } from '../native.js';
 import { gaussian } from '../rng.js';
@@ -15,6 +16,14 @@ export interface ParamSpec {
   init: Init;
   /** AdamW weight decay applies (not to biases and LayerNorm weights) */
   decay: boolean;
+}
+
+/** A checkpoint file mapped as an arena: its identity and change time when mapped. */
+export interface MappedFile {
+  path: string;
+  ino: bigint;
+  size: bigint;
+  ctimeNs: bigint;
 }
 
 export class ParamStore {
@@ -48,10 +57,36 @@ export class ParamStore {
    * Takes `arena` as the parameters (a checkpoint mapped from the page cache), before any are read
    * or written; false once the arena exists.
    */
-  adopt(arena: Float32Array): boolean {
+  adopt(arena: Float32Array, source?: MappedFile): boolean {
     if (this.arena || arena.length !== this.size) return false;
     this.arena = arena;
+    this.mapped = source ?? null;
     return true;
+  }
+
+  /** The file a mapped arena's pages come from, as it was when mapped. */
+  private mapped: MappedFile | null = null;
+
+  /**
+   * A mapped arena's pages are the file's until written: a program that writes the file in place
+   * (`dd conv=notrunc`, some sync tools) would change the weights under a running model. Throws when
+   * the file's change time or size moved since it was mapped (a kernel updates ctime before a write's
+   * data reaches the page cache, so a batch checked after its forward pass read the old weights
+   * only). A file replaced by a rename leaves the mapping on the old one: nothing changed for us.
+   */
+  assertWeightsUnchanged(): void {
+    const m = this.mapped;
+    if (!m) return;
+    let st;
+    try {
+      st = statSync(m.path, { bigint: true });
+    } catch {
+      return; // removed (unlinked): the mapping keeps the old file's pages
+    }
+    if (st.ino !== m.ino) return;
+    if (st.ctimeNs !== m.ctimeNs || st.size !== m.size) {
+      throw new BertError('the weights file was written while this model was using it: its answers would mix two sets of weights', { where: m.path, hint: 'replace a model by writing a new file and renaming it over the old one (as bert-cli does), then run again' });
+    }
   }
 
   /** 1 where AdamW's weight decay applies; built on first use (an optimizer's), like the gradients. */

@@ -16,8 +16,9 @@ const MODEL_FILES = ['model.safetensors', 'training_state.json', join('last', 't
  * that a later --resume cannot pick up the run this one replaced. Takes the directory's lock (one
  * writer); returns the function that gives it back.
  */
-export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: boolean }): () => void {
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${out} is a file, not a directory`, { where: '--out' });
+export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: boolean; flag?: string }): () => void {
+  const flag = o.flag ?? '--out';
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${out} is a file, not a directory`, { where: flag });
   makeDir(out);
   // one writer: the lock comes first, and with it the roll-forward of an interrupted commit
   const release = lockDir(out);
@@ -25,7 +26,7 @@ export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: bo
     const held = MODEL_FILES.find((f) => existsSync(join(out, f)));
     if (held && !o.overwrite) {
       release();
-      throw new UsageError(`${out} already holds a model (${held}): --resume continues its run, --overwrite replaces it`, { where: '--out' });
+      throw new UsageError(`${out} already holds a model (${held}): ${flag === '--out' ? '--resume continues its run, ' : ''}--overwrite replaces it`, { where: flag });
     }
     if (held) {
       rmSync(join(out, 'training_state.json'), { force: true });

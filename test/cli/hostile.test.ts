@@ -422,3 +422,89 @@ describe('standard input and line ends', () => {
     expect(JSON.parse(r.stdout).tokens).toEqual(['[CLS]', '[SEP]', '[SEP]']);
   });
 });
+
+describe('-o PATH: a regular file is replaced whole; a device, FIFO or symlink is never replaced', () => {
+  const outs = () => join(mkdtempSync(join(dir, 'out-')));
+
+  it('a character device (a null device made with mknod, as root) stays a device; predict writes into it', () => {
+    const d = outs(), dev = join(d, 'null');
+    const mk = spawnSync('mknod', [dev, 'c', '1', '3']);
+    if (mk.status !== 0) return; // not root: /dev/null cannot be made here, and the next cases cover the rule
+    const r = runCli(['predict', '--model', models.classifier, '--quiet', '-o', dev], { input: 'the war is here\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(dev).isCharacterDevice()).toBe(true);
+    expect(readdirSync(d)).toEqual(['null']); // no temporary twin left beside it
+  });
+
+  it('a FIFO: its reader gets the predictions, and it stays a FIFO', async () => {
+    const d = outs(), fifo = join(d, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = spawn('cat', [fifo]);
+    let got = '';
+    reader.stdout.on('data', (b) => (got += b));
+    const done = new Promise((resolve) => reader.on('close', resolve));
+    const r = runCli(['predict', '--model', models.classifier, '--quiet', '-o', fifo], { input: 'the war is here\npeace\n' });
+    await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(got.trim().split('\n')).toHaveLength(2);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('a symlink is followed: the file it points to gets the output, and the link stays a link', () => {
+    const d = outs(), target = join(d, 'real.jsonl'), link = join(d, 'link.jsonl');
+    writeFileSync(target, 'old\n');
+    spawnSync('ln', ['-s', target, link]);
+    const r = runCli(['tokenize', '--model', models.pretrained, '-o', link], { input: 'the war\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(target, 'utf8')).toMatch(/^\{"tokens"/);
+    expect(spawnSync('test', ['-L', link]).status).toBe(0);
+    const dangling = join(d, 'nothing.jsonl');
+    spawnSync('ln', ['-s', join(d, 'missing', 'x'), dangling]);
+    const r2 = runCli(['tokenize', '--model', models.pretrained, '-o', dangling], { input: 'the war\n' });
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/the output is a symbolic link to nothing/);
+  });
+
+  it('a directory is refused before any work, in one line', () => {
+    const d = outs();
+    for (const args of [['predict', '--model', models.classifier], ['embed', '--model', models.pretrained], ['tokenize', '--model', models.pretrained], ['vocab', models.corpus, '--size', '50']]) {
+      const r = runCli([...args, '-o', d], { input: 'the war\n' });
+      expect(r.code, args[0]).toBe(1);
+      expect(r.stderr, args[0]).toMatch(/^bert-cli: error: the output is a directory, .* \(give a file name inside it\)\n$/);
+    }
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
+
+describe('export --onnx DIR: one writer, and another model is never replaced silently', () => {
+  it("onto a directory that holds a model: refused naming --onnx, the model untouched; --overwrite replaces it", () => {
+    const target = join(mkdtempSync(join(dir, 'export-')), 'tagger');
+    cpSync(models.pretrained, target, { recursive: true });
+    const before = snapshot(target);
+    const r = runCli(['export', '--model', models.classifier, '--onnx', target]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^bert-cli: error: .* already holds a model \(.*\): --overwrite replaces it, --onnx\n$/);
+    expect(snapshot(target)).toEqual(before);
+    const o = runCli(['export', '--model', models.classifier, '--onnx', target, '--overwrite']);
+    expect(o.code, o.stderr).toBe(0);
+    expect(existsSync(join(target, 'onnx', 'model.onnx'))).toBe(true);
+    const self = runCli(['export', '--model', models.classifier, '--onnx', models.classifier, '--overwrite']);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/--onnx is the model directory itself/);
+  });
+
+  it('into a directory a training run holds: refused by its lock', async () => {
+    const out = join(mkdtempSync(join(dir, 'export-lock-')), 'ft');
+    const child = spawn(process.execPath, [CLI, 'finetune', '--model', models.pretrained, '--task', 'classify', '--train', models.train, '--out', out, '--epochs', '1000', '--quiet'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 200 && !existsSync(join(out, '.bert-cli.lock')); i++) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGSTOP'); // held mid-run: its lock stays taken
+      expect(existsSync(join(out, '.bert-cli.lock'))).toBe(true);
+      const r = runCli(['export', '--model', models.classifier, '--onnx', out, '--overwrite']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/another bert-cli \(pid \d+\) is writing to this directory/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

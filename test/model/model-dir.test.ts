@@ -2,7 +2,7 @@
 // prefix, gamma/beta names, float16 and bfloat16 weights); a missing head is initialised and named;
 // a pickle is refused; training state round-trips.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
@@ -182,6 +182,30 @@ describe('mapped checkpoints', () => {
     buf.writeFloatLE(NaN, e.byteOffset + 4 * 3);
     writeFileSync(weights, buf);
     expect(() => loadModelDir(dir)).toThrow(/non-finite value \(NaN at index 3\)/);
+  });
+
+  it('a mapped file written in place under a running model: the next answer is refused naming it, never a mix of weights', () => {
+    const { dir, weights } = saved();
+    const loaded = loadModelDir(dir);
+    expect(loaded.report.mapped).toBe(true);
+    const b = batchFor(30522);
+    loaded.model.step(b, null, { training: false });
+    // the same size, in place (dd conv=notrunc): one weight of the classifier changed
+    const e = readSafetensors(weights).get('classifier.bias')!.file!;
+    const fd = openSync(weights, 'r+');
+    const one = Buffer.alloc(4);
+    one.writeFloatLE(123.5);
+    writeSync(fd, one, 0, 4, e.byteOffset);
+    closeSync(fd);
+    expect(() => loaded.model.step(b, null, { training: false })).toThrow(/the weights file was written while this model was using it/);
+    // loaded again, the new weights are one consistent model; a file renamed over the old one is no change for a running model
+    const again = loadModelDir(dir);
+    expect(again.model.store.view('classifier.bias')[0]).toBe(123.5);
+    const want = Float32Array.from(again.model.step(b, null, { training: false }).logits!);
+    const copy = join(dir, 'model.safetensors.new');
+    copyFileSync(weights, copy);
+    renameSync(copy, weights);
+    expect(Float32Array.from(again.model.step(b, null, { training: false }).logits!)).toEqual(want); // its own weights, still answering
   });
 
   it('a file truncated while mapped ends the process with one line naming it, exit 1, no core dump', () => {

@@ -1,7 +1,7 @@
 // BertConfig with HuggingFace's field names (a config.json needs no translation either way), the
 // size presets, and validation with one clear error per problem, before anything is allocated.
 import { BertError } from './errors.js';
-import { readInput } from './io/read.js';
+import { readJsonFile } from './io/read.js';
 
 export interface BertConfig {
   architectures?: string[];
@@ -138,13 +138,7 @@ export function validateConfig(raw: Record<string, unknown>, where?: string): Be
 }
 
 export function loadConfig(path: string): BertConfig {
-  const text = readInput(path, 'config file', 'utf8', { maxBytes: 1 << 20 });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
-  }
+  const raw = readJsonFile(path, 'config file', 1 << 20);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BertError('expected a JSON object', { where: path });
   return validateConfig(raw as Record<string, unknown>, path);
 }

@@ -3,7 +3,7 @@
 // input that is a pipe, a file or a terminal) is read: a FIFO would hang, /dev/zero would grow
 // memory without end, a directory reads as nothing. `.gz` files are decompressed. A caller that
 // knows how large its file can sensibly be (config.json, vocab.txt) gives `maxBytes`.
-import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { BertError } from '../errors.js';
 
@@ -47,9 +47,14 @@ export function readInput(path: string, what: string, encoding?: 'utf8', opts: R
   }
   let buf: Buffer;
   try {
-    buf = readFileSync(path === '-' ? 0 : path); // '-': standard input
+    // with a cap, the bytes read count, not st_size (a /proc file says 0 and never ends): a gzip
+    // file is read up to the cap, its decompressed size is checked below
+    buf = max !== undefined && path !== '-' ? readAtMost(path, path.endsWith('.gz') ? 2 * max + 1024 : max + 1) : readFileSync(path === '-' ? 0 : path); // '-': standard input
   } catch (err) {
     throw readError(err, what, path);
+  }
+  if (max !== undefined && buf.length > max && !path.endsWith('.gz')) {
+    throw new BertError(`${what} is more than the ${mib(max)} one can sensibly be`, { where: path });
   }
   if (path.endsWith('.gz')) {
     try {
@@ -61,6 +66,63 @@ export function readInput(path: string, what: string, encoding?: 'utf8', opts: R
     }
   }
   return encoding ? buf.toString('utf8') : buf;
+}
+
+/**
+ * A JSON file (config.json, tokenizer.json …) parsed, with the one error every reader gives: a BOM
+ * is taken (as HF's readers take it), a parse error is one line naming the file with JSON.parse's
+ * reason cut to a readable length (never a 52 MB value echoed), and nesting too deep for the parser is
+ * said as such instead of "Maximum call stack size exceeded".
+ */
+export function readJsonFile(path: string, what: string, maxBytes: number): unknown {
+  let text = readInput(path, what, 'utf8', { maxBytes });
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    if (err instanceof RangeError) throw new BertError('invalid JSON (nested too deeply)', { where: path });
+    const reason = (err as Error).message;
+    throw new BertError(`invalid JSON (${reason.length > 160 ? reason.slice(0, 160) + '…' : reason})`, { where: path });
+  }
+  // a value nested deeper than any real config is refused here: everything that walks it later
+  // (validation, JSON.stringify when the directory is saved again) recurses
+  if (depthOver(value, MAX_JSON_DEPTH)) throw new BertError(`invalid JSON (nested more than ${MAX_JSON_DEPTH} levels deep)`, { where: path });
+  return value;
+}
+
+/** The deepest nesting a model directory's JSON files may have (HF's configs nest 3 or 4 levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `v` nests arrays or objects deeper than `max` levels (walked without recursion). */
+function depthOver(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+/** At most `limit` bytes of a file, read in chunks (a file that grows while read, or a /proc file, stops there). */
+function readAtMost(path: string, limit: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total < limit) {
+      const b = Buffer.allocUnsafe(Math.min(1 << 20, limit - total));
+      const n = readSync(fd, b, 0, b.length, null);
+      if (n === 0) break;
+      chunks.push(n === b.length ? b : b.subarray(0, n));
+      total += n;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
-import { readInput } from './read.js';
+import { readJsonFile } from './read.js';
 import type { Pooling } from '../model/embed.js';
 
 export interface SentenceEmbedding {
@@ -15,12 +15,7 @@ export interface SentenceEmbedding {
 }
 
 function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readInput(path, 'sentence-transformers file', 'utf8', { maxBytes: 1 << 20 }));
-  } catch (err) {
-    if (err instanceof BertError) throw err;
-    throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
-  }
+  return readJsonFile(path, 'sentence-transformers file', 1 << 20);
 }
 
 /** The directory's sentence-embedding recipe, or null when it has no modules.json. */

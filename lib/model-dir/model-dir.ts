@@ -11,7 +11,7 @@ import { ARCHITECTURES, BertForTask, type Architecture } from '../model/bert.js'
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { assertModelFits } from '../model/memory.js';
 import { commitFiles, committedPath } from '../io/atomic.js';
-import { assertModelDirExists, readInput } from '../io/read.js';
+import { assertModelDirExists, readJsonFile } from '../io/read.js';
 import { loadTensors, storeTensors, type LoadReport } from '../io/checkpoint.js';
 import { readSafetensors, safetensorsChunks } from '../io/safetensors.js';
 
@@ -146,13 +146,7 @@ export function saveModelDir(dir: string, model: BertForTask, tokenizer: Tokeniz
 export function loadTrainingState(dir: string, size: number): { m: Float32Array; v: Float32Array; adamStep: number; state: TrainingState } {
   const path = committedPath(dir, 'training_state.json');
   if (!existsSync(path)) throw new BertError('no training state to resume from', { where: dir });
-  let state: TrainingState & { adam_step: number };
-  try {
-    state = JSON.parse(readInput(path, 'training state', 'utf8', { maxBytes: 1 << 20 }));
-  } catch (err) {
-    if (err instanceof BertError) throw err;
-    throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
-  }
+  const state = readJsonFile(path, 'training state', 1 << 20) as TrainingState & { adam_step: number };
   // what a resume trusts: whole steps, Adam's no further than the loop's, a data position object
   const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   if (!state || typeof state !== 'object' || Array.isArray(state)) throw new BertError('the training state is not a JSON object', { where: path });

@@ -5,7 +5,7 @@
 // anything that is not a BERT WordPiece tokenizer (BPE, another normalizer or template) is refused
 // with the field that says so, rather than tokenized differently.
 import { BertError } from '../errors.js';
-import { readInput } from '../io/read.js';
+import { readJsonFile } from '../io/read.js';
 import type { Tokenizer, TokenizerOptions } from './tokenizer.js';
 import { SPECIAL_TOKENS, Vocab } from './vocab.js';
 
@@ -38,17 +38,14 @@ export function tokenizerJson(tok: Tokenizer): Record<string, unknown> {
 }
 
 type Json = Record<string, unknown>;
+
+/** The largest max_input_chars_per_word taken from a tokenizer.json. */
+export const MAX_INPUT_CHARS_LIMIT = 10_000;
 const isObject = (x: unknown): x is Json => !!x && typeof x === 'object' && !Array.isArray(x);
 
 /** The vocabulary and options of a tokenizer.json; throws naming the field that is not a BERT WordPiece tokenizer's. */
 export function readTokenizerJson(path: string): { vocab: Vocab; options: TokenizerOptions } {
-  let j: unknown;
-  try {
-    j = JSON.parse(readInput(path, 'tokenizer file', 'utf8', { maxBytes: 256 << 20 }));
-  } catch (err) {
-    if (err instanceof BertError) throw err;
-    throw new BertError(`invalid JSON (${(err as Error).message})`, { where: path });
-  }
+  const j = readJsonFile(path, 'tokenizer file', 256 << 20);
   const bad = (field: string, what: string) => new BertError(`${field} ${what}`, { where: path, hint: 'bert-cli reads BERT WordPiece tokenizers (BertNormalizer, BertPreTokenizer, [CLS] A [SEP] B [SEP]); a vocab.txt beside it is read instead when there is no tokenizer.json' });
   if (!isObject(j)) throw bad('tokenizer.json', 'is not a JSON object');
   const model = j.model;
@@ -57,6 +54,9 @@ export function readTokenizerJson(path: string): { vocab: Vocab; options: Tokeni
   if ((model.unk_token ?? '[UNK]') !== '[UNK]') throw bad('model.unk_token', `is ${JSON.stringify(model.unk_token)}, not "[UNK]"`);
   const max = model.max_input_chars_per_word ?? 100;
   if (!Number.isSafeInteger(max) || (max as number) < 1) throw bad('model.max_input_chars_per_word', `must be a positive integer, not ${JSON.stringify(max)}`);
+  // HF's is 100; a word of more characters is one [UNK]. Past a few thousand the cap only lets a
+  // pathological word cost time: refused
+  if ((max as number) > MAX_INPUT_CHARS_LIMIT) throw bad('model.max_input_chars_per_word', `is ${max}, more than ${MAX_INPUT_CHARS_LIMIT} (HF's is 100)`);
   if (!isObject(model.vocab)) throw bad('model.vocab', 'must be an object of token: id');
   // ids are the lines of a vocab.txt: 0…N−1 (a gap — a token repeated in the vocab.txt it came from — reads as an empty token no text produces)
   const vocabObj = model.vocab as Record<string, unknown>;
@@ -75,6 +75,7 @@ export function readTokenizerJson(path: string): { vocab: Vocab; options: Tokeni
   added.forEach((a, i) => {
     if (!isObject(a) || typeof a.content !== 'string' || !Number.isSafeInteger(a.id)) throw bad(`added_tokens[${i}]`, 'must have a content and an id');
     const id = a.id as number;
+    if (a.content === '') throw bad(`added_tokens[${i}]`, 'has an empty content (it would match everywhere)');
     if (a.special !== true) throw bad(`added_tokens[${i}] (${JSON.stringify(a.content)})`, 'is not special; added non-special tokens are not supported');
     if (tokens[id] === undefined && id === tokens.length) tokens[id] = a.content;
     if (tokens[id] !== a.content) throw bad(`added_tokens[${i}] (${JSON.stringify(a.content)})`, `has id ${id}, where the vocabulary has ${JSON.stringify(tokens[id])}`);

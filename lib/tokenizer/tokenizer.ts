@@ -1,7 +1,7 @@
 // The BERT tokenizer: special tokens split out of the raw text → BertNormalizer → BertPreTokenizer →
 // WordPiece → truncation → [CLS] … [SEP] → padding. Gives the ids, type ids, offsets and words that
 // HF's BertTokenizerFast gives for the same vocabulary and casing.
-import { assertModelDirExists, readInput } from '../io/read.js';
+import { assertModelDirExists, readJsonFile } from '../io/read.js';
 import { committedPath } from '../io/atomic.js';
 import { existsSync } from 'node:fs';
 import { BertError } from '../errors.js';
@@ -41,12 +41,19 @@ export interface BatchOptions extends EncodeOptions {
 
 export type TextInput = string | [string, string];
 
+/** A node of the special tokens' trie: its children by character, and the id of the special ending here (−1: none). */
+interface SpecialNode {
+  next: Map<string, SpecialNode>;
+  id: number;
+}
+
 export class Tokenizer {
   readonly vocab: Vocab;
   readonly options: Required<Omit<TokenizerOptions, 'stripAccents' | 'extraSpecialTokens'>> & { stripAccents: boolean; extraSpecialTokens: string[] };
   private readonly normalizer: BertNormalizer;
   private readonly wordpiece: WordPiece;
   private readonly specials: { token: string; id: number }[];
+  private readonly specialTrie: SpecialNode = { next: new Map(), id: -1 };
   private readonly specialSet: Set<number>;
   private readonly specialsOpenWithBracket: boolean;
 
@@ -63,10 +70,15 @@ export class Tokenizer {
     };
     this.normalizer = new BertNormalizer(this.options);
     this.wordpiece = new WordPiece(vocab, { maxInputCharsPerWord: this.options.maxInputCharsPerWord });
-    // Longest first, so that leftmost-longest matching needs no backtracking.
-    this.specials = [...new Set([...SPECIAL_TOKENS, ...this.options.extraSpecialTokens])].filter((t) => vocab.ids.has(t))
-      .map((t) => ({ token: t, id: vocab.ids.get(t)! }))
-      .sort((x, y) => y.token.length - x.token.length);
+    // an empty special would match everywhere without moving on: never one
+    this.specials = [...new Set([...SPECIAL_TOKENS, ...this.options.extraSpecialTokens])].filter((t) => t.length > 0 && vocab.ids.has(t))
+      .map((t) => ({ token: t, id: vocab.ids.get(t)! }));
+    // a trie of the specials: the longest one at a position in O(its length), however many there are
+    for (const sp of this.specials) {
+      let node = this.specialTrie;
+      for (const ch of sp.token) node = node.next.get(ch) ?? (node.next.set(ch, { next: new Map(), id: -1 }).get(ch)!);
+      node.id = sp.id;
+    }
     this.specialSet = new Set(this.specials.map((s) => s.id));
     this.specialsOpenWithBracket = this.specials.every((sp) => sp.token.startsWith('['));
   }
@@ -94,13 +106,7 @@ export class Tokenizer {
     const fromConfig: TokenizerOptions = {};
     const cfgPath = committedPath(dir, 'tokenizer_config.json');
     if (existsSync(cfgPath)) {
-      let cfg: Record<string, unknown>;
-      try {
-        cfg = JSON.parse(readInput(cfgPath, 'tokenizer config', 'utf8', { maxBytes: 1 << 20 }));
-      } catch (err) {
-        if (err instanceof BertError) throw err;
-        throw new BertError(`invalid JSON (${(err as Error).message})`, { where: cfgPath });
-      }
+      const cfg = readJsonFile(cfgPath, 'tokenizer config', 1 << 20) as Record<string, unknown>;
       if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) throw new BertError('tokenizer_config.json must be a JSON object', { where: cfgPath });
       const bool = (key: string): boolean | undefined => {
         const v = cfg[key];
@@ -145,16 +151,24 @@ export class Tokenizer {
     const next = this.specialsOpenWithBracket ? (i: number) => text.indexOf('[', i) : (i: number) => (i < text.length ? i : -1);
     if (this.specials.length > 0 && next(0) >= 0) {
       for (let i = next(0); i >= 0 && i < text.length; ) {
-        const hit = this.specials.find((sp) => text.startsWith(sp.token, i));
-        if (!hit) {
+        // the longest special starting at i (leftmost-longest, as HF's added-token matching)
+        let node: SpecialNode | undefined = this.specialTrie, hitId = -1, hitEnd = -1;
+        for (let j = i; j < text.length; ) {
+          const ch = String.fromCodePoint(text.codePointAt(j)!);
+          node = node.next.get(ch);
+          if (!node) break;
+          j += ch.length;
+          if (node.id >= 0) { hitId = node.id; hitEnd = j; }
+        }
+        if (hitId < 0) {
           i = next(i + 1);
           continue;
         }
         plain(from, i);
-        out.ids.push(hit.id);
-        out.offsets.push(i, i + hit.token.length);
+        out.ids.push(hitId);
+        out.offsets.push(i, hitEnd);
         out.words.push(word++);
-        i += hit.token.length;
+        i = hitEnd;
         from = i;
         i = next(i);
       }

@@ -23,9 +23,17 @@ export function parseNonNegativeInt(value: string): number {
   return n;
 }
 
+/** A decimal number (1, -0.5, 3e-5): Number() would also take 0x10, 0b1 and '' — none of them a setting anyone means. */
 export function parseNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  if (!/^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  return n;
+}
+
+/** A number at or above 0 (weight decay, clipping's norm). */
+export function parseNonNegativeNumber(value: string): number {
+  const n = parseNumber(value);
+  if (n < 0) throw new InvalidArgumentError(`expected a number at or above 0, got '${value}'`);
   return n;
 }
 
@@ -52,6 +60,12 @@ export function parseDropout(value: string): number {
 /** An inference --dtype: fp32, bf16 or int8. */
 export function parseDtype(value: string): 'fp32' | 'bf16' | 'int8' {
   if (value !== 'fp32' && value !== 'bf16' && value !== 'int8') throw new InvalidArgumentError(`expected fp32, bf16 or int8, got '${value}'`);
+  return value;
+}
+
+/** fine-tuning's --dtype: fp32 or bf16 (int8 is for inference: a model trained in it would not learn). */
+export function parseFinetuneDtype(value: string): 'fp32' | 'bf16' {
+  if (value !== 'fp32' && value !== 'bf16') throw new InvalidArgumentError(`expected fp32 or bf16, got '${value}'${value === 'int8' ? ' (int8 is for predict, eval and embed)' : ''}`);
   return value;
 }
 

@@ -131,6 +131,13 @@ export function validateConfig(raw: Record<string, unknown>, where?: string): Be
     if (typeof cfg.id2label !== 'object' || cfg.id2label === null) fail('id2label must be an object');
     const n = Object.keys(cfg.id2label).length;
     for (let i = 0; i < n; i++) if (typeof cfg.id2label[String(i)] !== 'string') fail(`id2label has no label for id ${i}`);
+    // two ids with one name: the rows keyed by name (scores, label2id) would drop one class's probability
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const name = cfg.id2label[String(i)];
+      if (seen.has(name)) fail(`id2label names ids ${seen.get(name)} and ${i} both '${name.slice(0, 40)}'`);
+      seen.set(name, i);
+    }
   }
   const params = countParameters(cfg);
   if (params > MAX_PARAMETERS) fail(`the model would have ${(params / 1e9).toFixed(1)} billion parameters, over the limit of 4 billion`);
@@ -138,7 +145,7 @@ export function validateConfig(raw: Record<string, unknown>, where?: string): Be
 }
 
 export function loadConfig(path: string): BertConfig {
-  const raw = readJsonFile(path, 'config file', 1 << 20);
+  const raw = readJsonFile(path, 'config file', 16 << 20);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BertError('expected a JSON object', { where: path });
   return validateConfig(raw as Record<string, unknown>, path);
 }

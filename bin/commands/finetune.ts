@@ -9,7 +9,7 @@ import { FINETUNE_DEFAULTS } from '../../lib/train/finetune-defaults.js';
 import { Eta, formatDuration, plural } from '../progress.js';
 import type { JobContext } from '../job.js';
 import { runJob } from '../job.js';
-import { columnOptions, columnsOf, parseTask, parseDropout, parseDtype, parseNonNegativeInt, parseNumber, parsePositiveInt, parsePositiveNumber, parseProbability } from '../options.js';
+import { columnOptions, columnsOf, parseTask, parseDropout, parseFinetuneDtype, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, parseProbability } from '../options.js';
 
 type Flags = Omit<FinetuneRequest, 'columns' | 'qa' | 'onNotice' | 'onStep' | 'onEval'> & { docStride?: number; maxQueryLength?: number; textColumn?: string; textPairColumn?: string; labelColumn?: string; quiet?: boolean; json?: boolean };
 
@@ -29,8 +29,8 @@ export function finetuneCommand(): Command {
     .option('--doc-stride <n>', `qa: context tokens shared by consecutive windows of a long context (default ${QA_DEFAULTS.docStride} at ${QA_DEFAULTS.maxLength} tokens, a quarter of shorter windows)`, parsePositiveInt)
     .option('--max-query-length <n>', `qa: question tokens kept (default ${QA_DEFAULTS.maxQueryLength}, three eighths of windows under ${QA_DEFAULTS.maxLength})`, parsePositiveInt)
     .option('--warmup-ratio <x>', "fraction of the steps spent warming up (default: by the model's size)", parseProbability)
-    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNumber, DEFAULTS.finetune.weightDecay)
-    .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNumber, DEFAULTS.finetune.maxGradNorm)
+    .option('--weight-decay <x>', 'AdamW weight decay (not on biases and LayerNorm)', parseNonNegativeNumber, DEFAULTS.finetune.weightDecay)
+    .option('--max-grad-norm <x>', 'clip the global gradient norm (0: no clipping)', parseNonNegativeNumber, DEFAULTS.finetune.maxGradNorm)
     .option('--grad-accum <n>', 'batches per optimizer step', parsePositiveInt, DEFAULTS.finetune.gradAccum)
     .addOption(new Option('--scheduler <kind>', 'learning-rate schedule after warmup').choices(['linear', 'constant']).default(DEFAULTS.finetune.scheduler))
     .option('--no-shuffle', 'keep the training order')
@@ -44,7 +44,7 @@ export function finetuneCommand(): Command {
     .option('--save-every <n>', 'save the resumable --out/last every N steps (default: every 5 minutes of work)', parsePositiveInt)
     .option('--resume', 'continue from --out/last')
     .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
-    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseDtype, DEFAULTS.finetune.dtype)
+    .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseFinetuneDtype, DEFAULTS.finetune.dtype)
     .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')

@@ -88,6 +88,7 @@ const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerC
 export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   // under mpirun: this rank's place, and threads shared among the ranks on this machine
   const comm = communicator();
+  if (r.resume && r.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
   setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});
   const fam = familyByName(r.task);

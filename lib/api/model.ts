@@ -211,7 +211,10 @@ export class Model {
   }
 
   private *encodeBatches(tok: Tokenizer, inputs: EmbedInput[], o: { maxLength?: number; batchSize?: number }) {
-    const maxLength = o.maxLength ?? DEFAULT_MAX_LENGTH, size = o.batchSize ?? DEFAULTS.inferenceBatchSize;
+    // a --max-length past the model's positions is refused at the first batch, whatever its texts' lengths
+    const positions = this.config.max_position_embeddings;
+    const maxLength = o.maxLength !== undefined ? maxLengthOfConfig(this.config, o.maxLength) : Math.min(DEFAULT_MAX_LENGTH, positions);
+    const size = o.batchSize ?? DEFAULTS.inferenceBatchSize;
     for (let i = 0; i < inputs.length; i += size) {
       const encs = inputs.slice(i, i + size).map((x) => (typeof x === 'string' ? tok.encode(x, null, { maxLength }) : tok.encode(x[0], x[1], { maxLength })));
       yield { batch: padBatch(encs.map((e) => ({ ids: Int32Array.from(e.ids), typeIds: Int32Array.from(e.typeIds) })), tok.vocab.special('[PAD]')), tokens: encs.map((e) => e.tokens) };

@@ -112,6 +112,7 @@ async function tokenizerFor(r: PretrainRequest, corpus: string[], say: (l: strin
 export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   // under mpirun: this rank's place, and threads shared among the ranks on this machine
   const comm = communicator();
+  if (r.resume && r.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
   setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});
   const budget = r.budget === undefined ? undefined : durationSeconds(r.budget);

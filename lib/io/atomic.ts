@@ -88,9 +88,16 @@ export function commitFiles(dir: string, files: [name: string, chunks: Chunks][]
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // a process killed but not yet reaped by its parent (a zombie, state Z) still answers kill(0): it
+  // writes nothing any more
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): kill(0) is all there is
   }
 }
 

@@ -75,6 +75,12 @@ export function loadModelDir(dir: string, opts: { arch?: Architecture; seed?: nu
   if (lacking.length && !opts.initMissing) {
     throw new BertError(`the checkpoint lacks ${lacking[0]}${lacking.length > 1 ? ` and ${lacking.length - 1} more tensors of the encoder` : ''}`, { where: weights });
   }
+  // an encoder layer the config does not have (num_hidden_layers 1 over 2-layer weights): HF warns of
+  // unused weights; answering from half a model quietly is worse — refused, naming the config field
+  const extraLayer = report.unexpected.map((n) => /^(?:bert\.)?encoder\.layer\.(\d+)\./.exec(n)).find((m) => m && Number(m[1]) >= cfg.num_hidden_layers);
+  if (extraLayer) {
+    throw new BertError(`the checkpoint has encoder layer ${extraLayer[1]} (${extraLayer[0]}…), which config.json's num_hidden_layers ${cfg.num_hidden_layers} leaves out`, { where: join(dir, 'config.json') });
+  }
   const initialized = report.missing;
   if (initialized.length) {
     const missing = new Set(initialized);

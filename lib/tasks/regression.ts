@@ -13,8 +13,9 @@ export const scoreSpec: Omit<SequenceSpec, 'task' | 'pair' | 'recognizes'> = {
   names: () => ['score'],
   label(v: unknown, _ids: Map<string, number>, where: string, column: string) {
     requireLabel(v, column, where);
-    const x = Number(v);
-    if (!Number.isFinite(x)) throw new BertError(`label '${v}' is not a number`, { where });
+    // a decimal number (JSON's numbers, or text like 3.5 or 1e-2); Number() would read 0x10 as 16
+    const x = typeof v === 'number' ? v : /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(String(v)) ? Number(v) : NaN;
+    if (!Number.isFinite(x)) throw new BertError(`label '${String(v).slice(0, 40)}' is not a decimal number`, { where });
     return x;
   },
   targets: (xs: Example[]) => ({ floatLabels: Float32Array.from(xs, (x) => x.label as number) }),

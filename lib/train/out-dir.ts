@@ -18,6 +18,7 @@ const MODEL_FILES = ['model.safetensors', 'training_state.json', join('last', 't
  */
 export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: boolean; flag?: string }): () => void {
   const flag = o.flag ?? '--out';
+  if (o.resume && o.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${out} is a file, not a directory`, { where: flag });
   makeDir(out);
   // one writer: the lock comes first, and with it the roll-forward of an interrupted commit

@@ -234,8 +234,9 @@ describe('readers: only regular files, bounded sizes, .gz everywhere, no quotes 
   it('config.json and vocab.txt past a sensible size are refused before they are read', () => {
     const model = join(mkdtempSync(join(dir, 'sizes-')), 'model');
     cpSync(models.classifier, model, { recursive: true });
-    writeFileSync(join(model, 'config.json'), ' '.repeat(2 << 20));
-    expect(runCli(['info', '--model', model]).stderr).toMatch(/config file is 2 MiB, more than the 1 MiB one can sensibly be, \S+config\.json\n$/);
+    // 16 MiB: room for id2label/label2id of 30,000 labels (about 1 MiB), not for anything else
+    writeFileSync(join(model, 'config.json'), ' '.repeat(17 << 20));
+    expect(runCli(['info', '--model', model]).stderr).toMatch(/config file is 17 MiB, more than the 16 MiB one can sensibly be, \S+config\.json\n$/);
   });
 
   it('finetune and eval read .gz as predict does', () => {
@@ -567,6 +568,44 @@ describe('model directories that used to crash, hang or mislead (issue 30, item 
     const p = runCli(['info', '--model', proc], { timeout: 60_000 });
     expect(p.code).toBe(1);
     // bounded: a one-line refusal naming it, never memory that grows
-    expect(p.stderr).toMatch(/^bert-cli: error: (cannot read \(EINVAL\)|config file is more than the 1 MiB one can sensibly be), .*config\.json\n$/);
+    expect(p.stderr).toMatch(/^bert-cli: error: (cannot read \(EINVAL\)|config file is more than the 16 MiB one can sensibly be), .*config\.json\n$/);
+  });
+});
+
+describe('settings that were taken silently (issue 30, item 9)', () => {
+  it.each([
+    [['--resume', '--overwrite'], /give one of --resume .* and --overwrite/],
+    [['--dtype', 'int8'], /--dtype.*expected fp32 or bf16, got 'int8' \(int8 is for predict, eval and embed\)/],
+    [['--weight-decay', '-1'], /--weight-decay.*expected a number at or above 0, got '-1'/],
+  ])('finetune %j: exit 2', (flags, message) => {
+    const r = runCli(['finetune', '--model', models.pretrained, '--task', 'classify', '--train', models.train, '--out', join(dir, 'silent'), ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('numbers are decimal: --null-threshold 0x10 and a regression label 0x10 are refused', () => {
+    const r = runCli(['eval', '--model', models.classifier, '--null-threshold', '0x10', models.train]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/expected a number, got '0x10'/);
+    const f = join(dir, 'hex.tsv');
+    writeFileSync(f, 'text\tlabel\nthe war\t0x10\npeace\t1.5\n');
+    const ft = runCli(['finetune', '--model', models.pretrained, '--task', 'regression', '--train', f, '--out', join(dir, 'hex')]);
+    expect(ft.code).toBe(1);
+    expect(ft.stderr).toMatch(/label '0x10' is not a decimal number, \S+hex\.tsv:2/);
+  });
+
+  it('id2label naming two ids alike is refused (a class would lose its probability); embed --max-length past the positions is refused at once', () => {
+    const m = join(mkdtempSync(join(dir, 'dup-')), 'model');
+    cpSync(models.classifier, m, { recursive: true });
+    const cfg = JSON.parse(readFileSync(join(m, 'config.json'), 'utf8'));
+    const [a] = Object.values(cfg.id2label) as string[];
+    cfg.id2label = Object.fromEntries(Object.keys(cfg.id2label).map((k) => [k, a]));
+    writeFileSync(join(m, 'config.json'), JSON.stringify(cfg));
+    const r = runCli(['predict', '--model', m], { input: 'the war\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/id2label names ids 0 and 1 both/);
+    const e = runCli(['embed', '--model', models.pretrained, '--max-length', '100000'], { input: 'the war\n' });
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/--max-length 100000 is over the model's max_position_embeddings 32/);
   });
 });

@@ -225,3 +225,14 @@ describe('mapped checkpoints', () => {
     expect(r.stderr.trim().split('\n')).toEqual([`bert-cli: ${weights}: the file was truncated while in use (changed by another program); nothing was written`]);
   });
 });
+
+describe('a config.json that leaves out part of the weights', () => {
+  it('num_hidden_layers 1 over a 2-layer checkpoint is refused naming the layer it leaves out (HF only warns)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bert-layers-'));
+    const fix = join(import.meta.dirname, '..', 'fixtures', 'model-tiny');
+    copyFileSync(join(fix, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const cfg = JSON.parse(readFileSync(join(fix, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, num_hidden_layers: 1, architectures: ['BertForSequenceClassification'] }));
+    expect(() => loadModelDir(dir)).toThrow(/the checkpoint has encoder layer 1 \(bert\.encoder\.layer\.1\.…\), which config\.json's num_hidden_layers 1 leaves out/);
+  });
+});

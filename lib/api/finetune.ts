@@ -11,7 +11,7 @@ import { modelDirConfig } from '../model-dir/model-dir.js';
 import type { Dtype } from '../model/encoder.js';
 import { plural } from '../report/format.js';
 import type { Columns, FamilyContext, QaFlags } from '../tasks/family.js';
-import { family as familyByName, trainingMaxLength, type Task } from '../tasks/registry.js';
+import { family as familyByName, MIN_MAX_LENGTH, trainingMaxLength, type Task } from '../tasks/registry.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { finetuneDefaults, finetuneDropout, type FinetuneSettings } from '../train/finetune-defaults.js';
 import { finetuneLoop, type DevReport } from '../train/finetune.js';
@@ -97,6 +97,7 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   const base = modelDirConfig(from);
   // an explicit maxLength must fit the model's positions; the defaults shrink to fit a small model
   const positions = base.max_position_embeddings;
+  if (r.maxLength !== undefined && r.maxLength < MIN_MAX_LENGTH) throw new UsageError(`--max-length ${r.maxLength} leaves no room for a token between [CLS] and [SEP] (at least ${MIN_MAX_LENGTH})`, { where: '--max-length' });
   if (r.maxLength !== undefined && r.maxLength > positions) throw new UsageError(`--max-length ${r.maxLength} is over the model's max_position_embeddings ${positions}`, { where: '--max-length' });
   const trained = pretrainedLength(base);
   const maxLength = r.maxLength ?? trainingMaxLength(fam, base);

@@ -139,6 +139,7 @@ export class Model {
 
   /** Predictions for inputs given as values: texts (classify, regression, multilabel, tag), [text, pair] (pair), { question, context } (qa), { sent1, sent2, endings } (choice). */
   async predict<R extends Prediction = Prediction>(inputs: unknown[], o: PredictOptions = {}): Promise<R[]> {
+    if (!Array.isArray(inputs)) throw new BertError(`predict takes an array of inputs, not ${inputs === null ? 'null' : typeof inputs}`, { where: 'inputs', hint: "one text: predict(['…'])" });
     const f = this.family();
     const t = this.forTask(f, o, 'prediction');
     const chunk = f.values(inputs, t.ctx);

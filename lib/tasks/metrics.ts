@@ -15,42 +15,56 @@ export interface ClassificationMetrics {
   micro_f1: number;
   mcc: number;
   per_class: Record<string, ClassMetrics>;
-  confusion: number[][];
+  /** rows gold, columns predicted; left out past MAX_CONFUSION_CLASSES classes */
+  confusion?: number[][];
   count: number;
 }
 
 const div = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
+/** Classes past which eval leaves out the K×K confusion matrix (20,000 labels: 3.4 GB for two rows). */
+export const MAX_CONFUSION_CLASSES = 1000;
+
 export function classificationMetrics(gold: number[], pred: number[], labels: string[]): ClassificationMetrics {
-  const K = labels.length;
-  const confusion = Array.from({ length: K }, () => new Array(K).fill(0));
-  for (let i = 0; i < gold.length; i++) confusion[gold[i]][pred[i]]++;
-  const n = gold.length;
-  let correct = 0;
+  const K = labels.length, n = gold.length;
+  // counts per class in O(K + n) (the matrix itself only where it is small enough to print)
+  const tp = new Float64Array(K), goldCount = new Float64Array(K), predCount = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    goldCount[gold[i]]++;
+    predCount[pred[i]]++;
+    if (gold[i] === pred[i]) tp[gold[i]]++;
+  }
+  let correct = 0, f1Sum = 0;
   const per: Record<string, ClassMetrics> = {};
-  let f1Sum = 0;
   for (let k = 0; k < K; k++) {
-    const tp = confusion[k][k];
-    let fp = 0, fn = 0;
-    for (let j = 0; j < K; j++) if (j !== k) { fp += confusion[j][k]; fn += confusion[k][j]; }
-    correct += tp;
-    const p = div(tp, tp + fp), r = div(tp, tp + fn);
+    const fp = predCount[k] - tp[k], fn = goldCount[k] - tp[k];
+    correct += tp[k];
+    const p = div(tp[k], tp[k] + fp), r = div(tp[k], tp[k] + fn);
     const f1 = div(2 * p * r, p + r);
-    per[labels[k]] = { precision: p, recall: r, f1, support: tp + fn };
+    per[labels[k]] = { precision: p, recall: r, f1, support: tp[k] + fn };
     f1Sum += f1;
   }
   // multiclass MCC: (c·s − Σ p_k t_k) / √((s² − Σ p_k²)(s² − Σ t_k²))
-  const t = confusion.map((row) => row.reduce((a, b) => a + b, 0));
-  const p = confusion[0] ? confusion[0].map((_, k) => confusion.reduce((a, row) => a + row[k], 0)) : [];
-  const num = correct * n - t.reduce((a, tk, k) => a + tk * p[k], 0);
-  const den = Math.sqrt((n * n - p.reduce((a, x) => a + x * x, 0)) * (n * n - t.reduce((a, x) => a + x * x, 0)));
+  let pt = 0, pp = 0, tt = 0;
+  for (let k = 0; k < K; k++) {
+    pt += predCount[k] * goldCount[k];
+    pp += predCount[k] * predCount[k];
+    tt += goldCount[k] * goldCount[k];
+  }
+  const num = correct * n - pt;
+  const den = Math.sqrt((n * n - pp) * (n * n - tt));
+  let confusion: number[][] | undefined;
+  if (K <= MAX_CONFUSION_CLASSES) {
+    confusion = Array.from({ length: K }, () => new Array(K).fill(0));
+    for (let i = 0; i < n; i++) confusion[gold[i]][pred[i]]++;
+  }
   return {
     accuracy: div(correct, n),
     macro_f1: div(f1Sum, K),
     micro_f1: div(correct, n), // single-label: micro P = micro R = accuracy
     mcc: den === 0 ? 0 : num / den,
     per_class: per,
-    confusion,
+    ...(confusion ? { confusion } : {}),
     count: n,
   };
 }

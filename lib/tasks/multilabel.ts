@@ -8,7 +8,17 @@ import { requireLabel, sequenceFamily } from './sequence.js';
 /** Splits a multilabel field: a JSON array, or names separated by , | or ; */
 export function splitLabels(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
-  return String(v ?? '').split(/[,|;]/).map((s) => s.trim()).filter(Boolean);
+  const text = String(v ?? '').trim();
+  // a cell holding a JSON array (what pandas writes for a list column): its elements, not its pieces
+  if (text.startsWith('[') && text.endsWith(']')) {
+    try {
+      const a = JSON.parse(text);
+      if (Array.isArray(a)) return a.map(String);
+    } catch {
+      // not JSON: split as text
+    }
+  }
+  return text.split(/[,|;]/).map((s) => s.trim()).filter(Boolean);
 }
 
 export const multilabel = sequenceFamily({
@@ -22,13 +32,14 @@ export const multilabel = sequenceFamily({
     const set = new Set<string>();
     src.rows.forEach((r, i) => {
       const v = r[column];
-      requireLabel(v, column, `${src.file}:${src.lines[i]}`);
+      if (v === undefined || v === null) requireLabel(v, column, `${src.file}:${src.lines[i]}`); // an empty cell: no labels
       for (const l of splitLabels(v)) set.add(l);
     });
     return [...set].sort();
   },
   label(v, ids, where, column) {
-    requireLabel(v, column, where);
+    // an empty cell, or an empty list, is an example with none of the labels (as HF's multi-hot zeros)
+    if (v === undefined || v === null) requireLabel(v, column, where);
     const vec = new Float32Array(ids.size);
     for (const l of splitLabels(v)) {
       const k = ids.get(l);

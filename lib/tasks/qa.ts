@@ -48,6 +48,11 @@ function answerOf(context: string, text: unknown, start: unknown, where: string,
     bad(where, 'an answer needs "text" and a whole-number "answer_start"');
     return null;
   }
+  if (text.trim() === '') {
+    // an empty answer would train a zero-length span (SQuAD v2 marks "no answer" with an empty list)
+    bad(where, 'an answer with an empty text (a question with no answer has an empty "answers" list)');
+    return null;
+  }
   const at = codePointToUnit(context, start as number);
   if (context.startsWith(text, at)) return { text, start: at };
   // a few files count offsets differently: take the occurrence nearest the given start, as long as one exists

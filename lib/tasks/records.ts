@@ -145,6 +145,31 @@ function delimitedRow(src: RecordSource, f: string[], line: number, bad: Bad): v
   src.lines.push(line);
 }
 
+/** The most characters one record of a stream may span (a quoted field over many lines included). */
+export const MAX_RECORD_CHARS = 1 << 24;
+
+/**
+ * Updates `state` (inside a quoted field; at a field's start) over one more line of CSV and says
+ * whether a quoted field is still open at its end — RFC 4180's rules, as parseDelimited applies them.
+ */
+function quoteOpenAfter(line: string, delim: string, state: { quoted: boolean; atFieldStart: boolean }): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (state.quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') i++;
+        else state.quoted = false;
+      }
+      continue;
+    }
+    if (c === '"' && state.atFieldStart) {
+      state.quoted = true;
+      state.atFieldStart = false;
+    } else state.atFieldStart = c === delim;
+  }
+  return state.quoted;
+}
+
 /**
  * The records of a file as a stream, in chunks of at most `size` rows, so that memory is bounded by
  * a chunk whatever the file's size. A quoted field may span lines: a record ends at the first line
@@ -159,22 +184,31 @@ export async function* streamRecords(path: string, opts: { skipBad?: boolean; si
   const cols = new Set<string>();
   let any = false;
   const bad: Bad = (line, reason) => {
-    if (!opts.skipBad) throw new BertError(reason, { where: `${path}:${line}`, hint: '--skip-bad skips such rows' });
+    // (predict reads this way: it answers every line, and has no --skip-bad to name)
+    if (!opts.skipBad) throw new BertError(reason, { where: `${path}:${line}`, ...(opts.skipBad === false ? { hint: '--skip-bad skips such rows' } : {}) });
     src.skipped.push({ line, reason });
   };
   let pending = '', pendingLine = 0;
+  // whether a quoted field is open at the end of what is pending, kept line by line: a stray quote
+  // in a 20,000-row CSV made every later line re-parse the whole pending record (quadratic)
+  const open = { quoted: false, atFieldStart: true };
   for await (const l of readLines([path], { onCut: opts.onCut })) {
     if (fmt === 'jsonl') {
       jsonRow(src, cols, l.text, l.line, bad);
     } else {
       pending = pendingLine ? `${pending}\n${l.text}` : l.text;
       if (!pendingLine) pendingLine = l.line;
-      let fields: string[];
-      try {
-        fields = parseDelimited(pending, delim).fields[0] ?? [''];
-      } catch {
-        continue; // a quoted field is still open: the record goes on to the next line
+      if (delim !== '\t' && quoteOpenAfter(l.text, delim, open)) {
+        if (pending.length <= MAX_RECORD_CHARS) continue; // a quoted field is still open: the record goes on to the next line
+        bad(pendingLine, `a quoted field opened here runs on past ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters (a stray quote?)`);
+        pending = '';
+        pendingLine = 0;
+        open.quoted = false;
+        open.atFieldStart = true;
+        continue;
       }
+      open.atFieldStart = true;
+      const fields = parseDelimited(pending, delim).fields[0] ?? [''];
       if (!header) {
         header = fields.map((h) => h.trim());
         src.columns = header;

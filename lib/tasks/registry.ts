@@ -29,9 +29,13 @@ export function familyOfConfig(cfg: BertConfig): AnyFamily {
   return Object.values(FAMILIES).find((f) => f !== classify && f.recognizes(cfg)) ?? classify;
 }
 
+/** The shortest --max-length that holds a token: [CLS] x [SEP]. */
+export const MIN_MAX_LENGTH = 3;
+
 /** Tokens per example for predict and eval: what the model was fine-tuned with, else BERT's usual 128. */
 export function maxLengthOfConfig(cfg: BertConfig, flag?: number): number {
   if (flag !== undefined) {
+    if (flag < MIN_MAX_LENGTH) throw new UsageError(`--max-length ${flag} leaves no room for a token between [CLS] and [SEP] (at least ${MIN_MAX_LENGTH})`, { where: '--max-length' });
     if (flag > cfg.max_position_embeddings) throw new UsageError(`--max-length ${flag} is over the model's max_position_embeddings ${cfg.max_position_embeddings}`, { where: '--max-length' });
     return flag;
   }

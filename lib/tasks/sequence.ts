@@ -1,6 +1,7 @@
 // What the sequence-level families (classify.ts, pair.ts, regression.ts, multilabel.ts) share: one
 // example per record (a text, or a pair), the label from its column, a prediction from the pooled
 // [CLS] — and `sequenceFamily`, which makes a family of them from its metric and its output rows.
+import { MAX_LINE_CHARS } from '../io/lines.js';
 import { DEFAULT_MAX_LENGTH } from '../defaults.js';
 import type { BertConfig } from '../config.js';
 import { BertError } from '../errors.js';
@@ -88,14 +89,28 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, spec: Sequence
       if (typeof b !== 'string') throw new BertError(`'${cols.pair}' must be a string, not ${JSON.stringify(b).slice(0, 40)}`, { where });
       pair = b;
     }
-    const full = tok.encode(String(text), pair);
-    const enc = full.ids.length > maxLength ? tok.encode(String(text), pair, { maxLength }) : full;
+    // a field is cut where a line is (MAX_LINE_CHARS): what a model reads of a 10 MB cell is its first
+    // maxLength tokens, and tokenizing the rest cost ~150 bytes of memory per character
+    const a = cutField(String(text)), b = pair === null ? null : cutField(pair);
+    const full = tok.encode(a, b);
+    const enc = full.ids.length > maxLength ? tok.encode(a, b, { maxLength }) : full;
     if (enc !== full) truncated++;
     const label = ids ? spec.label(row[cols.label], ids, where, cols.label) : null;
     out.push({ ids: Int32Array.from(enc.ids), typeIds: Int32Array.from(enc.typeIds), label, index: i });
   });
   return { examples: out, truncated };
 }
+
+/** Moves the rows with no label (missing, null or an empty cell) to `skipped`. */
+function dropUnlabelled(src: RecordSource, column: string): void {
+  const keep = src.rows.map((r) => r[column] !== undefined && r[column] !== null && r[column] !== '');
+  src.rows.forEach((_, i) => keep[i] || src.skipped.push({ line: src.lines[i], reason: `no '${column}' field` }));
+  src.rows = src.rows.filter((_, i) => keep[i]);
+  src.lines = src.lines.filter((_, i) => keep[i]);
+}
+
+/** A field's text cut at MAX_LINE_CHARS, as lines are while read. */
+export const cutField = (t: string): string => (t.length > MAX_LINE_CHARS ? t.slice(0, MAX_LINE_CHARS) : t);
 
 /** Unlabelled records from plain text lines: one text a line, TEXT_A<TAB>TEXT_B for pairs. */
 export function recordsFromLines(lines: { text: string; file: string; line: number }[], pair: boolean, cols: Columns): RecordSource {
@@ -111,9 +126,12 @@ export function recordsFromLines(lines: { text: string; file: string; line: numb
 /** Unlabelled records from values: a text, or [text, pair] / { text, pair } for pairs. */
 export function recordsFromValues(xs: SequenceInput[], pair: boolean, cols: Columns): RecordSource {
   const rows = xs.map((x, i) => {
+    if (x === null || (typeof x !== 'string' && typeof x !== 'object')) throw new BertError(`expected a text (a string)${pair ? ', [text, pair] or { text, pair }' : ''}, not ${x === null ? 'null' : typeof x}`, { where: `input ${i}` });
     const [a, b] = typeof x === 'string' ? [x, undefined] : Array.isArray(x) ? x : [x.text, x.pair];
     if (typeof a !== 'string') throw new BertError('expected a text (a string)', { where: `input ${i}` });
     if (pair && typeof b !== 'string') throw new BertError('a pair model takes [text, pair] or { text, pair }', { where: `input ${i}` });
+    // a second text given to a single-text model was dropped without a word
+    if (!pair && b !== undefined) throw new BertError('this model reads one text per input, and this input has two', { where: `input ${i}`, hint: 'a sentence-pair model (fine-tuned with --task pair) takes [text, pair]' });
     return pair ? { [cols.text]: a, [cols.pair]: b } : { [cols.text]: a };
   });
   return { rows, lines: xs.map((_, i) => i), columns: [cols.text, cols.pair], file: 'input', skipped: [] };
@@ -145,6 +163,8 @@ export function sequenceFamily(spec: SequenceSpec): TaskFamily<Example, Float32A
     read(file, ctx, labels) {
       const cols = columnsOf(spec.pair, ctx);
       const src = readRecords(file, { skipBad: ctx.skipBad });
+      // --skip-bad skips a row whose label cell is empty as it skips a malformed one (it stopped the run)
+      if (ctx.skipBad && spec.problemType !== 'multi_label_classification') dropUnlabelled(src, cols.label); // (multilabel: an empty cell is no labels)
       const names = labels ?? spec.names(src, cols.label);
       const { examples, truncated } = encodeExamples(src, ctx.tokenizer, spec, cols, names, ctx.maxLength);
       return { file, examples, labels: names, skipped: src.skipped.map((x) => x.line), truncated, notes: [], counts: { truncated, skipped: src.skipped.length } };

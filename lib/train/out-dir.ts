@@ -1,10 +1,10 @@
 // The output directory of a training run. A fresh run does not silently replace a model that is
 // already there (as HF's example scripts refuse an output_dir that is not empty without
 // --overwrite_output_dir): --resume continues the run in it, --overwrite starts a new one.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { join } from 'node:path';
-import { UsageError, writing } from '../errors.js';
+import { BertError, UsageError, writing } from '../errors.js';
 import { lockDir } from '../io/lock.js';
 
 /** Files that mean a directory holds a model or a run (a finished one or a checkpoint). */
@@ -44,6 +44,16 @@ export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: bo
  * starts an empty log.
  */
 export function startMetrics(path: string, resumeStep: number | null): void {
+  // the log is this run's own file in its locked directory: a symlink planted there (to a file
+  // outside) is removed, never followed and truncated; a directory or device there is refused
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    st = null;
+  }
+  if (st?.isSymbolicLink()) rmSync(path);
+  else if (st && !st.isFile()) throw new BertError('metrics.jsonl is not a regular file', { where: path });
   if (resumeStep === null || !existsSync(path)) {
     writeFileSync(path, '');
     return;

@@ -609,3 +609,65 @@ describe('settings that were taken silently (issue 30, item 9)', () => {
     expect(e.stderr).toMatch(/--max-length 100000 is over the model's max_position_embeddings 32/);
   });
 });
+
+describe('files outside --out (issue 30, item 7)', () => {
+  it('a metrics.jsonl symlink planted in --out is removed, never followed: its target is untouched', () => {
+    const d = mkdtempSync(join(dir, 'planted-')), out = join(d, 'out'), victim = join(d, 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    spawnSync('mkdir', [out]);
+    spawnSync('ln', ['-s', victim, join(out, 'metrics.jsonl')]);
+    const r = runCli(['finetune', '--model', models.pretrained, '--task', 'classify', '--train', models.train, '--out', out, '--epochs', '1', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(spawnSync('test', ['-L', join(out, 'metrics.jsonl')]).status).not.toBe(0); // a regular file now
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toMatch(/"type":"train"/);
+  });
+});
+
+describe('data files (issue 30, item 6)', () => {
+  const f = (name: string, text: string) => {
+    const p = join(mkdtempSync(join(dir, 'data-')), name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const ft = (task: string, train: string, ...extra: string[]) =>
+    runCli(['finetune', '--model', models.pretrained, '--task', task, '--train', train, '--out', join(mkdtempSync(join(dir, 'ft-')), 'o'), '--epochs', '1', '--quiet', ...extra]);
+
+  it('a stray quote in a 20,000-row CSV: predict reads on linearly and says where the quote opened, naming no flag it lacks', () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => (i === 10 ? '"the war,x' : `the war ${i},x`));
+    const p = f('stray.csv', 'text,label\n' + rows.join('\n') + '\n');
+    const r = runCli(['predict', '--model', models.classifier, p, '--quiet'], { timeout: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bert-cli: error: a quoted field is never closed, \S+stray\.csv:12\n$/);
+  }, 150_000);
+
+  it('a 10 MB cell is cut like a line: fine-tuning reads it within a 512 MB heap', () => {
+    const p = f('big.tsv', `text\tlabel\n${'war '.repeat(2_500_000)}\ta\npeace\tb\nthe law\ta\n`);
+    const r = ft('classify', p);
+    expect(r.code, r.stderr).toBe(0);
+  }, 120_000);
+
+  it('--skip-bad skips an empty label cell; multilabel takes a JSON-array cell and an empty one (no labels)', () => {
+    const p = f('gaps.tsv', 'text\tlabel\nthe war\ta\npeace\t\nthe law\tb\nthe navy\ta\n');
+    const stop = ft('classify', p);
+    expect(stop.code).toBe(1);
+    expect(stop.stderr).toMatch(/no 'label' field, \S+gaps\.tsv:3 \(/);
+    const skip = ft('classify', p, '--skip-bad', '--json');
+    expect(skip.code, skip.stderr).toBe(0);
+    const ml = f('ml.tsv', 'text\tlabel\nthe war\t["war", "navy"]\npeace\t\nthe law\tlaw\nthe navy\tnavy,war\n');
+    const r = ft('multilabel', ml, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(JSON.parse(r.stdout).out, 'config.json'), 'utf8'));
+    expect(Object.values(cfg.id2label).sort()).toEqual(['law', 'navy', 'war']);
+  });
+
+  it('a SQuAD answer with an empty text is refused (it trained a zero-length span); predict --max-length 2 is a usage error', () => {
+    const squad = f('empty.jsonl', JSON.stringify({ id: 'q1', question: 'what?', context: 'the war is here', answers: { text: [''], answer_start: [0] } }) + '\n');
+    const r = ft('qa', squad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/an answer with an empty text/);
+    const p = runCli(['predict', '--model', models.classifier, '--max-length', '2', 'the war']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/--max-length 2 leaves no room for a token between \[CLS\] and \[SEP\]/);
+  });
+});

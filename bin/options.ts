@@ -3,24 +3,25 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../lib/errors.js';
+import { RULES, type Rule } from '../lib/validate.js';
 import { HF_TASKS } from '../lib/cli/hf-flags.js';
 import { durationSeconds } from '../lib/report/format.js';
 import { TASKS, type Task } from '../lib/tasks/registry.js';
 
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  }
+/** A flag's text as a number by the library's rule (lib/validate.ts), the words of its refusal kept. */
+function byRule(value: string, rule: Rule, digitsOnly: boolean): number {
+  const n = digitsOnly ? (/^\s*\d+\s*$/.test(value) ? Number(value) : NaN) : parseNumber(value);
+  const why = rule(n);
+  if (why) throw new InvalidArgumentError(`${why}, got '${value}'`);
   return n;
 }
 
+export function parsePositiveInt(value: string): number {
+  return byRule(value, RULES.positiveInt, true);
+}
+
 export function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
-  }
-  return n;
+  return byRule(value, RULES.nonNegativeInt, true);
 }
 
 /** A decimal number (1, -0.5, 3e-5): Number() would also take 0x10, 0b1 and '' — none of them a setting anyone means. */
@@ -32,29 +33,21 @@ export function parseNumber(value: string): number {
 
 /** A number at or above 0 (weight decay, clipping's norm). */
 export function parseNonNegativeNumber(value: string): number {
-  const n = parseNumber(value);
-  if (n < 0) throw new InvalidArgumentError(`expected a number at or above 0, got '${value}'`);
-  return n;
+  return byRule(value, RULES.nonNegativeNumber, false);
 }
 
 /** A learning rate and the like: a finite number above zero. */
 export function parsePositiveNumber(value: string): number {
-  const n = parseNumber(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
-  return n;
+  return byRule(value, RULES.positiveNumber, false);
 }
 
 export function parseProbability(value: string): number {
-  const n = parseNumber(value);
-  if (n < 0 || n > 1) throw new InvalidArgumentError(`expected a number between 0 and 1, got '${value}'`);
-  return n;
+  return byRule(value, RULES.probability, false);
 }
 
 /** A dropout probability: [0, 1) — at 1 nothing would pass. */
 export function parseDropout(value: string): number {
-  const n = parseNumber(value);
-  if (n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
-  return n;
+  return byRule(value, RULES.dropout, false);
 }
 
 /** An inference --dtype: fp32, bf16 or int8. */

@@ -3,6 +3,7 @@
 // `m.fillMask(text)`. Each use loads the model class it needs once (the task head for predict, the
 // bare encoder for embed, the MLM head for fill-mask) and checks that the directory has trained
 // weights for it, as the commands do — the commands are written on this.
+import { INFERENCE_RULES, validateRequest } from '../validate.js';
 import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../defaults.js';
 import type { BertConfig } from '../config.js';
 import { labelsOf } from '../config.js';
@@ -140,6 +141,7 @@ export class Model {
   /** Predictions for inputs given as values: texts (classify, regression, multilabel, tag), [text, pair] (pair), { question, context } (qa), { sent1, sent2, endings } (choice). */
   async predict<R extends Prediction = Prediction>(inputs: unknown[], o: PredictOptions = {}): Promise<R[]> {
     if (!Array.isArray(inputs)) throw new BertError(`predict takes an array of inputs, not ${inputs === null ? 'null' : typeof inputs}`, { where: 'inputs', hint: "one text: predict(['…'])" });
+    validateRequest(o, INFERENCE_RULES);
     const f = this.family();
     const t = this.forTask(f, o, 'prediction');
     const chunk = f.values(inputs, t.ctx);
@@ -152,6 +154,7 @@ export class Model {
    * records, CoNLL for a tagger, SQuAD JSON for QA, else one text a line (TEXT<TAB>PAIR for pairs).
    */
   async *predictFiles(files: string[], o: PredictOptions & { onCut?: () => void } = {}): AsyncGenerator<Record<string, unknown>[]> {
+    validateRequest(o, INFERENCE_RULES);
     const f = this.family();
     const t = this.forTask(f, o, 'prediction');
     for await (const chunk of f.inputs(files, { ...t.ctx, onCut: o.onCut })) {
@@ -172,6 +175,7 @@ export class Model {
 
   /** The model's loss and metrics on a labelled file, with the family's counts (truncated, skipped …). */
   async evaluate(file: string, o: EvaluateOptions = {}): Promise<Evaluation> {
+    validateRequest(o, INFERENCE_RULES);
     const f = o.task ? familyByName(o.task) : this.family();
     const t = this.forTask(f, o, 'evaluation');
     const data = f.read(file, t.ctx, this.labels);
@@ -187,6 +191,8 @@ export class Model {
 
   /** One vector per input. */
   async embed(inputs: EmbedInput[], o: EmbedOptions = {}): Promise<Float32Array[]> {
+    if (!Array.isArray(inputs)) throw new BertError(`embed takes an array of inputs, not ${inputs === null ? 'null' : typeof inputs}`, { where: 'inputs' });
+    validateRequest(o, INFERENCE_RULES);
     const st = this.sentenceEmbedding;
     o = { ...o, maxLength: o.maxLength ?? st?.maxLength, normalize: o.normalize ?? st?.normalize };
     const pooling = o.pooling ?? st?.pooling ?? 'cls';
@@ -224,6 +230,8 @@ export class Model {
 
   /** For each [MASK] of the text, in order, the k most likely tokens (HF's fill-mask fields). */
   async fillMask(text: string, o: { topK?: number } = {}): Promise<FillCandidate[][]> {
+    if (typeof text !== 'string') throw new BertError(`fillMask takes a text, not ${text === null ? 'null' : typeof text}`, { where: 'text' });
+    validateRequest(o, INFERENCE_RULES);
     const m = this.use('BertForMaskedLM', (l) => {
       if (l.initialized.some((n) => n.startsWith('cls.predictions'))) throw new BertError('the model has no MLM head (cls.predictions.*)', { where: this.dir, hint: 'use a pretrained model, not a fine-tuned classifier' });
     });

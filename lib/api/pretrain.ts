@@ -3,6 +3,7 @@
 // preset, a config.json, or the checkpoint's) and the dropout, checks the lengths, and runs the
 // pretraining loop (lib/train/pretrain.ts) with the defaults the README measured. `bert-cli
 // pretrain` is this, parsed and printed.
+import { PRETRAIN_RULES, RULES, validateRequest } from '../validate.js';
 import { DEFAULTS } from '../defaults.js';
 import { loadConfig, PRESET_NAMES, presetConfig, pretrainedLength, validateConfig, type BertConfig, type PresetName } from '../config.js';
 import { expandCorpusPaths } from '../data/corpus.js';
@@ -112,6 +113,8 @@ async function tokenizerFor(r: PretrainRequest, corpus: string[], say: (l: strin
 export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   // under mpirun: this rank's place, and threads shared among the ranks on this machine
   const comm = communicator();
+  validateRequest(r, PRETRAIN_RULES);
+  if (r.evalEvery !== undefined && r.evalEvery !== 'end' && RULES.positiveInt(r.evalEvery)) throw new UsageError(`--eval-every: expected a positive integer or 'end', got ${String(r.evalEvery)}`);
   if (r.resume && r.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
   setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});

@@ -4,7 +4,7 @@
 // progress line is redrawn in place, not printed again and again. Every other CLI test pipes its
 // output, which is how these defects hid: ora's spinner put the terminal in raw mode (the key never
 // became SIGINT), and its timer kept the process alive after the last stage.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { hasTmux, Terminal } from '../helpers/terminal.js';
 // CI installs tmux (.ci/run) and sets BERT_REQUIRE_TMUX=1, so there these tests cannot be skipped
 const skip = !hasTmux && process.env.BERT_REQUIRE_TMUX !== '1';
 const dir = mkdtempSync(join(tmpdir(), 'bert-cli-tty-'));
+const ROOT = join(import.meta.dirname, '..', '..');
 const corpus = join(dir, 'corpus.txt');
 const cfg = join(dir, 'config.json');
 const terminals: Terminal[] = [];
@@ -72,6 +73,36 @@ describe.skipIf(skip)('at a terminal', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).steps).toBe(10000);
   }, 360_000);
+
+  it("a library script run with `node --import tsx`: the Ctrl-C key stops finetune() after its step with last/ saved and the lock given back", async () => {
+    const project = join(dir, 'script');
+    mkdirSync(join(project, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(project, 'node_modules', 'bert-cli'));
+    symlinkSync(join(ROOT, 'node_modules', 'tsx'), join(project, 'node_modules', 'tsx'));
+    const tsv = join(dir, 'script-train.tsv');
+    const sents = readFileSync(corpus, 'utf8').split('\n').filter((l) => l.split(' ').length > 4).slice(0, 400);
+    writeFileSync(tsv, 'text\tlabel\n' + sents.map((x, i) => `${x.replace(/\t/g, ' ')}\t${i % 2 ? 'war' : 'peace'}`).join('\n') + '\n');
+    const out = join(dir, 'script-ft');
+    // docs/library.md's pattern: an AbortController wired to SIGINT
+    writeFileSync(join(project, 'train.mts'), `
+import { finetune } from 'bert-cli';
+const stop = new AbortController();
+process.once('SIGINT', () => stop.abort());
+const r = await finetune({ model: ${JSON.stringify(pretrained)}, task: 'classify', train: ${JSON.stringify(tsv)}, out: ${JSON.stringify(out)},
+  epochs: 100, batchSize: 4, maxLength: 48, resume: process.argv[2] === 'resume', signal: stop.signal,
+  onStep: (s) => { if (s.step % 5 === 0) console.log('step', s.step); } });
+console.log(r.stopped ? 'stopped at' : 'done at', r.steps);
+`);
+    const t = new Terminal([process.execPath, '--import', 'tsx', 'train.mts'], { cwd: project, cols: 150, rows: 40 });
+    terminals.push(t);
+    await t.waitFor(/^step [1-9]\d*$/m);
+    t.keys('C-c');
+    expect(await t.waitForExit(30_000)).toBe(0);
+    const stoppedAt = Number(/stopped at (\d+)/.exec(t.screen(true))![1]);
+    const state = JSON.parse(readFileSync(join(out, 'last', 'training_state.json'), 'utf8'));
+    expect(state.step).toBe(stoppedAt);
+    expect(existsSync(join(out, '.bert-cli.lock'))).toBe(false);
+  }, 120_000);
 
   it('predict -o FILE: the Ctrl-C key ends it at once (exit 130), mid-file, leaving neither FILE nor its temporary', async () => {
     // one input file is one chunk read ahead; its batches ran back to back without a turn of the

@@ -85,6 +85,6 @@ export async function finetuneJob({ f }: { f: Flags }, ctx: JobContext): Promise
   });
   progress.done(`${r.stopped ? 'stopped and saved' : 'fine-tuned'} ${f.out}: ${r.stepsThisRun === r.steps ? plural(r.steps, 'step') : `${plural(r.stepsThisRun, 'step')} (${r.steps} in all)`} in ${formatDuration(r.seconds)}` + (r.best ? `, best dev score ${(100 * r.best.score).toFixed(2)}% at step ${r.best.step}` : '') +
     (r.skippedSteps.length ? `; ${plural(r.skippedSteps.length, 'step')} skipped for a non-finite loss or gradient` : ''), !r.stopped);
-  if (f.json) ctx.print(JSON.stringify({ out: r.out, settings: r.settings, steps: r.steps, seconds: r.seconds, stopped: r.stopped, skippedSteps: r.skippedSteps, best: r.best }) + '\n');
+  if (f.json) ctx.print(JSON.stringify({ out: r.out, settings: r.settings, steps: r.steps, seconds: r.seconds, stopped: r.stopped, endedBy: r.endedBy, skippedSteps: r.skippedSteps, best: r.best }) + '\n');
   return { stopped: r.stopped };
 }

@@ -78,6 +78,8 @@ export interface FinetuneResult {
   seconds: number;
   /** ended early by the signal; `resume: true` goes on */
   stopped: boolean;
+  /** why the run ended: its epochs done, early stopping (counted from the end of the warmup), or a stop request */
+  endedBy: 'epochs' | 'early stopping' | 'stop request';
   skippedSteps: number[];
   best: { step: number; score: number; loss: number } | null;
   /** what best.score is */
@@ -142,7 +144,7 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
     onEval: r.onEval && ((e) => r.onEval!({ ...e, metric })),
   }, tok);
   return {
-    out: r.out, settings: sized.settings, steps: res.steps, stepsThisRun: res.steps - res.firstStep, seconds: (Date.now() - t0) / 1000, stopped: res.stopped, skippedSteps: res.skipped,
+    out: r.out, settings: sized.settings, steps: res.steps, stepsThisRun: res.steps - res.firstStep, seconds: (Date.now() - t0) / 1000, stopped: res.stopped, endedBy: res.endedBy, skippedSteps: res.skipped,
     best: res.best ? { step: res.best.step, score: res.best.score, loss: res.best.loss } : null, metric,
   };
 }

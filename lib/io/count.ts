@@ -3,7 +3,7 @@
 // .conll its sentences (runs of non-empty lines). Null when it cannot be told without parsing:
 // standard input, a SQuAD .json, a .csv whose quoted fields may hold line breaks (a quote seen; TSV
 // has no quoting).
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 
 export function countInputs(files: string[]): number | null {
@@ -11,7 +11,8 @@ export function countInputs(files: string[]): number | null {
   let total = 0;
   for (const file of files) {
     const ext = extname(file).toLowerCase();
-    if (file === '-' || ext === '.json' || ext === '.gz' || !existsSync(file)) return null;
+    // only a regular file is counted: opening a FIFO would wait for its writer (the reader refuses it)
+    if (file === '-' || ext === '.json' || ext === '.gz' || !existsSync(file) || !statSync(file).isFile()) return null;
     const c = scan(file);
     if (ext === '.conll') total += c.blocks;
     else if (ext === '.csv' && c.quotes) return null;

@@ -38,6 +38,18 @@ export function timeIt(fn: () => void, runs = 3): number {
 export const MIN_MEASURED_STEPS = 8;
 /** Held-out evaluations a planned run makes (every tenth of the steps). */
 export const PLANNED_EVALS = 10;
+/** The share of a budget held-out evaluations may take: fewer of them when each is long. */
+export const EVAL_SHARE = 0.1;
+
+/**
+ * How many held-out evaluations of `evalSeconds` a budget of `seconds` plans: PLANNED_EVALS, fewer
+ * when they would take more than EVAL_SHARE of it, and at least the last one. (`--budget 2m --eval`
+ * reserved ten full evaluations, planned one step and ended at a third of its budget.)
+ */
+export function evalsWithin(seconds: number, evalSeconds: number): number {
+  if (!(evalSeconds > 0)) return PLANNED_EVALS;
+  return Math.max(1, Math.min(PLANNED_EVALS, Math.floor((EVAL_SHARE * seconds) / evalSeconds)));
+}
 const MARGIN = 0.02;
 
 export class Budget {

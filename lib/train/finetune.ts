@@ -81,6 +81,8 @@ export interface FinetuneResult {
   /** the step this run started from (0, or a resumed run's) */
   firstStep: number;
   stopped: boolean;
+  /** why the run ended: its epochs done, early stopping, or a stop request (resumable) */
+  endedBy: 'epochs' | 'early stopping' | 'stop request';
   skipped: number[];
 }
 
@@ -157,7 +159,7 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   const warmup = Math.round(total * o.warmupRatio);
   const schedule = o.scheduler === 'linear' ? linearSchedule(o.lr, warmup, total) : constantSchedule(o.lr, warmup);
   const opt = new AdamW(model.store, { lr: o.lr, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
-  let step = 0, best: DevReport | null = null, sinceBest = 0;
+  let step = 0, best: DevReport | null = null, sinceBest = 0, earlyStopped = false;
   const pos: EpochPosition = { epoch: 0, offset: 0, seen: 0 };
   if (o.resume) {
     const st = run.restore(last, model, opt);
@@ -185,10 +187,11 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
       best = rep;
       sinceBest = 0;
       if (run.writer) saveModelDir(o.out, model, tok);
-    } else {
-      sinceBest++;
+    } else if (step > warmup) {
+      sinceBest++; // early stopping counts from the end of the warmup: a score still warming up is no plateau
     }
-    return !!o.earlyStopping && sinceBest >= o.earlyStopping;
+    if (o.earlyStopping && sinceBest >= o.earlyStopping) earlyStopped = true;
+    return earlyStopped;
   };
   const evaluatedAt = (k: number) => !!o.evalEvery && k % o.evalEvery === 0;
   // a run resumed at an epoch's end (stopped before its evaluation) evaluates first
@@ -213,11 +216,12 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   step = result.step;
   saveLast(); // with the dev evaluation's best, which may be newer than a periodic save of this step
   if (!dev) saveModelDir(o.out, model, tok); // no dev set to choose by: the final model
-  reportFinetuning(o, run, model, dtype, { step, total, firstStep, seconds: (Date.now() - t0) / 1000, seen: pos.seen, best });
-  return { model, best, steps: step, firstStep, stopped: run.stopped, skipped: run.health.skipped };
+  const endedBy: FinetuneResult['endedBy'] = run.stopped ? 'stop request' : earlyStopped ? 'early stopping' : 'epochs';
+  reportFinetuning(o, run, model, dtype, { step, total, firstStep, seconds: (Date.now() - t0) / 1000, seen: pos.seen, best, endedBy });
+  return { model, best, steps: step, firstStep, stopped: run.stopped, skipped: run.health.skipped, endedBy };
 }
 
-function reportFinetuning(o: FinetuneOptions, run: TrainingRun, model: BertForTask, dtype: string, r: { step: number; total: number; firstStep: number; seconds: number; seen: number; best: DevReport | null }): void {
+function reportFinetuning(o: FinetuneOptions, run: TrainingRun, model: BertForTask, dtype: string, r: { step: number; total: number; firstStep: number; seconds: number; seen: number; best: DevReport | null; endedBy: string }): void {
   const b = r.best, train = o.train.examples, dev = o.dev?.examples.length ? o.dev : null;
   run.report({
     kind: 'finetune', out: o.out, config: model.cfg, labels: o.family.classes(o.train.labels),
@@ -225,6 +229,7 @@ function reportFinetuning(o: FinetuneOptions, run: TrainingRun, model: BertForTa
     summary: [
       ['task', o.family.name],
       ['steps', `${r.step} of ${r.total}${run.stopped ? ' (stopped; --resume goes on)' : ''}`],
+      ['ended by', r.endedBy],
       ['this run', `${r.step - r.firstStep} steps in ${r.seconds.toFixed(1)} s, ${(r.seen / Math.max(r.seconds, 1e-9)).toFixed(1)} examples/s`],
       ['training examples', String(train.length)],
       ['best dev score', b ? `${(100 * b.score).toFixed(2)}% at step ${b.step}` : 'no dev set'],

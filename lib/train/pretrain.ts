@@ -14,7 +14,7 @@ import { assertMemoryFits, shardBytes } from '../model/memory.js';
 import { argmax, padBatch } from '../tasks/batching.js';
 import { mixSeed, Random, SEED_STREAM, subSeed } from '../rng.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { Budget, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
+import { Budget, evalsWithin, PLANNED_EVALS, timeIt, type BudgetPlan } from './budget.js';
 import { AdamW, linearSchedule } from './optimizer.js';
 import { DEFAULT_SHARD_TOKENS, maskInstance, pretrainingShards, type Instance, type PretrainingOptions, type SpecialIds } from './pretraining-data.js';
 import { trainingLoop, type Micro, type StepSource } from './loop.js';
@@ -322,7 +322,9 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   warmup ??= Math.round(steps * (o.warmupFraction ?? DEFAULT_WARMUP_FRACTION));
   totalSteps = steps;
   let schedule = linearSchedule(o.lr, warmup, totalSteps);
-  let evalEvery = o.evalEvery === 'end' ? undefined : o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / PLANNED_EVALS)) : undefined);
+  // the planned evaluations spread over the steps (a budget's plan may hold fewer than PLANNED_EVALS)
+  const evalsPlanned = () => (plan && plan.evals > 0 ? plan.evals : PLANNED_EVALS);
+  let evalEvery = o.evalEvery === 'end' ? undefined : o.evalEvery ?? (evalSet ? Math.max(1, Math.round(totalSteps / evalsPlanned())) : undefined);
   const source = maskedSource(first, batches, o, mine, padId, () => totalSteps, (next) => { pos = next; });
   const V = model.cfg.vocab_size;
   const result = await trainingLoop({
@@ -347,7 +349,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
         plan = comm.size > 1 ? (budget.plan = comm.fromRankZero(budget.plan!)) : budget.plan!;
         steps = totalSteps = plan.steps;
         schedule = linearSchedule(o.lr, warmup!, totalSteps);
-        if (!o.evalEvery && evalSet) evalEvery = Math.max(1, Math.round(totalSteps / PLANNED_EVALS));
+        if (!o.evalEvery && evalSet) evalEvery = Math.max(1, Math.round(totalSteps / evalsPlanned()));
         o.onPlan?.(plan);
       }
       lastStep = report;
@@ -423,7 +425,7 @@ function planBudget(o: PretrainOptions, model: BertForTask, comm: Communicator, 
     evalSeconds = Math.ceil(a.evalSet.length / o.batchSize / comm.size) * timeIt(() => model.step(e.batch, targetsOf(e, o.data.nsp), { training: false }), 1);
   }
   const budget = new Budget(a.budgetSeconds, a.elapsedSeconds, {
-    warmupFraction: o.warmupFraction ?? DEFAULT_WARMUP_FRACTION, warmup: a.warmup, evalSeconds, evals: a.evalSet && !o.evalEvery ? PLANNED_EVALS : 0,
+    warmupFraction: o.warmupFraction ?? DEFAULT_WARMUP_FRACTION, warmup: a.warmup, evalSeconds, evals: a.evalSet && !o.evalEvery ? evalsWithin(a.budgetSeconds, evalSeconds) : 0,
     // every epoch builds its instances anew: the first shard's cost per instance, per step
     dataSecondsPerStep: () => (a.dataCost.instances ? (a.dataCost.seconds / a.dataCost.instances) * o.batchSize * comm.size : 0),
   });

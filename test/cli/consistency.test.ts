@@ -27,7 +27,7 @@ describe('pipes', () => {
   it('`predict --help | head -1`: the first line, exit 0, no EPIPE stack', () => {
     const r = sh(`${node} predict --help | head -1`);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toBe('Usage: bert-cli predict [options] [files...]\n');
+    expect(r.stdout).toBe('Usage: bert-cli predict [options] [inputs...]\n');
     expect(r.stderr).toBe('');
   });
 

@@ -111,7 +111,7 @@ console.log(r.stopped ? 'stopped at' : 'done at', r.steps);
     writeFileSync(input, readFileSync(corpus, 'utf8').split('\n').filter((l) => l.length > 20).slice(0, 300).join('\n').repeat(200) + '\n');
     const out = join(dir, 'predictions.jsonl');
     const t = terminal(['predict', '--model', join(dir, 'ft'), input, '-o', out, '--batch-size', '2']);
-    await t.waitFor(/predicted [1-9]\d* texts, /, 60_000);
+    await t.waitFor(/predicted [1-9]\d*(\/\d+)? texts/, 60_000);
     t.keys('C-c');
     expect(await t.waitForExit(10_000)).toBe(130);
     expect(existsSync(out)).toBe(false);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { parseDuration } from '../../bin/options.js';
 import { native } from '../../lib/native.js';
-import { Budget } from '../../lib/train/budget.js';
+import { Budget, evalsWithin } from '../../lib/train/budget.js';
 import { pretrainLoop as pretrain, type PretrainOptions } from '../../lib/train/pretrain.js';
 import { DEFAULT_PRETRAINING } from '../../lib/train/pretraining-data.js';
 import { tinyPretraining } from '../helpers/tiny-pretraining.js';
@@ -30,6 +30,15 @@ describe('--budget', () => {
     expect(parseDuration('90s')).toBe(90);
     expect(parseDuration('2.5m')).toBe(150);
     for (const bad of ['30', '', 'm', '0s', '-5m', '1d', '5 minutes']) expect(() => parseDuration(bad)).toThrow(/duration/);
+  });
+
+  it('evaluations take a bounded share of the budget: ten where they are cheap, fewer where each is long, always the last', () => {
+    expect(evalsWithin(1800, 2)).toBe(10); // 30 minutes, 2 s each: ten (20 s, 1%)
+    expect(evalsWithin(120, 6)).toBe(2); // 2 minutes, 6 s each: 12 s is a tenth
+    expect(evalsWithin(120, 40)).toBe(1); // each longer than the share: only the last
+    // a 2-minute budget with 6 s evaluations plans its steps over 120·0.98 − 12 s, not − 60 s
+    const plan = new Budget(120, () => 0, { warmupFraction: 0.01, evalSeconds: 6, evals: evalsWithin(120, 6), dataSecondsPerStep: () => 0 }).calibrate(0.5, 0);
+    expect(plan.steps).toBe(Math.floor((120 * 0.98 - 12) / (0.5 * 1.1)));
   });
 
   it('plans from the pace: more time, more steps; the evaluations and the data are paid for; the warmup is kept when the plan is remade', () => {

@@ -17,7 +17,7 @@ import { AdamW, constantSchedule, linearSchedule } from './optimizer.js';
 import { trainingLoop, type Micro, type StepSource } from './loop.js';
 import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../defaults.js';
 import { TrainingRun, withRun } from './run.js';
-import { communicator, fingerprint, runSettings, share, shareOf, startTogether, type Communicator } from './distributed.js';
+import { communicator, fileStamps, runSettings, share, shareOf, startTogether, type Communicator } from './distributed.js';
 import type { Targets } from '../model/bert.js';
 
 export interface FinetuneOptions {
@@ -145,7 +145,7 @@ function epochSource(o: FinetuneOptions, comm: Communicator, padId: number, pos:
   };
 }
 
-async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<FinetuneResult> {
+async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRun, comm: Communicator, agree: (settings: () => Record<string, unknown>) => void): Promise<FinetuneResult> {
   const last = join(o.out, 'last');
   if (o.resume) run.assertResumable(last);
   assertMemoryFits(modelDirConfig(o.resume ? last : o.modelDir), o.batchSize, o.maxLength ?? DEFAULT_MAX_LENGTH, { training: true, bf16: o.dtype === 'bf16', what: 'fine-tuning' });
@@ -171,8 +171,8 @@ async function runFinetuning(o: FinetuneOptions, tok: Tokenizer, run: TrainingRu
   }
   run.startMetrics(o.resume ? step : null);
   const t0 = Date.now(), firstStep = step;
-  agree(runSettings(model, tok, dtype, {
-    family: o.family.name, step, epoch: pos.epoch, offset: pos.offset, train: fingerprint(JSON.stringify(o.train.labels ?? null) + train.length), dev: dev?.examples.length ?? 0,
+  agree(() => runSettings(model, tok, dtype, {
+    family: o.family.name, step, epoch: pos.epoch, offset: pos.offset, train: fileStamps([o.train.file]), dev: fileStamps(dev ? [dev.file] : []),
     options: { epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, warmupRatio: o.warmupRatio, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, gradAccum: o.gradAccum, scheduler: o.scheduler, shuffle: o.shuffle, seed: o.seed, evalEvery: o.evalEvery, earlyStopping: o.earlyStopping, maxLength: o.maxLength },
   }));
   const saveLast = () => run.checkpoint(last, model, tok, opt, { step, seed: o.seed, data: { epoch: pos.epoch, offset: pos.offset }, best, sinceBest }, step);

@@ -270,7 +270,7 @@ function startModel(o: PretrainOptions, run: TrainingRun, arch: Architecture) {
   return { model, opt: new AdamW(model.store, { lr: o.lr, maxGradNorm: 1.0 }), step: 0, start: { epoch: 0, shard: 0, offset: 0 } as Position, saved: {} as SavedPlan };
 }
 
-async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: Record<string, unknown>) => void): Promise<PretrainLoopResult> {
+async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Communicator, agree: (settings: () => Record<string, unknown>) => void): Promise<PretrainLoopResult> {
   const tok = o.tokenizer;
   const sp: SpecialIds = { cls: tok.vocab.special('[CLS]'), sep: tok.vocab.special('[SEP]'), mask: tok.vocab.special('[MASK]'), vocabSize: tok.vocab.size };
   const padId = tok.vocab.special('[PAD]');
@@ -305,7 +305,7 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   const batches = phasedBatches({ ...ph, batchSize: o.batchSize * comm.size }, sp, isCont, start, dataCost, () => step, () => Math.round(totalSteps * shortRatio));
   const first = await batches.next();
   const mine = <T>(items: T[]): T[] => (comm.size > 1 ? items.slice(...share(items.length, comm.rank, comm.size)) : items);
-  agree(runSettings(model, tok, dtype, {
+  agree(() => runSettings(model, tok, dtype, {
     files: fileStamps(o.files), evalFiles: fileStamps(o.evalFiles), step, position: start,
     options: { batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmup: o.warmup, warmupFraction: o.warmupFraction, budget: o.budget, data: o.data, evalEvery: o.evalEvery, evalBatches: o.evalBatches, saveEvery: o.saveEvery, seed: o.seed, shardTokens: o.shardTokens, shortLength: ph.shortLength, shortRatio },
   }));

@@ -6,7 +6,7 @@
 // settings that differ between ranks end the job with one line per rank instead of a hang.
 // Skipped where mpirun or the MPI addon is missing, unless BERT_REQUIRE_MPI=1 (CI).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -196,6 +196,25 @@ describe.skipIf(!haveMpi)('mpirun: data-parallel training', () => {
     expect(lines[0]).toBe('bert-cli: error: rank 0 of 2: a rank runs other settings than rank 0 (its line says which)');
     expect(lines[1]).toMatch(/^bert-cli: error: rank 1 of 2: its options differ from rank 0's \(.*"lr":0\.002.* here, .*"lr":0\.001.* there\)/);
     expect(existsSync(join(dir, 'differ', 'metrics.jsonl')) && readFileSync(join(dir, 'differ', 'metrics.jsonl'), 'utf8')).toBeFalsy();
+  });
+
+  it('corpora of the same name and size but other contents on two "hosts" are refused by their hashes', () => {
+    // each rank in its own working directory, as on two machines: corpus.txt there differs in one byte
+    const [a, b] = ['host-a', 'host-b'].map((h) => join(dir, h));
+    for (const h of [a, b]) mkdirSync(h, { recursive: true });
+    const text = readFileSync(c.text, 'utf8');
+    writeFileSync(join(a, 'corpus.txt'), text);
+    writeFileSync(join(b, 'corpus.txt'), text.replace('the', 'tha'));
+    // one vocabulary for both, so that only the corpus differs
+    const vocab = join(dir, 'hashes-vocab.txt');
+    expect(runCli(['vocab', c.text, '--size', '60', '-o', vocab, '--quiet']).code).toBe(0);
+    const own = pre(join(dir, 'hashes'), 4).map((x) => (x === c.text ? 'corpus.txt' : x));
+    own.splice(own.indexOf('--vocab-size'), 2, '--vocab', vocab);
+    const args = (h: string) => ['-np', '1', '-wdir', h, process.execPath, CLI, ...own];
+    const r = mpirun([...MPIRUN, ...args(a), ':', ...args(b)]);
+    expect(r.code).not.toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('bert-cli: error:')).sort();
+    expect(lines[1]).toMatch(/^bert-cli: error: rank 1 of 2: its files differ from rank 0's/);
   });
 
   it('a build without the MPI addon says so on every rank instead of training N copies alone', () => {

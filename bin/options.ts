@@ -103,9 +103,12 @@ export function parseDuration(value: string): number {
 
 const INFERENCE_DTYPE = 'fp32; bf16: bfloat16 linear layers with float32 sums (needs AVX512_BF16); int8: the encoder\'s linear layers quantized, int32 sums (needs AVX512-VNNI); else fp32 with a notice';
 
+/** --threads' help: one wording, with the advice for many processes at once (each takes every core by default). */
+export const THREADS_HELP = 'threads the kernels use (default: every core, or BERT_NUM_THREADS; running many bert-cli processes at once, give each --threads 1: 50 concurrent predicts ran 2.9x faster so)';
+
 /** --threads and an inference --dtype (predict, eval, embed, fill-mask). */
 export function engineOptions(c: Command): Command {
-  return c.option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+  return c.option('--threads <n>', THREADS_HELP, parsePositiveInt)
     .option('--dtype <type>', INFERENCE_DTYPE, parseDtype, 'fp32');
 }
 

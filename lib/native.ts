@@ -92,6 +92,8 @@ export interface NativeEngine {
    * the page cache; null where mapping is not possible. fileSize: the size the caller saw.
    */
   mapF32(path: string, fileSize: number, byteOffset: number, n: number): Float32Array | null;
+  /** Registers (on) or forgets a file being written that a fault ending the process (SIGBUS) must remove. */
+  partialFile(path: string, on: boolean): boolean;
 
   isa(): Isa;
   availableIsas(): Isa[];
@@ -132,6 +134,20 @@ export function buildCommand(root = packageRoot()): string {
 
 let engine: NativeEngine | null = null;
 
+/** Files being written that a fault ending the process must remove (registered with the engine once it loads). */
+const partialFiles = new Set<string>();
+
+/**
+ * Marks (on) or unmarks a file this process is writing and has not finished (an output's temporary
+ * twin): the engine's SIGBUS handler — a mapped checkpoint truncated underneath — removes it before
+ * ending the process. Cheap before the engine loads (kept until it does).
+ */
+export function markPartialFile(path: string, on: boolean): void {
+  if (on) partialFiles.add(path);
+  else partialFiles.delete(path);
+  engine?.partialFile(path, on);
+}
+
 /** The addon, loaded on first use: commands that need no native code run without it. */
 export function loadNative(): NativeEngine {
   if (engine) return engine;
@@ -144,6 +160,7 @@ export function loadNative(): NativeEngine {
   }
   try {
     engine = createRequire(import.meta.url)(path) as NativeEngine;
+    for (const p of partialFiles) engine.partialFile(p, true);
   } catch (err) {
     throw new BertError(`the native engine does not load (${(err as Error).message.split('\n')[0]})`, { where: path, hint: `rebuild it: \`${buildCommand(root)}\`` });
   }

@@ -9,7 +9,7 @@ import { FINETUNE_DEFAULTS } from '../../lib/train/finetune-defaults.js';
 import { Eta, formatDuration, plural } from '../progress.js';
 import type { JobContext } from '../job.js';
 import { runJob } from '../job.js';
-import { columnOptions, columnsOf, parseTask, parseDropout, parseFinetuneDtype, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, parseProbability } from '../options.js';
+import { columnOptions, columnsOf, parseTask, parseDropout, parseFinetuneDtype, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, parseProbability, THREADS_HELP } from '../options.js';
 
 type Flags = Omit<FinetuneRequest, 'columns' | 'qa' | 'onNotice' | 'onStep' | 'onEval'> & { docStride?: number; maxQueryLength?: number; textColumn?: string; textPairColumn?: string; labelColumn?: string; quiet?: boolean; json?: boolean };
 
@@ -45,7 +45,7 @@ export function finetuneCommand(): Command {
     .option('--resume', 'continue from --out/last')
     .option('--overwrite', 'start a new run in an --out that already holds a model (else refused)')
     .option('--dtype <type>', 'fp32, or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (needs AVX512_BF16; else fp32 with a notice)', parseFinetuneDtype, DEFAULTS.finetune.dtype)
-    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--threads <n>', THREADS_HELP, parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')
     .addHelpText('after', `

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { pretrain, type PretrainRequest } from '../../lib/api/pretrain.js';
 import { PRESET_NAMES } from '../../lib/config.js';
 import { DEFAULT_PRETRAIN_STEPS } from '../../lib/train/pretrain.js';
-import { parseDropout, parseDuration, parseTrainingDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability } from '../options.js';
+import { parseDropout, parseDuration, parseTrainingDtype, parsePositiveNumber, parseNonNegativeInt, parsePositiveInt, parseProbability, THREADS_HELP } from '../options.js';
 import { Eta, formatDuration, plural } from '../progress.js';
 import type { JobContext } from '../job.js';
 import { runJob } from '../job.js';
@@ -46,7 +46,7 @@ export function pretrainCommand(): Command {
     .option('--skip-nonfinite', 'skip (and count) a step whose loss or gradients are NaN/Inf instead of stopping')
     .option('--seed <n>', 'seed for data, masks, dropout and initialisation', parseNonNegativeInt, DEFAULTS.seed)
     .option('--dtype <type>', 'auto: bf16 where the CPU has AVX512_BF16, else fp32; fp32; or bf16: mixed precision — linear layers in bfloat16 with float32 sums and float32 weights (else fp32 with a notice)', parseTrainingDtype, DEFAULTS.pretrain.dtype)
-    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--threads <n>', THREADS_HELP, parsePositiveInt)
     .option('--json', 'print the final summary as JSON on stdout')
     .option('--quiet', 'no progress')
     .addHelpText('after', `

@@ -1,7 +1,7 @@
 // bert-cli quickstart: the whole course on bundled real data, offline, with no other flags needed.
 import { Command } from 'commander';
 import { setThreads } from '../../lib/engine.js';
-import { parsePositiveInt } from '../options.js';
+import { parsePositiveInt, THREADS_HELP } from '../options.js';
 import { quickstart } from '../../lib/quickstart.js';
 import { runJob } from '../job.js';
 import type { JobContext } from '../job.js';
@@ -13,7 +13,7 @@ export function quickstartCommand(): Command {
     .description('the whole course on bundled real data: vocabulary, pretraining (SOTU), fine-tuning (spam), evaluation, predictions, fill-mask')
     .option('--out <dir>', 'where the data, models and reports go', 'bert-quickstart')
     .option('--fast', 'a smoke test of every stage in about half a minute (small steps, a few hundred e-mails)')
-    .option('--threads <n>', 'threads the kernels use', parsePositiveInt)
+    .option('--threads <n>', THREADS_HELP, parsePositiveInt)
     .option('--json', 'print the figures as one JSON object on stdout at the end (the stages\' text goes to stderr)')
     .option('--quiet', 'no progress line (the stages\' figures still print)')
     .addHelpText('after', `

@@ -7,6 +7,7 @@
 // any work.
 import { createWriteStream, lstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
+import { markPartialFile } from '../native.js';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BertError, ioReason } from '../errors.js';
@@ -65,6 +66,8 @@ export class LineWriter {
         this.target = target.path;
         this.tmp = join(dirname(target.path), `.${target.path.split('/').pop()}.tmp-${process.pid}`);
         this.stream = createWriteStream(this.tmp);
+        // a checkpoint truncated under a running model ends the process in its SIGBUS handler: it removes this too
+        markPartialFile(this.tmp, true);
       } else {
         this.tmp = null;
         this.stream = createWriteStream(target.path, { flags: 'a' }); // a device or FIFO: in place
@@ -113,13 +116,19 @@ export class LineWriter {
     if (this.path) {
       const ws = this.stream as WriteStream;
       await new Promise<void>((resolve, reject) => ws.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      if (this.tmp) renameSync(this.tmp, this.target!);
+      if (this.tmp) {
+        renameSync(this.tmp, this.target!);
+        markPartialFile(this.tmp, false);
+      }
     }
   }
 
   /** Drops a partly written file after a failure. */
   abort(): void {
     if (this.path) (this.stream as WriteStream).destroy();
-    if (this.tmp) rmSync(this.tmp, { force: true });
+    if (this.tmp) {
+      rmSync(this.tmp, { force: true });
+      markPartialFile(this.tmp, false);
+    }
   }
 }

@@ -13,7 +13,7 @@ namespace addon {
   X(tanhForward) X(tanhBackward) X(dropoutForward) X(dropoutBackward) X(embeddingForward)         \
   X(embeddingBackward) X(softmaxCrossEntropy) X(softmaxForward) X(bceWithLogits) X(mse)           \
   X(adamw) X(sumSquares) X(isa) X(availableIsas) X(setIsa) X(numThreads) X(setNumThreads)         \
-  X(buildInfo) X(peerBlas) X(peerBlasSgemm) X(peerBlasSetThreads) X(allocF32) X(mapF32)
+  X(buildInfo) X(peerBlas) X(peerBlasSgemm) X(peerBlasSetThreads) X(allocF32) X(mapF32) X(partialFile)
 
 #define BERT_DECLARE_BINDING(name) Napi::Value name(const Napi::CallbackInfo& info);
 BERT_BINDINGS(BERT_DECLARE_BINDING)

@@ -89,10 +89,21 @@ MappedFile g_mapped[kMaxMapped];
 std::atomic<bool> g_handler{false};
 struct sigaction g_previous;
 
+// Files the process is writing that are not done (an output's temporary twin): the SIGBUS handler
+// removes them before it ends the process, so a truncated checkpoint leaves no half-written output.
+struct PartialFile {
+  std::atomic<bool> used{false};
+  char path[4096];
+};
+constexpr int kMaxPartial = 16;
+PartialFile g_partial[kMaxPartial];
+
 void on_sigbus(int sig, siginfo_t* si, void* ctx) {
   uintptr_t a = (uintptr_t)si->si_addr;
   for (auto& m : g_mapped) {
     if (a >= m.begin.load() && a < m.end.load()) {
+      for (auto& p : g_partial)
+        if (p.used.load()) unlink(p.path);  // async-signal-safe
       const char head[] = "bert-cli: ";
       const char tail[] = ": the file was truncated while in use (changed by another program); nothing was written\n";
       ssize_t r = write(2, head, sizeof head - 1);
@@ -139,6 +150,31 @@ struct FileMapping {
 };
 }  // namespace
 #endif
+
+// partialFile(path, on): registers (on) or forgets a file being written that a fault must not leave
+// behind (see g_partial). Returns whether it is registered (false: no room, or not Linux).
+Napi::Value partialFile(const Napi::CallbackInfo& info) {
+  Args a(info, "partialFile", 2);
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) a.type_error("Expected string for path");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  bool on = a.flag(1, "on");
+#if defined(__linux__)
+  if (path.size() >= sizeof g_partial[0].path) return Napi::Boolean::New(env, false);
+  for (auto& p : g_partial) {
+    if (on && !p.used.load()) {
+      snprintf(p.path, sizeof p.path, "%s", path.c_str());
+      p.used.store(true);
+      return Napi::Boolean::New(env, true);
+    }
+    if (!on && p.used.load() && path == p.path) {
+      p.used.store(false);
+      return Napi::Boolean::New(env, true);
+    }
+  }
+#endif
+  return Napi::Boolean::New(env, false);
+}
 
 // mapF32(path, fileSize, byteOffset, n) → Float32Array of the n floats at byteOffset of the file, or
 // null where files cannot be mapped. The mapping is private (writes to the array never reach the

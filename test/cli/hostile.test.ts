@@ -671,3 +671,25 @@ describe('data files (issue 30, item 6)', () => {
     expect(p.stderr).toMatch(/--max-length 2 leaves no room for a token between \[CLS\] and \[SEP\]/);
   });
 });
+
+describe('weights truncated under a running predict -o (issue 30, item 2)', () => {
+  it('ends with one line and leaves no partly written output behind', async () => {
+    const d = mkdtempSync(join(dir, 'trunc-')), model = join(d, 'model');
+    cpSync(models.classifier, model, { recursive: true });
+    const input = join(d, 'in.txt'), out = join(d, 'out.jsonl');
+    writeFileSync(input, 'the war is here and the nation is at peace\n'.repeat(200_000));
+    const child = spawn(process.execPath, [CLI, 'predict', '--model', model, input, '-o', out, '--batch-size', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // once its temporary twin exists, the weights are cut to a page
+    for (let i = 0; i < 500 && !readdirSync(d).some((f) => f.startsWith('.out.jsonl.tmp-')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(d).some((f) => f.startsWith('.out.jsonl.tmp-'))).toBe(true);
+    spawnSync('truncate', ['-s', '4096', join(model, 'model.safetensors')]);
+    const code = await done;
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/model\.safetensors/);
+    expect(readdirSync(d).filter((f) => f.includes('out.jsonl'))).toEqual([]);
+  }, 120_000);
+});

@@ -23,14 +23,18 @@ export class UsageError extends BertError {
 /** The one-line form of any error, as the CLI prints it. */
 export function formatError(err: unknown): string {
   if (err instanceof BertError) {
-    let line = err.message;
-    if (err.where) line += `, ${err.where}`;
-    if (err.hint) line += ` (${err.hint})`;
+    let line = cut(err.message);
+    if (err.where) line += `, ${cut(err.where)}`;
+    if (err.hint) line += ` (${cut(err.hint)})`;
     return line;
   }
-  if (err instanceof Error) return err.message.split('\n')[0];
-  return String(err);
+  if (err instanceof Error) return cut(err.message.split('\n')[0]);
+  return cut(String(err));
 }
+
+/** The most of any one part of an error line: a value quoted from input (a 52 MB config field) is cut. */
+export const MAX_ERROR_PART = 500;
+const cut = (s: string) => (s.length > MAX_ERROR_PART ? `${s.slice(0, MAX_ERROR_PART)}… (${s.length - MAX_ERROR_PART} more characters)` : s);
 
 export function exitCodeFor(err: unknown): number {
   return err instanceof UsageError ? 2 : 1;

@@ -3,7 +3,7 @@
 // input that is a pipe, a file or a terminal) is read: a FIFO would hang, /dev/zero would grow
 // memory without end, a directory reads as nothing. `.gz` files are decompressed. A caller that
 // knows how large its file can sensibly be (config.json, vocab.txt) gives `maxBytes`.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { BertError } from '../errors.js';
 
@@ -103,6 +103,22 @@ function depthOver(v: unknown, max: number): boolean {
     if (d > max) return true;
     for (const c of Array.isArray(x) ? x : Object.values(x)) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
   }
+  return false;
+}
+
+/**
+ * Whether a model directory's optional file is there; a symlink to nothing is an error naming it
+ * (it was taken as absent, and vocab.txt or CLS pooling used instead without a word).
+ */
+export function presentFile(path: string, what: string): boolean {
+  if (existsSync(path)) return true;
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    // not there at all
+  }
+  if (link) throw new BertError(`${what} is a symbolic link to nothing`, { where: path });
   return false;
 }
 

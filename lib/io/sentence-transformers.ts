@@ -2,10 +2,9 @@
 // modules.json) says how its sentence embeddings are made: 1_Pooling/config.json the pooling (CLS
 // token, mean, or max over the tokens), a Normalize module unit length, sentence_bert_config.json
 // the max length. `embed` follows it unless told otherwise.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertError } from '../errors.js';
-import { readJsonFile } from './read.js';
+import { presentFile, readJsonFile } from './read.js';
 import type { Pooling } from '../model/embed.js';
 
 export interface SentenceEmbedding {
@@ -21,7 +20,7 @@ function readJson(path: string): unknown {
 /** The directory's sentence-embedding recipe, or null when it has no modules.json. */
 export function sentenceEmbedding(dir: string): SentenceEmbedding | null {
   const modulesPath = join(dir, 'modules.json');
-  if (!existsSync(modulesPath)) return null;
+  if (!presentFile(modulesPath, 'modules.json')) return null;
   const modules = readJson(modulesPath);
   if (!Array.isArray(modules)) throw new BertError('modules.json must be a list of modules', { where: modulesPath });
   const type = (m: unknown) => (m && typeof m === 'object' ? String((m as Record<string, unknown>).type ?? '') : '');
@@ -43,7 +42,7 @@ export function sentenceEmbedding(dir: string): SentenceEmbedding | null {
     throw new BertError(`module ${t || JSON.stringify(m)} is not supported (Transformer, Pooling, Normalize)`, { where: modulesPath });
   }
   const stPath = join(dir, 'sentence_bert_config.json');
-  if (existsSync(stPath)) {
+  if (presentFile(stPath, 'sentence_bert_config.json')) {
     const n = (readJson(stPath) as Record<string, unknown>)?.max_seq_length;
     if (n !== undefined && (!Number.isInteger(n) || (n as number) < 2)) throw new BertError(`max_seq_length must be an integer of at least 2, not ${JSON.stringify(n)}`, { where: stPath });
     if (n !== undefined) out.maxLength = n as number;

@@ -1,9 +1,8 @@
 // The BERT tokenizer: special tokens split out of the raw text → BertNormalizer → BertPreTokenizer →
 // WordPiece → truncation → [CLS] … [SEP] → padding. Gives the ids, type ids, offsets and words that
 // HF's BertTokenizerFast gives for the same vocabulary and casing.
-import { assertModelDirExists, readJsonFile } from '../io/read.js';
+import { assertModelDirExists, presentFile, readJsonFile } from '../io/read.js';
 import { committedPath } from '../io/atomic.js';
-import { existsSync } from 'node:fs';
 import { BertError } from '../errors.js';
 import { pad, postProcess, truncate, type Encoding, type Pieces, type TruncationStrategy } from './encoding.js';
 import { BertNormalizer } from './normalizer.js';
@@ -89,7 +88,7 @@ export class Tokenizer {
 
   /** Whether a model directory has a tokenizer: tokenizer.json or vocab.txt. */
   static inModelDir(dir: string): boolean {
-    return existsSync(committedPath(dir, 'tokenizer.json')) || existsSync(committedPath(dir, 'vocab.txt'));
+    return presentFile(committedPath(dir, 'tokenizer.json'), 'tokenizer.json') || presentFile(committedPath(dir, 'vocab.txt'), 'vocab.txt');
   }
 
   /**
@@ -101,11 +100,11 @@ export class Tokenizer {
   static fromModelDir(dir: string, opts: TokenizerOptions = {}): Tokenizer {
     const vocabPath = committedPath(dir, 'vocab.txt'), jsonPath = committedPath(dir, 'tokenizer.json');
     assertModelDirExists(dir);
-    const fromJson = existsSync(jsonPath) ? readTokenizerJson(jsonPath) : null;
-    if (!fromJson && !existsSync(vocabPath)) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
+    const fromJson = presentFile(jsonPath, 'tokenizer.json') ? readTokenizerJson(jsonPath) : null;
+    if (!fromJson && !presentFile(vocabPath, 'vocab.txt')) throw new BertError('model directory has no tokenizer (tokenizer.json or vocab.txt)', { where: dir });
     const fromConfig: TokenizerOptions = {};
     const cfgPath = committedPath(dir, 'tokenizer_config.json');
-    if (existsSync(cfgPath)) {
+    if (presentFile(cfgPath, 'tokenizer_config.json')) {
       const cfg = readJsonFile(cfgPath, 'tokenizer config', 1 << 20) as Record<string, unknown>;
       if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) throw new BertError('tokenizer_config.json must be a JSON object', { where: cfgPath });
       const bool = (key: string): boolean | undefined => {

@@ -548,6 +548,24 @@ describe('model directories that used to crash, hang or mislead (issue 30, item 
     expect(JSON.parse(t.stdout).tokens.filter((x: string) => x.startsWith('[X'))).toHaveLength(20_000);
   }, 120_000);
 
+  it("a dangling tokenizer.json or modules.json symlink is refused naming it (vocab.txt or CLS pooling were used instead); a 52 MB value is not echoed whole", () => {
+    for (const name of ['tokenizer.json', 'modules.json']) {
+      const m = copy();
+      rmSync(join(m, name), { force: true });
+      spawnSync('ln', ['-s', join(m, 'gone', name), join(m, name)]);
+      const r = runCli(['embed', '--model', m], { input: 'the war\n' });
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toMatch(new RegExp(`${name.replace('.', '\\.')} is a symbolic link to nothing`));
+    }
+    const m = copy();
+    const cfg = JSON.parse(readFileSync(join(m, 'config.json'), 'utf8'));
+    writeFileSync(join(m, 'config.json'), JSON.stringify({ ...cfg, hidden_dropout_prob: 'x'.repeat(10_000_000) }));
+    const r = runCli(['info', '--model', m]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.length).toBeLessThan(2000);
+    expect(r.stderr).toMatch(/hidden_dropout_prob must be in \[0, 1\), got "x+… \(\d+ more characters\)/);
+  });
+
   it('config.json: a BOM is taken; 200k levels of nesting, and a /proc file through a symlink, are one line naming it', () => {
     const m = copy();
     writeFileSync(join(m, 'config.json'), '\ufeff' + readFileSync(join(m, 'config.json'), 'utf8'));

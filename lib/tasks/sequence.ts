@@ -103,6 +103,8 @@ export function encodeExamples(src: RecordSource, tok: Tokenizer, spec: Sequence
 
 /** Moves the rows with no label (missing, null or an empty cell) to `skipped`. */
 function dropUnlabelled(src: RecordSource, column: string): void {
+  // a column the file does not have is a wrong --label-column, not rows to skip: the reader says so
+  if (!src.columns.includes(column)) return;
   const keep = src.rows.map((r) => r[column] !== undefined && r[column] !== null && r[column] !== '');
   src.rows.forEach((_, i) => keep[i] || src.skipped.push({ line: src.lines[i], reason: `no '${column}' field` }));
   src.rows = src.rows.filter((_, i) => keep[i]);

@@ -240,6 +240,29 @@ interface SavedPlan {
   shortRatio?: number;
 }
 
+/** The steps and warmup: given, else those of the run being resumed, else (undefined) planned from the budget. */
+function resumedPlan(o: PretrainOptions, saved: SavedPlan) {
+  return {
+    steps: o.steps ?? saved.steps,
+    warmup: o.warmup ?? (o.steps === undefined ? saved.warmup : undefined),
+    plan: o.steps === undefined ? saved.plan ?? null : null,
+  };
+}
+
+/** The budget's clock (a resumed run keeps its own, and its elapsed time) and the length schedule (a resumed run keeps its own: none, for a run saved without one). */
+function resumedClock(o: PretrainOptions, saved: SavedPlan) {
+  const priorSeconds = o.resume ? saved.elapsed ?? 0 : 0;
+  const budgetSeconds = o.budget ?? (o.steps === undefined ? saved.budget : undefined);
+  const clock0 = Date.now();
+  const shortLength = o.resume ? saved.shortLength : o.shortLength;
+  const shortRatio = shortLength ? (o.resume ? saved.shortRatio : o.shortRatio) ?? DEFAULT_SHORT_RATIO : 0;
+  return {
+    budgetSeconds, shortRatio,
+    elapsedSeconds: () => priorSeconds + (Date.now() - clock0) / 1000,
+    ph: { ...o, shortLength: shortRatio > 0 ? shortLength : undefined },
+  };
+}
+
 /** A masked batch's targets: MLM labels, and NSP labels when the objective has NSP. */
 function targetsOf(c: ReturnType<typeof collate>, nsp: boolean): Targets {
   return { mlmLabels: c.mlmLabels, nspLabels: nsp ? c.nspLabels : undefined };
@@ -279,18 +302,8 @@ async function runPretraining(o: PretrainOptions, run: TrainingRun, comm: Commun
   let step = st.step;
   const dtype = model.setTrainingDtype(o.dtype ?? 'fp32');
   run.startMetrics(o.resume ? step : null);
-  // the steps and warmup: given, else those of the run being resumed, else planned from the budget
-  let steps = o.steps ?? saved.steps;
-  let warmup = o.warmup ?? (o.steps === undefined ? saved.warmup : undefined);
-  let plan = o.steps === undefined ? saved.plan ?? null : null;
-  const priorSeconds = o.resume ? saved.elapsed ?? 0 : 0;
-  const budgetSeconds = o.budget ?? (o.steps === undefined ? saved.budget : undefined); // a resumed run keeps its clock
-  const clock0 = Date.now();
-  const elapsedSeconds = () => priorSeconds + (Date.now() - clock0) / 1000;
-  // the length schedule: a resumed run keeps its own (none, for a run saved without one)
-  const shortLength = o.resume ? saved.shortLength : o.shortLength;
-  const shortRatio = shortLength ? (o.resume ? saved.shortRatio : o.shortRatio) ?? DEFAULT_SHORT_RATIO : 0;
-  const ph = { ...o, shortLength: shortRatio > 0 ? shortLength : undefined };
+  let { steps, warmup, plan } = resumedPlan(o, saved);
+  const { budgetSeconds, elapsedSeconds, shortRatio, ph } = resumedClock(o, saved);
   let pos = start;
   const save = () => run.checkpoint(o.out, model, tok, opt, { step, seed: o.seed, data: { ...pos }, steps, warmup, elapsed: elapsedSeconds(), plan, budget: budgetSeconds, shortLength: ph.shortLength, shortRatio }, step);
   const evalSet = o.evalFiles?.length ? await evalInstances(o, sp, isCont, comm.size) : null;

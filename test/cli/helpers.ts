@@ -1,7 +1,9 @@
-// Runs the built CLI (dist/, compiled by `pretest`) as a user would, capturing output and exit code.
+// Runs the built CLI (dist/, compiled by the vitest global setup) as a user would, capturing output and exit code.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { beforeAll } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 export const CLI = join(root, 'dist', 'bin', 'bert-cli.js');
@@ -38,4 +40,14 @@ export function tinyModels(dir: string, opts: { classifier?: boolean } = {}): { 
     if (ft.code !== 0) throw new Error(`tiny fine-tuning failed: ${ft.stderr}`);
   }
   return { pretrained, classifier, corpus, train };
+}
+
+/** A temporary folder with tinyModels in it, made once before a test file's tests: `models()` gives them. */
+export function tinyModelsBeforeAll(prefix: string, opts: { classifier?: boolean } = {}): { dir: string; models: () => ReturnType<typeof tinyModels> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let made: ReturnType<typeof tinyModels> | null = null;
+  beforeAll(() => {
+    made = tinyModels(dir, opts);
+  }, 120_000);
+  return { dir, models: () => made! };
 }

@@ -166,7 +166,7 @@ export async function quickstart(o: QuickstartOptions): Promise<QuickstartResult
     else finish('pretrain-started', ptSettings);
     const r = await pretrain({
       files: [join(out, files[0]), join(out, files[5])], out: ptDir, config: { ...cfg, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }, tokenizer: tok,
-      resume: started, overwrite: true, budget: plan.pretrainBudget, batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmupFraction: 0.01, seed,
+      resume: started, overwrite: !started, budget: plan.pretrainBudget, batchSize: plan.pretrainBatch, lr: plan.pretrainLr, warmupFraction: 0.01, seed,
       shortLength: defaultShortLength(plan.pretrainLength), shortRatio: DEFAULT_SHORT_RATIO, // pretrain's defaults
       dtype: trainingDtype('auto', () => undefined),
       evalFiles: [join(out, files[1]), join(out, files[6])], evalEvery: 'end', evalBatches: 20, saveEvery: 200,

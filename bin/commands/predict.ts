@@ -47,7 +47,7 @@ Examples:
       const writer = new LineWriter(f.output ?? null);
       const undoStop = exitOnStopSignal(() => writer.abort());
       const t0 = Date.now();
-      let n = 0, cut = 0;
+      let n = 0, cut = 0, truncated = 0;
       // a total from the files when their format tells it (lines, records, CoNLL sentences): then a
       // percentage and an ETA; standard input and SQuAD JSON have none
       const total = texts ? texts.length : f.quiet ? null : countInputs(files);
@@ -59,7 +59,7 @@ Examples:
       };
       try {
         const o = {
-          batchSize: f.batchSize, maxLength: f.maxLength, topK: f.topK, columns: columnsOf(f), onCut: () => cut++, onBatch: (k: number) => progress.update(rate(k)),
+          batchSize: f.batchSize, maxLength: f.maxLength, topK: f.topK, columns: columnsOf(f), onCut: () => cut++, onTruncated: (k: number) => (truncated += k), onBatch: (k: number) => progress.update(rate(k)),
           qa: { docStride: f.docStride, maxAnswerLength: f.maxAnswerLength, nBest: f.nBest, nullThreshold: f.nullThreshold },
         };
         // texts typed as arguments: a TAB makes a pair, as in a text file
@@ -77,6 +77,7 @@ Examples:
         undoStop();
       }
       if (cut) progress.log(`${plural(cut, 'line')} longer than ${MAX_LINE_CHARS} characters ${cut === 1 ? 'was' : 'were'} cut there while read (the model uses its first ${model.maxLength(f.maxLength)} tokens)`);
-      progress.done(`predicted ${plural(n, model.unit)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      progress.done(`predicted ${plural(n, model.unit)} in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (truncated ? `; ${truncated} longer than ${model.maxLength(f.maxLength)} tokens, cut there (--max-length)` : ''));
     });
 }

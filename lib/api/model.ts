@@ -153,11 +153,11 @@ export class Model {
    * Predictions for inputs in files ('-' or none: standard input), a chunk at a time: .tsv/.csv/.jsonl
    * records, CoNLL for a tagger, SQuAD JSON for QA, else one text a line (TEXT<TAB>PAIR for pairs).
    */
-  async *predictFiles(files: string[], o: PredictOptions & { onCut?: () => void } = {}): AsyncGenerator<Record<string, unknown>[]> {
+  async *predictFiles(files: string[], o: PredictOptions & { onCut?: () => void; onTruncated?: (n: number) => void } = {}): AsyncGenerator<Record<string, unknown>[]> {
     validateRequest(o, INFERENCE_RULES);
     const f = this.family();
     const t = this.forTask(f, o, 'prediction');
-    for await (const chunk of f.inputs(files, { ...t.ctx, onCut: o.onCut })) {
+    for await (const chunk of f.inputs(files, { ...t.ctx, onCut: o.onCut, onTruncated: o.onTruncated })) {
       const { outputs } = await runBatchesYielding(t.model, f, chunk.examples, { batchSize: t.batchSize, padId: t.padId, labelled: false, onBatch: o.onBatch });
       yield chunk.rows(outputs);
     }

@@ -42,6 +42,8 @@ export interface FamilyContext {
   topK?: number;
   /** called for each input line cut while read (MAX_LINE_CHARS) */
   onCut?: () => void;
+  /** called with how many inputs of a chunk were cut to maxLength tokens (prediction) */
+  onTruncated?: (n: number) => void;
 }
 
 /** A labelled data set, read and encoded. */

@@ -151,10 +151,11 @@ export function columnsOf(pair: boolean, ctx: FamilyContext): Columns {
 
 /** A sequence-level family from its spec: reading, encoding, batching and inputs are the same for all four. */
 export function sequenceFamily(spec: SequenceSpec): TaskFamily<Example, Float32Array, Dataset<Example>, SequenceInput> {
-  const chunk = (src: RecordSource, ctx: FamilyContext, cols: Columns): Chunk<Example, Float32Array> => ({
-    examples: encodeExamples(src, ctx.tokenizer, spec, cols, null, ctx.maxLength).examples,
-    rows: (outs) => outs.map((l) => spec.row(l, ctx.labels ?? [], ctx.topK)),
-  });
+  const chunk = (src: RecordSource, ctx: FamilyContext, cols: Columns): Chunk<Example, Float32Array> => {
+    const e = encodeExamples(src, ctx.tokenizer, spec, cols, null, ctx.maxLength);
+    if (e.truncated) ctx.onTruncated?.(e.truncated);
+    return { examples: e.examples, rows: (outs) => outs.map((l) => spec.row(l, ctx.labels ?? [], ctx.topK)) };
+  };
   return {
     name: spec.task,
     arch: 'BertForSequenceClassification',

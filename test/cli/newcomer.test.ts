@@ -92,12 +92,14 @@ describe('--json and texts as arguments', () => {
     expect(both.stderr).toMatch(/give files or texts, not both/);
   });
 
-  it("predict's progress counts toward the file's total", () => {
+  it("predict's progress counts toward the file's total, and the end says how many texts were cut", () => {
     const file = join(dir, 'many.txt');
-    writeFileSync(file, Array.from({ length: 300 }, (_, i) => `the nation ${i} is here`).join('\n') + '\n');
+    writeFileSync(file, Array.from({ length: 300 }, (_, i) => (i === 7 ? 'the nation is here '.repeat(50) : `the nation ${i} is here`)).join('\n') + '\n');
     const r = runCli(['predict', '--model', m.classifier, file, '--batch-size', '100']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(300);
     expect(r.stderr).toMatch(/predicted \d+\/300 texts \(\d+\.\d%\)/);
+    // and what it cut is said at the end (it was silent)
+    expect(r.stderr).toMatch(/predicted 300 texts in [\d.]+ s; 1 longer than \d+ tokens, cut there \(--max-length\)/);
   });
 });

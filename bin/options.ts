@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../lib/errors.js';
-import { RULES, type Rule } from '../lib/validate.js';
+import { decimal, RULES, type Rule } from '../lib/validate.js';
 import { HF_TASKS } from '../lib/cli/hf-flags.js';
 import { durationSeconds } from '../lib/report/format.js';
 import { TASKS, type Task } from '../lib/tasks/registry.js';
@@ -26,8 +26,8 @@ export function parseNonNegativeInt(value: string): number {
 
 /** A decimal number (1, -0.5, 3e-5): Number() would also take 0x10, 0b1 and '' — none of them a setting anyone means. */
 export function parseNumber(value: string): number {
-  const n = Number(value);
-  if (!/^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  const n = decimal(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
   return n;
 }
 

@@ -4,6 +4,11 @@
 // calls check their requests field by field, naming the flag (--batch-size) the field is.
 import { UsageError } from './errors.js';
 
+/** A decimal number's text (1, -0.5, 3e-5) as a number, else NaN: Number() would also take 0x10, 0b1 and ''. */
+export function decimal(text: string): number {
+  return /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+}
+
 /** A rule: the reason a value is refused ("expected a positive integer"), or null when it is fine. */
 export type Rule = (v: unknown) => string | null;
 

@@ -3,6 +3,7 @@
 // (finetune-defaults.ts), and runs the one fine-tuning loop. Notices come through `onNotice`,
 // progress through `onStep` / `onEval`; an AbortSignal (or `shouldStop`) ends it after the current
 // step with a resumable checkpoint. `bert-cli finetune` is this, parsed and printed.
+import { assertResumeOrOverwrite } from '../train/out-dir.js';
 import { FINETUNE_RULES, validateRequest } from '../validate.js';
 import { DEFAULTS } from '../defaults.js';
 import { pretrainedLength } from '../config.js';
@@ -92,7 +93,7 @@ export async function finetune(r: FinetuneRequest): Promise<FinetuneResult> {
   // under mpirun: this rank's place, and threads shared among the ranks on this machine
   const comm = communicator();
   validateRequest(r, FINETUNE_RULES);
-  if (r.resume && r.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
+  assertResumeOrOverwrite(r); // before anything of out/ is read (a missing last/ would be said first)
   setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});
   const fam = familyByName(r.task);

@@ -3,6 +3,7 @@
 // preset, a config.json, or the checkpoint's) and the dropout, checks the lengths, and runs the
 // pretraining loop (lib/train/pretrain.ts) with the defaults the README measured. `bert-cli
 // pretrain` is this, parsed and printed.
+import { assertResumeOrOverwrite } from '../train/out-dir.js';
 import { PRETRAIN_RULES, RULES, validateRequest } from '../validate.js';
 import { DEFAULTS } from '../defaults.js';
 import { loadConfig, PRESET_NAMES, presetConfig, pretrainedLength, validateConfig, type BertConfig, type PresetName } from '../config.js';
@@ -115,7 +116,7 @@ export async function pretrain(r: PretrainRequest): Promise<PretrainResult> {
   const comm = communicator();
   validateRequest(r, PRETRAIN_RULES);
   if (r.evalEvery !== undefined && r.evalEvery !== 'end' && RULES.positiveInt(r.evalEvery)) throw new UsageError(`--eval-every: expected a positive integer or 'end', got ${String(r.evalEvery)}`);
-  if (r.resume && r.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
+  assertResumeOrOverwrite(r); // before anything of out/ is read (a missing last/ would be said first)
   setThreads(r.threads ?? threadsPerRank(comm));
   const say = r.onNotice ?? (() => {});
   const budget = r.budget === undefined ? undefined : durationSeconds(r.budget);

@@ -112,14 +112,17 @@ function depthOver(v: unknown, max: number): boolean {
  */
 export function presentFile(path: string, what: string): boolean {
   if (existsSync(path)) return true;
-  let link = false;
-  try {
-    link = lstatSync(path).isSymbolicLink();
-  } catch {
-    // not there at all
-  }
-  if (link) throw new BertError(`${what} is a symbolic link to nothing`, { where: path });
+  if (danglingLink(path)) throw new BertError(`${what} is a symbolic link to nothing`, { where: path });
   return false;
+}
+
+/** Whether `path` is a symbolic link whose target is not there. */
+export function danglingLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink() && !existsSync(path);
+  } catch {
+    return false; // not there at all
+  }
 }
 
 /** At most `limit` bytes of a file, read in chunks (a file that grows while read, or a /proc file, stops there). */

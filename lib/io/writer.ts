@@ -5,8 +5,9 @@
 // pipe) is written in place, never replaced; a symlink is followed (as `cp` and `sort -o` do), so
 // the file it points to is what is written; a directory, or a symlink to nothing, is refused before
 // any work.
-import { createWriteStream, lstatSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, realpathSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
+import { danglingLink } from './read.js';
 import { markPartialFile } from '../native.js';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -23,13 +24,7 @@ export function outputTarget(path: string): { mode: 'atomic' | 'direct'; path: s
     st = statSync(path); // follows symlinks
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new BertError(`cannot write (${ioReason(err)})`, { where: path });
-    let link = false;
-    try {
-      link = lstatSync(path).isSymbolicLink();
-    } catch {
-      // neither the path nor a link: a new file in its folder
-    }
-    if (link) throw new BertError('the output is a symbolic link to nothing', { where: path, hint: 'remove the link, or give the path it should point to' });
+    if (danglingLink(path)) throw new BertError('the output is a symbolic link to nothing', { where: path, hint: 'remove the link, or give the path it should point to' });
     return { mode: 'atomic', path };
   }
   if (st.isDirectory()) throw new BertError('the output is a directory', { where: path, hint: 'give a file name inside it' });

@@ -1,5 +1,6 @@
 // regression: a text and a number — one output on the pooled [CLS], mean squared error (HF's
 // problem_type "regression"), scored by Pearson's r. (Two texts and a number is similarity.ts.)
+import { decimal } from '../validate.js';
 import { BertError } from '../errors.js';
 import { pearson, spearman } from './metrics.js';
 import type { Dataset } from './family.js';
@@ -14,7 +15,7 @@ export const scoreSpec: Omit<SequenceSpec, 'task' | 'pair' | 'recognizes'> = {
   label(v: unknown, _ids: Map<string, number>, where: string, column: string) {
     requireLabel(v, column, where);
     // a decimal number (JSON's numbers, or text like 3.5 or 1e-2); Number() would read 0x10 as 16
-    const x = typeof v === 'number' ? v : /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(String(v)) ? Number(v) : NaN;
+    const x = typeof v === 'number' ? v : decimal(String(v));
     if (!Number.isFinite(x)) throw new BertError(`label '${String(v).slice(0, 40)}' is not a decimal number`, { where });
     return x;
   },

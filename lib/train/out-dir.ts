@@ -10,6 +10,11 @@ import { lockDir } from '../io/lock.js';
 /** Files that mean a directory holds a model or a run (a finished one or a checkpoint). */
 const MODEL_FILES = ['model.safetensors', 'training_state.json', join('last', 'training_state.json'), 'pytorch_model.bin'];
 
+/** --resume continues the run in --out, --overwrite starts a new one over it: never both. */
+export function assertResumeOrOverwrite(o: { resume?: boolean; overwrite?: boolean }): void {
+  if (o.resume && o.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
+}
+
 /**
  * Makes `out` ready for a run: refuses a path that is a file, and a directory holding a model unless
  * the run resumes it or `overwrite` is set; with `overwrite`, the old run's resumable state goes, so
@@ -18,7 +23,7 @@ const MODEL_FILES = ['model.safetensors', 'training_state.json', join('last', 't
  */
 export function prepareOutDir(out: string, o: { resume?: boolean; overwrite?: boolean; flag?: string }): () => void {
   const flag = o.flag ?? '--out';
-  if (o.resume && o.overwrite) throw new UsageError('give one of --resume (continue the run in it) and --overwrite (start a new one over it)', { where: '--overwrite' });
+  assertResumeOrOverwrite(o);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${out} is a file, not a directory`, { where: flag });
   makeDir(out);
   // one writer: the lock comes first, and with it the roll-forward of an interrupted commit

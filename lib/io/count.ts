@@ -1,13 +1,19 @@
 // How many inputs files hold, from their format, in one linear pass of 1 MiB reads (no file is held
-// whole): text lines count every line, JSON Lines too, .tsv/.csv their lines after the header,
+// whole; up to 1 GiB of input, about a second here — past it predict shows no total): text lines count every line, JSON Lines too, .tsv/.csv their lines after the header,
 // .conll its sentences (runs of non-empty lines). Null when it cannot be told without parsing:
 // standard input, a SQuAD .json, a .csv whose quoted fields may hold line breaks (a quote seen; TSV
 // has no quoting).
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 
+/** Past this many bytes of input no total is counted: the pass before the first answer would cost seconds. */
+export const MAX_COUNTED_BYTES = 1 << 30;
+
 export function countInputs(files: string[]): number | null {
   if (!files.length) return null;
+  let bytes = 0;
+  for (const f of files) bytes += f !== '-' && existsSync(f) ? statSync(f).size : 0;
+  if (bytes > MAX_COUNTED_BYTES) return null;
   let total = 0;
   for (const file of files) {
     const ext = extname(file).toLowerCase();

@@ -1,5 +1,6 @@
 // Parsers for numeric flags: each throws commander's InvalidArgumentError, which the program
 // reports as a usage error (exit code 2) naming the flag.
+import { AGGREGATIONS, type Aggregation } from '../lib/tasks/entities.js';
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../lib/errors.js';
@@ -57,6 +58,12 @@ export function parseDtype(value: string): 'fp32' | 'bf16' | 'int8' {
 }
 
 /** fine-tuning's --dtype: fp32 or bf16 (int8 is for inference: a model trained in it would not learn). */
+/** predict's --aggregation-strategy: one of HF's token-classification strategies. */
+export function parseAggregation(value: string): Aggregation {
+  if (!(AGGREGATIONS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${AGGREGATIONS.join(', ')}, got '${value}'`);
+  return value as Aggregation;
+}
+
 export function parseFinetuneDtype(value: string): 'fp32' | 'bf16' {
   if (value !== 'fp32' && value !== 'bf16') throw new InvalidArgumentError(`expected fp32 or bf16, got '${value}'${value === 'int8' ? ' (int8 is for predict, eval and embed)' : ''}`);
   return value;

@@ -48,6 +48,23 @@ export const DEFAULTS = {
     /** seconds of work between saves of the resumable last/ when --save-every does not say */
     saveEverySeconds: 300,
   },
+  /** a tagger given raw text: entities merged as HF's token-classification pipeline's
+   *  aggregation_strategy (HF's own default is none, one entity per token; simple is the first that
+   *  merges pieces and B-/I- tags into entities), and long texts read in windows sharing this many tokens */
+  tag: { aggregation: 'simple' as const, stride: 32 },
+  /** bert-cli serve (text-embeddings-inference's defaults where TEI has the setting) */
+  serve: {
+    host: '127.0.0.1',
+    port: 8080,
+    /** padded tokens in one forward pass: TEI's 16384 is a GPU's; on two CPU cores base takes ~1 s for 2048 */
+    maxBatchTokens: 2048,
+    maxConcurrentRequests: 512,
+    maxClientBatchSize: 32,
+    /** bytes of a request body */
+    maxBody: 2 * 1024 * 1024,
+    /** seconds SIGTERM waits for in-flight requests */
+    drainTimeout: 30,
+  },
   /** question answering's windows and answers (run_qa.py's), at 384 tokens and more */
   qa: { maxLength: 384, docStride: 128, maxQueryLength: 64, maxAnswerLength: 30, nBest: 20, nullThreshold: 0 },
 } as const;

@@ -23,3 +23,5 @@ export { Vocab } from './tokenizer/vocab.js';
 export { trainWordPiece, WordCounter } from './tokenizer/trainer.js';
 export { presetConfig, validateConfig, loadConfig, countParameters, PRESET_NAMES } from './config.js';
 export type { BertConfig, PresetName } from './config.js';
+export { AGGREGATIONS } from './tasks/entities.js';
+export type { Aggregation, Entity, EntityGroup, TokenEntity } from './tasks/entities.js';

@@ -7,9 +7,10 @@ import { LineWriter } from '../../lib/io/writer.js';
 import { Eta, plural, Progress } from '../progress.js';
 import { countInputs } from '../../lib/io/count.js';
 import { exitOnStopSignal } from '../signals.js';
-import { columnOptions, columnsOf, engineOptions, parseNumber, parsePositiveInt, textsOrFiles } from '../options.js';
+import { columnOptions, columnsOf, engineOptions, parseAggregation, parseNumber, parsePositiveInt, textsOrFiles } from '../options.js';
+import { AGGREGATIONS, type Aggregation } from '../../lib/tasks/entities.js';
 
-interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number }
+interface Flags { model: string; dtype: 'fp32' | 'bf16' | 'int8'; output?: string; batchSize: number; maxLength?: number; topK?: number; textColumn?: string; textPairColumn?: string; threads?: number; quiet?: boolean; docStride?: number; maxAnswerLength: number; nBest: number; nullThreshold: number; aggregationStrategy: Aggregation; stride?: number }
 
 export function predictCommand(): Command {
   const c = new Command('predict')
@@ -24,12 +25,15 @@ export function predictCommand(): Command {
     .option('--doc-stride <n>', `qa: context tokens shared by consecutive windows (default: as fine-tuned, else ${DEFAULTS.qa.docStride})`, parsePositiveInt)
     .option('--max-answer-length <n>', 'qa: longest answer in tokens', parsePositiveInt, DEFAULTS.qa.maxAnswerLength)
     .option('--n-best <n>', 'qa: start and end candidates per window', parsePositiveInt, DEFAULTS.qa.nBest)
-    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, DEFAULTS.qa.nullThreshold))
+    .option('--null-threshold <x>', 'qa (SQuAD v2 models): answer nothing when "no answer" beats the best span by more than this', parseNumber, DEFAULTS.qa.nullThreshold)
+    .option('--aggregation-strategy <s>', `tag: how entities are merged from word pieces and B-/I- tags, as HF's pipeline: ${AGGREGATIONS.join(', ')}`, parseAggregation, DEFAULTS.tag.aggregation)
+    .option('--stride <n>', `tag: tokens shared by consecutive windows of a text longer than --max-length (default ${DEFAULTS.tag.stride}, at most half a window)`, parsePositiveInt))
     .option('--quiet', 'no progress')
     .option('--json', 'JSON Lines on stdout (always the output; accepted so scripts can pass it to every command)')
     .addHelpText('after', `
 Output per task: classify/pair {"label","score","scores":{label: prob},"logits":[…]}; regression {"score"};
-multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…]} (input: one sentence a line, or CoNLL);
+multilabel {"labels":[…],"scores":{…}}; tag {"words":[…],"tags":[…],"entities":[{"entity_group","score","word","start","end"}]}
+(input: a text a line, tagged whole in windows, entities' start/end index the line; or CoNLL: words and tags only);
 choice {"choice","scores":[…]} (input: .tsv/.csv/.jsonl with sent1, sent2, ending0…);
 qa {"id","answer","score","start","end"} (input: SQuAD JSON, or JSON Lines {"id","question","context"}; start/end are
 character offsets in the context, end exclusive; an empty answer is "no answer" for SQuAD v2 models).
@@ -61,6 +65,7 @@ Examples:
         const o = {
           batchSize: f.batchSize, maxLength: f.maxLength, topK: f.topK, columns: columnsOf(f), onCut: () => cut++, onTruncated: (k: number) => (truncated += k), onBatch: (k: number) => progress.update(rate(k)),
           qa: { docStride: f.docStride, maxAnswerLength: f.maxAnswerLength, nBest: f.nBest, nullThreshold: f.nullThreshold },
+          tag: { aggregation: f.aggregationStrategy, stride: f.stride },
         };
         // texts typed as arguments: a TAB makes a pair, as in a text file
         const typed = texts?.map((t) => (t.includes('\t') ? t.split('\t', 2) : t));

@@ -21,6 +21,7 @@ import { evaluate } from '../train/evaluate.js';
 import type { AnyFamily, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
 import { family as familyByName, familyOfConfig, maxLengthOfConfig, type Task } from '../tasks/registry.js';
 import type { QaPrediction } from '../tasks/qa.js';
+import type { Aggregation, Entity } from '../tasks/entities.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 
 export interface LoadOptions {
@@ -42,6 +43,8 @@ export interface PredictOptions {
   topK?: number;
   /** qa: window and answer settings */
   qa?: QaFlags;
+  /** tag, raw text: aggregation strategy (HF's: none, simple, first, average, max; default simple) and the tokens windows share */
+  tag?: { aggregation?: Aggregation; stride?: number };
   /** columns of .tsv/.csv/.jsonl inputs (predictFiles, evaluate) */
   columns?: Partial<Columns>;
   /** after each batch: how many of this call's examples are done */
@@ -58,7 +61,8 @@ export interface EvaluateOptions extends PredictOptions {
 export interface ClassPrediction { label: string; score: number; scores: Record<string, number>; logits: number[] }
 export interface ScorePrediction { score: number }
 export interface MultilabelPrediction { labels: string[]; scores: Record<string, number> }
-export interface TagPrediction { words: string[]; tags: (string | null)[] }
+/** tag: the words and their tags; for a raw text also its entities (offsets into the text) */
+export interface TagPrediction { words: string[]; tags: (string | null)[]; entities?: Entity[] }
 export interface ChoicePrediction { choice: number; scores: number[] }
 export type Prediction = ClassPrediction | ScorePrediction | MultilabelPrediction | TagPrediction | ChoicePrediction | QaPrediction;
 
@@ -129,7 +133,7 @@ export class Model {
     const m = this.use(f.arch, (l) => requireTaskHead(l, f.name, this.dir));
     const batchSize = o.batchSize ?? DEFAULTS.inferenceBatchSize, maxLength = maxLengthOfConfig(this.config, o.maxLength);
     assertMemoryFits(this.config, batchSize, maxLength, { training: false, bf16: m.dtype === 'bf16', int8: m.dtype === 'int8', what });
-    const ctx: FamilyContext = { tokenizer: m.tokenizer, maxLength, config: this.config, labels: this.labels, columns: o.columns, qa: o.qa, topK: o.topK, skipBad: o.skipBad };
+    const ctx: FamilyContext = { tokenizer: m.tokenizer, maxLength, config: this.config, labels: this.labels, columns: o.columns, qa: o.qa, tag: o.tag, topK: o.topK, skipBad: o.skipBad };
     return { ...m, ctx, batchSize, padId: m.tokenizer.vocab.special('[PAD]') };
   }
 

@@ -8,6 +8,7 @@ import type { BertConfig } from '../config.js';
 import type { Architecture, StepResult, Targets } from '../model/bert.js';
 import type { Batch } from '../model/encoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { Aggregation } from './entities.js';
 
 /** Which fields of a record hold the texts and the label (TSV/CSV header names, JSON keys). */
 export interface Columns {
@@ -36,6 +37,8 @@ export interface FamilyContext {
   skipBad?: boolean;
   columns?: Partial<Columns>;
   qa?: QaFlags;
+  /** tag, raw text: how entities are merged and how many tokens consecutive windows share */
+  tag?: { aggregation?: Aggregation; stride?: number };
   /** tag: every piece of a word carries its tag in training (HF's label_all_tokens), not only the first */
   labelAllTokens?: boolean;
   /** prediction rows: only the k most likely labels in "scores" */

@@ -5,7 +5,8 @@
 // ignored, −100; with labelAllTokens, HF's label_all_tokens, they carry the word's tag, B- as I-),
 // and predictions are read back from the first pieces. Entity-level precision,
 // recall and F1 follow conlleval/seqeval's default chunking of IOB tags.
-import { DEFAULT_MAX_LENGTH } from '../defaults.js';
+import { DEFAULT_MAX_LENGTH, DEFAULTS } from '../defaults.js';
+import { textEntities, textWindows } from './entities.js';
 import { extname } from 'node:path';
 import { BertError } from '../errors.js';
 import { readLines } from '../io/lines.js';
@@ -20,6 +21,8 @@ import { labelConfig } from './sequence.js';
 
 export interface TaggedSentence {
   words: string[];
+  /** a raw text to tag whole (prediction): tokenized with offsets, read in windows, entities found */
+  text?: string;
   tags: string[] | null;
   file: string;
   line: number;
@@ -103,9 +106,9 @@ export async function* streamTagged(path: string, size: number, opts: { skipBad?
   if (p.sentences.length) yield p.sentences.splice(0);
 }
 
-/** Plain text lines (one sentence a line) as unlabelled sentences, words split on whitespace. */
+/** Plain text lines (one text a line) as raw texts to tag whole. */
 export function sentencesFromLines(lines: { text: string; file: string; line: number }[]): TaggedSentence[] {
-  return lines.map((l) => ({ words: l.text.split(/\s+/).filter(Boolean), tags: null, file: l.file, line: l.line }));
+  return lines.map((l) => ({ words: [], text: l.text, tags: null, file: l.file, line: l.line }));
 }
 
 export function tagNames(sents: TaggedSentence[]): string[] {
@@ -244,11 +247,18 @@ const isIob = (labels: string[]) => labels.some((l) => /^[BIES]-/.test(l));
 /** A sentence to tag: its words, or a text split on whitespace. */
 export type TagInput = string | string[];
 
+/** Each word's tag id: its first piece's argmax of an example's logits ([tokens × labels]); −1 for a word cut by the max length. */
+export function wordTags(x: TagExample, logits: Float32Array): Int32Array {
+  const L = logits.length / x.ids.length;
+  return Int32Array.from(x.firstPiece, (t) => (t < 0 ? -1 : argmax(logits, t * L, (t + 1) * L)));
+}
+
 /**
  * tag: a label per word from the token at its first piece (HF's BertForTokenClassification); the
- * prediction for a word is its first piece's argmax (−1: the word was cut by the max length).
+ * prediction for a word is its first piece's argmax. An example's output is its tokens' logits
+ * ([tokens × labels]), which a raw text's entities need whole.
  */
-export const tag: TaskFamily<TagExample, Int32Array, Dataset<TagExample>, TagInput> = {
+export const tag: TaskFamily<TagExample, Float32Array, Dataset<TagExample>, TagInput> = {
   name: 'tag',
   arch: 'BertForTokenClassification',
   unit: 'sentence',
@@ -271,12 +281,12 @@ export const tag: TaskFamily<TagExample, Int32Array, Dataset<TagExample>, TagInp
   },
   outputs(r, xs, batch) {
     const L = r.logits!.length / (batch.B * batch.T);
-    return xs.map((x, j) => Int32Array.from(x.firstPiece, (t) => (t < 0 ? -1 : argmax(r.logits!, (j * batch.T + t) * L, (j * batch.T + t + 1) * L))));
+    return xs.map((x, j) => r.logits!.slice(j * batch.T * L, (j * batch.T + x.ids.length) * L));
   },
   score(outputs, data) {
     // words cut by the max length are scored as 'O' on both sides
     const name = (k: number) => (k < 0 ? 'O' : data.labels[k]);
-    const pred = outputs.map((p) => Array.from(p, name));
+    const pred = outputs.map((p, i) => Array.from(wordTags(data.examples[i], p), name));
     const gold = data.examples.map((x) => Array.from(x.firstPiece, (t) => (t < 0 ? 'O' : data.labels[x.labels![t]])));
     const m = taggingMetrics(gold, pred);
     return { score: isIob(data.labels) ? m.f1 : m.token_accuracy, metrics: { ...m } };
@@ -289,13 +299,53 @@ export const tag: TaskFamily<TagExample, Int32Array, Dataset<TagExample>, TagInp
     });
     for await (const sents of stream) yield tagChunk(sents, ctx);
   },
-  values: (xs, ctx) => tagChunk(xs.map((x, i) => ({ words: typeof x === 'string' ? x.split(/\s+/).filter(Boolean) : x.map(String), tags: null, file: 'input', line: i })), ctx),
+  values: (xs, ctx) => tagChunk(xs.map((x, i) => {
+    if (typeof x === 'string') return { words: [], text: x, tags: null, file: 'input', line: i };
+    if (!Array.isArray(x)) throw new BertError(`a tagger takes a text or a list of words, not ${x === null ? 'null' : typeof x}`, { where: `inputs[${i}]` });
+    return { words: x.map(String), tags: null, file: 'input', line: i };
+  }), ctx),
 };
 
-function tagChunk(sents: TaggedSentence[], ctx: FamilyContext): Chunk<TagExample, Int32Array> {
+/**
+ * Sentences given as words → {words, tags}; raw texts → {words, tags, entities}: the text is
+ * tokenized whole and read in windows (entities.ts), each token taking its logits from the window
+ * where it has the most context on both sides, each word its first piece's tag.
+ */
+function tagChunk(sents: TaggedSentence[], ctx: FamilyContext): Chunk<TagExample, Float32Array> {
   const labels = ctx.labels ?? [];
+  const tok = ctx.tokenizer, cls = tok.vocab.special('[CLS]'), sep = tok.vocab.special('[SEP]');
+  const strategy = ctx.tag?.aggregation ?? DEFAULTS.tag.aggregation;
+  const stride = ctx.tag?.stride ?? Math.min(DEFAULTS.tag.stride, Math.floor((ctx.maxLength - 2) / 2));
+  const examples: TagExample[] = [];
+  const plan = sents.map((s) => {
+    const first = examples.length;
+    if (s.text === undefined) {
+      examples.push({ ...encodeTagged([s], tok, null, ctx.maxLength).examples[0], index: first });
+      return { first, text: null };
+    }
+    const p = tok.pieces(s.text), windows = textWindows(p, cls, sep, ctx.maxLength, stride);
+    for (const w of windows) examples.push({ ids: w.ids, typeIds: w.typeIds, labels: null, firstPiece: new Int32Array(0), index: examples.length });
+    return { first, text: s.text, p, windows };
+  });
+  const name = (k: number) => (k < 0 ? null : labels[k]);
   return {
-    examples: encodeTagged(sents, ctx.tokenizer, null, ctx.maxLength).examples,
-    rows: (outs) => outs.map((p, i) => ({ words: sents[i].words, tags: Array.from(p, (k) => (k < 0 ? null : labels[k])) })),
+    examples,
+    rows: (outs) => plan.map((q, i) => {
+      if (q.text === null) return { words: sents[i].words, tags: Array.from(wordTags(examples[q.first], outs[q.first]), name) };
+      const logits = q.windows!.map((_, k) => outs[q.first + k]);
+      const L = labels.length, p = q.p!, words: string[] = [], tags: (string | null)[] = [];
+      let k = 0;
+      for (let j = 0; j < p.ids.length; j++) {
+        if (j > 0 && p.words[j] === p.words[j - 1]) continue;
+        let end = j;
+        while (end + 1 < p.ids.length && p.words[end + 1] === p.words[j]) end++;
+        words.push(q.text.slice(p.offsets[2 * j], p.offsets[2 * end + 1]));
+        // the window where piece j has the most context: the largest distance to either edge
+        while (k + 1 < q.windows!.length && q.windows![k + 1].from <= j && Math.min(j - q.windows![k + 1].from, q.windows![k + 1].to - 1 - j) > Math.min(j - q.windows![k].from, q.windows![k].to - 1 - j)) k++;
+        const t = j - q.windows![k].from + 1;
+        tags.push(labels[argmax(logits[k], t * L, (t + 1) * L)]);
+      }
+      return { words, tags, entities: textEntities(q.text, p, q.windows!, logits, labels, tok, strategy) };
+    }),
   };
 }

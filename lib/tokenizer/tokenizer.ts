@@ -252,14 +252,19 @@ export class Tokenizer {
       if (t === undefined) throw new BertError(`token id ${id} is outside the vocabulary of ${this.vocab.size}`);
       tokens.push(t);
     }
-    let s = '';
-    tokens.forEach((t, i) => {
-      if (i > 0 && t.startsWith('##')) s += t.slice(2);
-      else s += (i > 0 ? ' ' : '') + t;
-    });
-    return s
-      .replaceAll(' .', '.').replaceAll(' ?', '?').replaceAll(' !', '!').replaceAll(' ,', ',')
-      .replaceAll(" ' ", "'").replaceAll(" n't", "n't").replaceAll(" 'm", "'m").replaceAll(' do not', " don't")
-      .replaceAll(" 's", "'s").replaceAll(" 've", "'ve").replaceAll(" 're", "'re");
+    return tokensToString(tokens);
   }
+}
+
+/** Tokens → text as HF's WordPiece decoder (convert_tokens_to_string): joined by spaces, "##" pieces glued to the one before, then the cleanup of spaces before punctuation and contractions. */
+export function tokensToString(tokens: readonly string[]): string {
+  let s = '';
+  tokens.forEach((t, i) => {
+    if (i > 0 && t.startsWith('##')) s += t.slice(2);
+    else s += (i > 0 ? ' ' : '') + t;
+  });
+  return s
+    .replaceAll(' .', '.').replaceAll(' ?', '?').replaceAll(' !', '!').replaceAll(' ,', ',')
+    .replaceAll(" ' ", "'").replaceAll(" n't", "n't").replaceAll(" 'm", "'m").replaceAll(' do not', " don't")
+    .replaceAll(" 's", "'s").replaceAll(" 've", "'ve").replaceAll(" 're", "'re");
 }

@@ -109,7 +109,12 @@ describe('tag end to end', () => {
     expect(JSON.parse(r.stdout).best.score).toBeGreaterThan(0.9); // entity F1
     const p = runCli(['predict', '--model', out, '--quiet'], { input: 'alice smith went to rome\n' });
     expect(p.code).toBe(0);
-    expect(JSON.parse(p.stdout)).toEqual({ words: ['alice', 'smith', 'went', 'to', 'rome'], tags: ['B-PER', 'I-PER', 'O', 'O', 'B-LOC'] });
+    const row = JSON.parse(p.stdout);
+    expect(row).toMatchObject({ words: ['alice', 'smith', 'went', 'to', 'rome'], tags: ['B-PER', 'I-PER', 'O', 'O', 'B-LOC'] });
+    // a text line is tagged whole: its entities (aggregation simple) slice the line
+    expect(row.entities.map((e: { entity_group: string; start: number; end: number }) => [e.entity_group, 'alice smith went to rome'.slice(e.start, e.end)])).toEqual([['PER', 'alice smith'], ['LOC', 'rome']]);
+    const first = runCli(['predict', '--model', out, '--quiet', '--aggregation-strategy', 'none'], { input: 'alice smith went to rome\n' });
+    expect(JSON.parse(first.stdout).entities.map((e: { entity: string }) => e.entity)).toEqual(['B-PER', 'I-PER', 'B-LOC']);
     const e = runCli(['eval', '--model', out, dev]);
     expect(e.code).toBe(0);
     const m = JSON.parse(e.stdout);

@@ -14,6 +14,7 @@ import { evalCommand } from './commands/eval.js';
 import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { quickstartCommand } from './commands/quickstart.js';
+import { serveCommand } from './commands/serve.js';
 import { loadSpinner, stopAllProgress } from './progress.js';
 import { hfFlagHintFor } from '../lib/cli/hf-flags.js';
 import { packageVersion } from '../lib/native.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(embedCommand());
   program.addCommand(fillMaskCommand());
+  program.addCommand(serveCommand());
   program.addCommand(exportCommand());
   program.addCommand(datasetCommand());
   program.addCommand(infoCommand());

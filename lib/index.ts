@@ -25,3 +25,5 @@ export { presetConfig, validateConfig, loadConfig, countParameters, PRESET_NAMES
 export type { BertConfig, PresetName } from './config.js';
 export { AGGREGATIONS } from './tasks/entities.js';
 export type { Aggregation, Entity, EntityGroup, TokenEntity } from './tasks/entities.js';
+export { serve } from './serve/server.js';
+export type { ServeOptions, Server } from './serve/server.js';

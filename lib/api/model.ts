@@ -18,7 +18,7 @@ import { fillMask, type FillCandidate } from '../model/fill-mask.js';
 import { assertMemoryFits } from '../model/memory.js';
 import { padBatch, runBatchesYielding } from '../tasks/batching.js';
 import { evaluate } from '../train/evaluate.js';
-import type { AnyFamily, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
+import type { AnyFamily, Chunk, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
 import { family as familyByName, familyOfConfig, maxLengthOfConfig, type Task } from '../tasks/registry.js';
 import type { QaPrediction } from '../tasks/qa.js';
 import type { Aggregation, Entity } from '../tasks/entities.js';
@@ -199,15 +199,64 @@ export class Model {
     validateRequest(o, INFERENCE_RULES);
     const st = this.sentenceEmbedding;
     o = { ...o, maxLength: o.maxLength ?? st?.maxLength, normalize: o.normalize ?? st?.normalize };
-    const pooling = o.pooling ?? st?.pooling ?? 'cls';
-    const m = this.use('BertModel', (l) => {
-      if (pooling === 'pooler' && l.initialized.some((n) => n.startsWith('bert.pooler.') || n.startsWith('pooler.'))) throw new BertError('the model has no trained pooler', { where: this.dir, hint: 'use pooling cls or mean' });
-    });
+    const pooling = this.pooling(o.pooling);
+    const m = this.encoderFor(pooling);
     const out: Float32Array[] = [];
     for (const b of this.encodeBatches(m.tokenizer, inputs, o)) {
       for (const v of embedBatch(m.model, b.batch, pooling) as Float32Array[]) out.push(o.normalize ? unitLength(v) : v);
     }
     return out;
+  }
+
+  /** The pooling an embedding takes: as asked, else the sentence-transformers directory's, else cls. */
+  pooling(asked?: Exclude<Pooling, 'tokens'>): Exclude<Pooling, 'tokens'> {
+    return asked ?? this.sentenceEmbedding?.pooling ?? 'cls';
+  }
+
+  /** Tokens per embedded text when no option says: sentence_bert_config.json's max_seq_length, else 128 (as embed). */
+  get embedLength(): number {
+    const st = this.sentenceEmbedding?.maxLength;
+    return st !== undefined ? maxLengthOfConfig(this.config, st) : Math.min(DEFAULT_MAX_LENGTH, this.config.max_position_embeddings);
+  }
+
+  private encoderFor(pooling: Pooling) {
+    return this.use('BertModel', (l) => {
+      if (pooling === 'pooler' && l.initialized.some((n) => n.startsWith('bert.pooler.') || n.startsWith('pooler.'))) throw new BertError('the model has no trained pooler', { where: this.dir, hint: 'use pooling cls or mean' });
+    });
+  }
+
+  /** The vectors of texts already encoded (ids with [CLS]/[SEP]), one forward pass, not normalized: the server's batches. */
+  embedEncoded(xs: { ids: Int32Array; typeIds: Int32Array }[], pooling: Exclude<Pooling, 'tokens'>): Float32Array[] {
+    const m = this.encoderFor(pooling);
+    return embedBatch(m.model, padBatch(xs, m.tokenizer.vocab.special('[PAD]')), pooling) as Float32Array[];
+  }
+
+  /** Inputs given as values, encoded for the model's family, its weights not loaded: with `forward`, predict in two halves (the server batches between them). */
+  encodeInputs(inputs: unknown[], o: PredictOptions & { onTruncated?: (n: number) => void } = {}): Chunk<unknown, unknown> {
+    validateRequest(o, INFERENCE_RULES);
+    const f = this.family();
+    const ctx: FamilyContext = { tokenizer: this.tokenizer, maxLength: maxLengthOfConfig(this.config, o.maxLength), config: this.config, labels: this.labels, qa: o.qa, tag: o.tag, topK: o.topK, onTruncated: o.onTruncated };
+    return f.values(inputs, ctx);
+  }
+
+  /** Tokens in an encoded example of the model's family (what a batch is padded to). */
+  exampleLength(e: unknown): number {
+    return this.family().length(e);
+  }
+
+  /** One forward pass over examples from encodeInputs: each one's outputs, for the chunk's rows. */
+  forward(examples: unknown[]): unknown[] {
+    const f = this.family();
+    const t = this.forTask(f, {}, 'prediction');
+    const { batch } = f.collate(examples, t.padId, false);
+    return f.outputs(t.model.step(batch, null, { training: false }), examples, batch);
+  }
+
+  /** Loads (maps) the weights a use needs now, with its checks, instead of at the first call. */
+  prepare(use: 'predict' | 'embed' | 'fill-mask', pooling?: Exclude<Pooling, 'tokens'>): InferenceDtype {
+    if (use === 'predict') return this.forTask(this.family(), {}, 'prediction').dtype;
+    if (use === 'embed') return this.encoderFor(this.pooling(pooling)).dtype;
+    return this.maskedLm().dtype;
   }
 
   /** Every token's vector, [CLS] and [SEP] included, with the tokens. */
@@ -236,9 +285,13 @@ export class Model {
   async fillMask(text: string, o: { topK?: number } = {}): Promise<FillCandidate[][]> {
     if (typeof text !== 'string') throw new BertError(`fillMask takes a text, not ${text === null ? 'null' : typeof text}`, { where: 'text' });
     validateRequest(o, INFERENCE_RULES);
-    const m = this.use('BertForMaskedLM', (l) => {
+    const m = this.maskedLm();
+    return fillMask(m.model, m.tokenizer, text, o.topK ?? DEFAULTS.topK);
+  }
+
+  private maskedLm() {
+    return this.use('BertForMaskedLM', (l) => {
       if (l.initialized.some((n) => n.startsWith('cls.predictions'))) throw new BertError('the model has no MLM head (cls.predictions.*)', { where: this.dir, hint: 'use a pretrained model, not a fine-tuned classifier' });
     });
-    return fillMask(m.model, m.tokenizer, text, o.topK ?? DEFAULTS.topK);
   }
 }

@@ -20,6 +20,7 @@ import { benchPredict } from './predict.js';
 import { benchOnnx } from './onnx.js';
 import { benchInt8 } from './int8.js';
 import { benchMpi } from './mpi.js';
+import { benchServe } from './serve.js';
 import { printTable } from './table.js';
 import { peakRssMiB } from './timing.js';
 
@@ -91,6 +92,12 @@ if (want('predict')) {
   const r = await benchPredict({ quick });
   printTable('bert-cli predict end to end on SpamAssassin e-mails (peak RSS flat as the input grows: predict streams)', r.rows);
   results.predict = r.raw;
+}
+if (want('serve')) {
+  const soakArg = args.indexOf('--soak');
+  const r = await benchServe({ quick, soakSeconds: soakArg >= 0 ? Number(args[soakArg + 1]) : undefined });
+  printTable('bert-cli serve under load (autocannon) beside fastify + transformers.js, POST /v1/embeddings, one e-mail per request', r.rows);
+  results.serve = r.raw;
 }
 if (want('mpi')) {
   const r = benchMpi({ quick });

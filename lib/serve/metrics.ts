@@ -12,6 +12,7 @@ export class Metrics {
   readonly batchTokens = new Histogram({ name: 'bert_cli_batch_tokens', help: 'padded tokens per forward pass', buckets: [16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384], registers: [this.registry] });
   readonly compute = new Histogram({ name: 'bert_cli_batch_duration_seconds', help: 'time of one forward pass', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   readonly waiting = new Gauge({ name: 'bert_cli_queue_depth', help: 'inputs waiting for a batch', registers: [this.registry] });
+  readonly active = new Gauge({ name: 'bert_cli_requests_active', help: 'requests accepted and not yet answered', registers: [this.registry] });
   readonly tokens = new Counter({ name: 'bert_cli_tokens_total', help: 'tokens of the inputs processed', registers: [this.registry] });
 
   constructor() {

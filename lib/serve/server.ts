@@ -50,6 +50,8 @@ export interface ServeOptions {
   headersTimeout?: number;
   /** false: build the app without opening a port (app.inject, or mount `plugin` in your own fastify) */
   listen?: boolean;
+  /** aborted (wire it to SIGINT/SIGTERM): the server drains, as close() */
+  signal?: AbortSignal;
 }
 
 /** A served model as the main thread holds it: its tokenizer and config (the weights are the engine thread's). */
@@ -192,6 +194,10 @@ export async function serve(o: ServeOptions): Promise<Server> {
     await app.ready();
   }
   server.startSeconds = (performance.now() - t0) / 1000;
+  if (o.signal) {
+    if (o.signal.aborted) await server.close();
+    else o.signal.addEventListener('abort', () => void server.close(), { once: true });
+  }
   return server;
 }
 
@@ -214,12 +220,8 @@ function guard(app: FastifyInstance, s: ServerState): void {
     if (s.active >= s.limits.maxConcurrentRequests) {
       return sendError(reply, new HttpError(429, `the server is answering ${s.active} requests, its limit (--max-concurrent-requests); retry shortly`, null, { 'retry-after': '1' }));
     }
-    s.active++;
-    let counted = true;
-    reply.raw.once('close', () => {
-      if (counted) s.active--;
-      counted = false;
-    });
+    s.metrics.active.set(++s.active);
+    reply.raw.once('close', () => s.metrics.active.set(--s.active));
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';

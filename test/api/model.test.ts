@@ -45,7 +45,7 @@ describe('library predict is the CLI\'s predict', () => {
     ['multilabel', 'text\tlabel\n' + Array.from({ length: 12 }, (_, i) => `${w(i)} ${w(i + 2)}\t${['p', 'q', 'p,q'][i % 3]}`).join('\n') + '\n',
       'text\n' + [5, 6].map((i) => w(i)).join('\n') + '\n', [5, 6].map((i) => w(i))],
     ['tag', Array.from({ length: 8 }, (_, i) => `${w(i)}\tN\n${w(i + 1)}\tV\n${w(i + 2)}\tN\n`).join('\n'),
-      `${w(1)} ${w(2)} ${w(3)}\n${w(4)} ${w(5)}\n`, [`${w(1)} ${w(2)} ${w(3)}`, [w(4), w(5)]]],
+      `${w(1)} ${w(2)} ${w(3)}\n${w(4)} ${w(5)}\n`, [`${w(1)} ${w(2)} ${w(3)}`, `${w(4)} ${w(5)}`]],
     ['qa', JSON.stringify({ data: [{ paragraphs: [{ context: 'the war and the peace of the nation', qas: Array.from({ length: 6 }, (_, i) => ({ id: `q${i}`, question: `what of ${w(i)}`, answers: [{ text: 'peace', answer_start: 16 }] })) }] }] }),
       '{"id":"a","question":"what of the nation","context":"the law and the trade of the people"}\n', [{ id: 'a', question: 'what of the nation', context: 'the law and the trade of the people' }]],
     ['choice', 'sent1\tsent2\tending0\tending1\tlabel\n' + Array.from({ length: 8 }, (_, i) => `${w(i)}\tthe\t${w(i + 1)}\t${w(i + 2)}\t${i % 2}`).join('\n') + '\n',

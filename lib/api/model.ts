@@ -16,7 +16,7 @@ import { embedBatch, unitLength, type Pooling } from '../model/embed.js';
 import type { InferenceDtype } from '../model/encoder.js';
 import { fillMask, type FillCandidate } from '../model/fill-mask.js';
 import { assertMemoryFits } from '../model/memory.js';
-import { padBatch, runBatchesYielding } from '../tasks/batching.js';
+import { padBatch, runBatch, runBatchesYielding } from '../tasks/batching.js';
 import { evaluate } from '../train/evaluate.js';
 import type { AnyFamily, Chunk, Columns, FamilyContext, QaFlags } from '../tasks/family.js';
 import { family as familyByName, familyOfConfig, maxLengthOfConfig, type Task } from '../tasks/registry.js';
@@ -248,8 +248,7 @@ export class Model {
   forward(examples: unknown[]): unknown[] {
     const f = this.family();
     const t = this.forTask(f, {}, 'prediction');
-    const { batch } = f.collate(examples, t.padId, false);
-    return f.outputs(t.model.step(batch, null, { training: false }), examples, batch);
+    return runBatch(t.model, f, examples, t.padId, false).outputs;
   }
 
   /** Loads (maps) the weights a use needs now, with its checks, instead of at the first call. */

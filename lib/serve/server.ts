@@ -205,8 +205,8 @@ export async function serve(o: ServeOptions): Promise<Server> {
 function guard(app: FastifyInstance, s: ServerState): void {
   const key = s.apiKey ? createHash('sha256').update(s.apiKey).digest() : null;
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0];
-    if (path === '/health') return;
+    // /health is open (the route's own path, so that a prefix a mounting app gives keeps it open)
+    if (req.routeOptions.url?.endsWith('/health')) return;
     // (no Connection: close: a socket closed with the body unread resets, and the client would see
     // ECONNRESET instead of this answer)
     if (s.draining) return sendError(reply, new HttpError(503, 'the server is shutting down', null, { 'retry-after': '1' }));

@@ -1,6 +1,7 @@
 // The one way examples go through a model outside training: sorted by length (least padding),
 // collated by their family, one forward pass per batch that gives the loss (when labelled) and the
-// logits together, and each example's outputs scattered back to input order.
+// logits together, and each example's outputs scattered back to input order. The server's batcher
+// (lib/serve/batcher.ts) forms its batches across requests and runs each through runBatch.
 import type { BertForTask } from '../model/bert.js';
 import type { Batch } from '../model/encoder.js';
 import { native } from '../native.js';
@@ -32,6 +33,13 @@ export interface BatchRun<O> {
   outputs: O[];
 }
 
+/** One forward pass over one batch of a family's examples: the loss (NaN unlabelled) and each example's outputs, in the batch's order. */
+export function runBatch<E, O>(model: BertForTask, family: AnyFamily, xs: E[], padId: number, labelled: boolean): { loss: number; outputs: O[] } {
+  const { batch, targets } = family.collate(xs, padId, labelled);
+  const r = model.step(batch, labelled ? targets : null, { training: false });
+  return { loss: labelled ? r.loss : NaN, outputs: family.outputs(r, xs, batch) as O[] };
+}
+
 /** runBatches's loop, one batch per step of the generator. */
 function* batchSteps<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { batchSize: number; padId: number; labelled: boolean; onBatch?: (done: number) => void }, run: BatchRun<O>): Generator<void> {
   const order = lengthOrder(xs.length, (i) => family.length(xs[i]));
@@ -39,10 +47,9 @@ function* batchSteps<E, O>(model: BertForTask, family: AnyFamily, xs: E[], o: { 
   for (let i = 0; i < order.length; i += o.batchSize) {
     const idx = order.slice(i, i + o.batchSize);
     const b = idx.map((k) => xs[k]);
-    const { batch, targets } = family.collate(b, o.padId, o.labelled);
-    const r = model.step(batch, o.labelled ? targets : null, { training: false });
+    const r = runBatch<E, O>(model, family, b, o.padId, o.labelled);
     if (o.labelled) loss += r.loss * b.length;
-    const outs = family.outputs(r, b, batch) as O[];
+    const outs = r.outputs;
     idx.forEach((k, j) => (run.outputs[k] = outs[j]));
     o.onBatch?.(i + idx.length);
     yield;

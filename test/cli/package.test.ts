@@ -82,5 +82,15 @@ describe('installed from the packed tarball', () => {
     const e = runTs(project, 'encoder', encoder);
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/^\d+ -?[01]\.\d{3}\n(\S+ ){4}\S+\n$/);
+    // and the server from the installed package (its engine thread is a module of the package):
+    // docs/serving.md's serve() example, on a free port, stopped as its abort would on Ctrl-C
+    const [serveBlock] = readmeBlocks('## From the library', 'docs/serving.md');
+    const sv = runTs(project, 'serve', serveBlock.replace('port: 8080', 'port: 0') + `
+const r = await fetch(server.url + '/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: ['You won a FREE cruise!'] }) });
+console.log(r.status, (await r.json())[0].label);
+ac.abort();
+`);
+    expect(sv.code, sv.stderr).toBe(0);
+    expect(sv.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\n200 (spam|ham)\n$/);
   }, 600_000);
 });

@@ -265,6 +265,46 @@ describe('serve: limits, API key, drain', () => {
     }
   });
 
+  it('CORS is off by default; --cors names the origin browsers may call from', async () => {
+    const pre = (u: string) => fetch(u + '/embed', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect((await pre(url)).headers.get('access-control-allow-origin')).toBeNull();
+    const s = await serve({ models: tagger, port: 0, cors: 'https://app.example' });
+    try {
+      const r = await pre(s.url);
+      expect(r.status).toBeLessThan(300);
+      expect(r.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      const got = await fetch(s.url + '/embed', { method: 'POST', headers: { origin: 'https://app.example', 'content-type': 'application/json' }, body: '{"inputs":"x"}' });
+      expect(got.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the routes mount in your own fastify instance under a prefix (its plugin), with the log line per request', async () => {
+    const { default: Fastify } = await import('fastify');
+    const lines: string[] = [];
+    const s = await serve({ models: tagger, listen: false, apiKey: 'k', log: (l) => lines.push(l) });
+    const app = Fastify();
+    app.get('/', async () => 'my app');
+    await app.register(s.plugin, { prefix: '/bert' });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/bert/health' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'POST', url: '/bert/embed', payload: { inputs: 'x' } })).statusCode).toBe(401);
+      const r = await app.inject({ method: 'POST', url: '/bert/embed', payload: { inputs: ['the war', 'peace'] }, headers: { authorization: 'Bearer k' } });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toHaveLength(2);
+      expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('my app');
+      const line = JSON.parse(lines.at(-1)!);
+      expect(line).toMatchObject({ route: '/bert/embed', model: 'tagger-tiny', inputs: 2, status: 200 });
+      expect(Object.keys(line)).toEqual(['time', 'route', 'model', 'inputs', 'tokens', 'queue_ms', 'compute_ms', 'ms', 'status']);
+      expect(line.tokens).toBeGreaterThan(0);
+      expect(line.compute_ms).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await s.close();
+    }
+  });
+
   it('close() drains: requests in flight and queued are answered, /health and new requests get 503', async () => {
     const s = await serve({ models: tagger, port: 0, maxBatchTokens: 64 });
     const inflight = Array.from({ length: 40 }, (_, i) => fetch(s.url + '/embed', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: Array(16).fill(`the war ${i}`) }) }).then((r) => r.status));

@@ -1,7 +1,7 @@
 // The library API against the CLI it runs under: a model fine-tuned by `finetune()` for each family
 // predicts through `Model.predict` (inputs as values) exactly what `bert-cli predict` prints for the
 // same inputs in a file, and `evaluate` gives what `bert-cli eval` prints; `embed` with `normalize`
-// gives unit vectors in the direction of `bert-cli embed`'s; an AbortSignal stops fine-tuning after a
+// gives unit vectors in the direction of `bert-cli embed`'s; the server's /predict gives the same rows; an AbortSignal stops fine-tuning after a
 // step with a checkpoint that `resume` finishes; progress and notices come to their callbacks.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,16 @@ describe('library predict is the CLI\'s predict', () => {
     const lib = await model.predict(values);
     const cli = cliRows(join(dir, task), file(`${task}-input.${task === 'tag' ? 'txt' : task === 'qa' ? 'jsonl' : 'tsv'}`, inputText));
     expect(lib).toEqual(cli);
+    // and the server's POST /predict (the package's, dist/, whose engine thread is a compiled module)
+    const { serve } = await import('../../dist/lib/index.js');
+    const server = await serve({ models: join(dir, task), listen: false });
+    try {
+      const r = await server.app.inject({ method: 'POST', url: '/predict', payload: { inputs: values } });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toEqual(JSON.parse(JSON.stringify(lib)));
+    } finally {
+      await server.close();
+    }
   });
 
   it('evaluate gives what bert-cli eval prints', async () => {

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { DEFAULTS } from '../../lib/defaults.js';
 import { UsageError } from '../../lib/errors.js';
-import { serve } from '../../lib/serve/server.js';
+import { modelSpec, serve } from '../../lib/serve/server.js';
 import { engineOptions, parsePositiveInt } from '../options.js';
 
 interface Flags {
@@ -45,10 +45,7 @@ Examples:
   $ bert-cli serve --model mini=out/mini --model spam=out/spam --dtype int8 --json-logs
 `)
     .action(async (f: Flags) => {
-      const models = f.model.map((m) => {
-        const eq = m.indexOf('=');
-        return eq > 0 ? { name: m.slice(0, eq), dir: m.slice(eq + 1) } : { name: m.replace(/\/+$/, '').split('/').pop() || m, dir: m };
-      });
+      const models = f.model.map(modelSpec);
       const server = await serve({
         models, host: f.host, port: f.port, dtype: f.dtype, threads: f.threads, maxBatchTokens: f.maxBatchTokens, maxConcurrentRequests: f.maxConcurrentRequests,
         maxClientBatchSize: f.maxClientBatchSize, maxInputLength: f.maxInputLength, maxBody: f.maxBody, apiKey: f.apiKey ?? (process.env.BERT_CLI_API_KEY || undefined),

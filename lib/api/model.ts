@@ -215,8 +215,12 @@ export class Model {
 
   /** Tokens per embedded text when no option says: sentence_bert_config.json's max_seq_length, else 128 (as embed). */
   get embedLength(): number {
-    const st = this.sentenceEmbedding?.maxLength;
-    return st !== undefined ? maxLengthOfConfig(this.config, st) : Math.min(DEFAULT_MAX_LENGTH, this.config.max_position_embeddings);
+    return this.embedMaxLength(this.sentenceEmbedding?.maxLength);
+  }
+
+  /** embed's tokens per text: as given (at most the model's positions; past them refused), else 128. */
+  private embedMaxLength(given?: number): number {
+    return given !== undefined ? maxLengthOfConfig(this.config, given) : Math.min(DEFAULT_MAX_LENGTH, this.config.max_position_embeddings);
   }
 
   private encoderFor(pooling: Pooling) {
@@ -271,8 +275,7 @@ export class Model {
 
   private *encodeBatches(tok: Tokenizer, inputs: EmbedInput[], o: { maxLength?: number; batchSize?: number }) {
     // a --max-length past the model's positions is refused at the first batch, whatever its texts' lengths
-    const positions = this.config.max_position_embeddings;
-    const maxLength = o.maxLength !== undefined ? maxLengthOfConfig(this.config, o.maxLength) : Math.min(DEFAULT_MAX_LENGTH, positions);
+    const maxLength = this.embedMaxLength(o.maxLength);
     const size = o.batchSize ?? DEFAULTS.inferenceBatchSize;
     for (let i = 0; i < inputs.length; i += size) {
       const encs = inputs.slice(i, i + size).map((x) => (typeof x === 'string' ? tok.encode(x, null, { maxLength }) : tok.encode(x[0], x[1], { maxLength })));

@@ -89,13 +89,28 @@ export function routes(app: FastifyInstance, s: ServerState): void {
       return { ids: Int32Array.from(ids), typeIds: Int32Array.from(typeIds) };
     });
   };
+  // poolings whose weights the engine thread has loaded and checked (once each, not per request)
+  const prepared = new Set(s.models.map((m) => `${m.name}\u0000${m.pooling}`));
   const embed = async (req: FastifyRequest, m: Served, xs: (string | number[])[], o: { truncate: boolean; pooling?: Exclude<Pooling, 'tokens'>; param: string }, w: Work) => {
     const pooling = o.pooling ?? m.pooling;
-    if (pooling !== m.pooling) await s.engine.run({ model: m.name, op: 'prepare', use: 'embed', pooling });
+    if (!prepared.has(`${m.name}\u0000${pooling}`)) {
+      await s.engine.run({ model: m.name, op: 'prepare', use: 'embed', pooling });
+      prepared.add(`${m.name}\u0000${pooling}`);
+    }
     const items = encodeForEmbedding(m, xs, o.truncate, o.param);
     w.inputs = items.length;
     w.tokens = items.reduce((n, x) => n + x.ids.length, 0);
     return (await batched(req, m, `embed\u0000${pooling}`, items, items.map((x) => x.ids.length), w)) as Float32Array[];
+  };
+  /** Inputs of the model's family through the batcher: encoded (cut at the model's length, or a 413 with truncate: false), counted for the log. */
+  const predicted = async (req: FastifyRequest, m: Served, xs: unknown[], o: { truncate: boolean; param: string; tooLong: (cut: number) => string; topK?: number; tag?: { aggregation?: (typeof AGGREGATIONS)[number]; stride?: number } }, w: Work) => {
+    let cut = 0;
+    const chunk = m.model.encodeInputs(xs, { maxLength: m.predictLength, topK: o.topK, tag: o.tag, onTruncated: (n) => (cut += n) });
+    if (cut && !o.truncate) throw new HttpError(413, o.tooLong(cut), o.param);
+    const lengths = chunk.examples.map((e) => m.model.exampleLength(e));
+    w.inputs = xs.length;
+    w.tokens = lengths.reduce((a, x) => a + x, 0);
+    return { chunk, outputs: await batched(req, m, 'predict', chunk.examples, lengths, w) };
   };
   const truncateTo = (v: Float32Array, dims: number | undefined, param: string): Float32Array => {
     if (dims === undefined) return v;
@@ -167,13 +182,9 @@ export function routes(app: FastifyInstance, s: ServerState): void {
     if (!CROSS_ENCODERS.includes(m.model.task ?? '')) throw new HttpError(400, `model '${m.name}' is ${m.model.task ? `a ${m.model.task} model` : 'a pretrained encoder with no task head'}; /rerank needs a cross-encoder (fine-tuned with --task pair, regression or similarity)`, 'model');
     const query = requiredString(b, 'query'), texts = textList(b, 'texts', s.limits.maxClientBatchSize);
     const raw = optionalBool(b, 'raw_scores', false), returnText = optionalBool(b, 'return_text', false), truncate = optionalBool(b, 'truncate', true);
-    let cut = 0;
-    const chunk = m.model.encodeInputs(texts.map((t) => [query, t]), { maxLength: m.predictLength, onTruncated: (n) => (cut += n) });
-    if (cut && !truncate) throw new HttpError(413, `the query with ${cut === 1 ? 'a text' : `${cut} texts`} is more than the model takes (${m.predictLength} tokens); send truncate: true to cut`, 'texts');
-    const lengths = chunk.examples.map((e) => m.model.exampleLength(e));
-    w.inputs = texts.length;
-    w.tokens = lengths.reduce((a, x) => a + x, 0);
-    const logits = (await batched(req, m, 'predict', chunk.examples, lengths, w)) as Float32Array[];
+    const logits = (await predicted(req, m, texts.map((t) => [query, t]), {
+      truncate, param: 'texts', tooLong: (cut) => `the query with ${cut === 1 ? 'a text' : `${cut} texts`} is more than the model takes (${m.predictLength} tokens); send truncate: true to cut`,
+    }, w)).outputs as Float32Array[];
     const ranked = logits.map((l, index) => {
       // one logit is the score; two: the positive class's probability (raw_scores: its log-odds,
       // logit₁ − logit₀, whose sigmoid is that probability, so both rank alike)
@@ -194,13 +205,10 @@ export function routes(app: FastifyInstance, s: ServerState): void {
     limitCount(xs.length, 'inputs', s.limits.maxClientBatchSize);
     const aggregation = optionalString(b, 'aggregation_strategy', AGGREGATIONS), stride = optionalInt(b, 'stride', 1), topK = optionalInt(b, 'top_k', 1);
     const truncate = optionalBool(b, 'truncate', true);
-    let cut = 0;
-    const chunk = m.model.encodeInputs(xs, { maxLength: m.predictLength, topK, tag: { aggregation, stride }, onTruncated: (n) => (cut += n) });
-    if (cut && !truncate) throw new HttpError(413, `${cut === 1 ? 'an input has' : `${cut} inputs have`} more tokens than the model takes (${m.predictLength}); send truncate: true to cut`, 'inputs');
-    const lengths = chunk.examples.map((e) => m.model.exampleLength(e));
-    w.inputs = xs.length;
-    w.tokens = lengths.reduce((a, x) => a + x, 0);
-    return chunk.rows(await batched(req, m, 'predict', chunk.examples, lengths, w));
+    const { chunk, outputs } = await predicted(req, m, xs, {
+      truncate, param: 'inputs', topK, tag: { aggregation, stride }, tooLong: (cut) => `${cut === 1 ? 'an input has' : `${cut} inputs have`} more tokens than the model takes (${m.predictLength}); send truncate: true to cut`,
+    }, w);
+    return chunk.rows(outputs);
   }));
 
   // TEI: {inputs, add_special_tokens = true} → [[{id, text, special, start, stop}]]

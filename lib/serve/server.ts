@@ -93,9 +93,15 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/** `--model`'s value: NAME=DIR, or DIR named by its base name. */
+export function modelSpec(arg: string): { name: string; dir: string } {
+  const eq = arg.indexOf('=');
+  return eq > 0 ? { name: arg.slice(0, eq), dir: arg.slice(eq + 1) } : { name: basename(resolve(arg)), dir: arg };
+}
+
 /** The model list of ServeOptions as names and directories; a name is the directory's base name unless given. */
 export function modelList(m: ServeOptions['models']): { name: string; dir: string }[] {
-  const list = typeof m === 'string' ? [{ name: basename(resolve(m)), dir: m }] : Array.isArray(m) ? m : Object.entries(m).map(([name, dir]) => ({ name, dir }));
+  const list = typeof m === 'string' ? [modelSpec(m)] : Array.isArray(m) ? m : Object.entries(m).map(([name, dir]) => ({ name, dir }));
   if (!list.length) throw new UsageError('no model to serve', { where: '--model' });
   const seen = new Set<string>();
   for (const { name } of list) {

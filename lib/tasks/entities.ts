@@ -8,6 +8,7 @@
 import { BertError, UsageError } from '../errors.js';
 import type { Pieces } from '../tokenizer/encoding.js';
 import { tokensToString, type Tokenizer } from '../tokenizer/tokenizer.js';
+import { argmax } from './batching.js';
 
 export const AGGREGATIONS = ['none', 'simple', 'first', 'average', 'max'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
@@ -55,7 +56,6 @@ export function rowSoftmax(logits: ArrayLike<number>, row: number, L: number): F
 }
 
 const codePoints = (s: string) => { let n = 0; for (const _ of s) n++; return n; };
-const argmax = (xs: ArrayLike<number>) => { let b = 0; for (let i = 1; i < xs.length; i++) if (xs[i] > xs[b]) b = i; return b; };
 
 interface PreEntity { word: string; scores: Float64Array; start: number; end: number; index: number; isSubword: boolean }
 
